@@ -1,0 +1,104 @@
+"""A loaded guideline: an immutable value that answers for patients.
+
+Build one with :func:`nettree.load`. It holds the recommendations verbatim, the patient
+fields, the options, the decision graph (also as a frozen ``networkx.DiGraph`` in ``graph``)
+and the filters and notes. Share it freely between threads: nothing in it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import (
+    Decision,
+    Fallback,
+    Field,
+    Leaf,
+    NoteRule,
+    Option,
+    RatingDimension,
+    Recommendation,
+    Statement,
+    Step,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .result import Result
+
+__all__ = ["Guideline"]
+
+
+@dataclass(frozen=True, eq=False)
+class Guideline:
+    """A guideline loaded from its file. Call :meth:`traverse` with a patient."""
+
+    id: str
+    title: str
+    version: str
+    citation: str
+    scope: str
+    path: Path
+    source: Path | None
+    ratings: tuple[RatingDimension, ...]
+    recommendations: tuple[Recommendation, ...]
+    general: tuple[str, ...]
+    abbreviations: Mapping[str, str]
+    fields: Mapping[str, Field]
+    options: Mapping[str, Option]
+    start: str
+    decisions: Mapping[str, Decision]
+    leaves: Mapping[str, Leaf]
+    step_sets: Mapping[str, tuple[Step, ...]]
+    filters: tuple[Step, ...]
+    fallback: Fallback | None
+    notes: tuple[NoteRule, ...]
+    graph: nx.DiGraph[str] = field(repr=False)
+    in_scope_nodes: frozenset[str] = field(repr=False)
+    cite_order: Mapping[str, int] = field(repr=False)
+    option_order: Mapping[str, int] = field(repr=False)
+    cite_owner: Mapping[str, str] = field(repr=False)
+    statements: Mapping[str, Statement] = field(repr=False)
+
+    def traverse(self, patient: Mapping[str, Any]) -> Result:
+        """The result for ``patient``, a mapping of field names to values.
+
+        >>> import nettree
+        >>> g = nettree.load("asco-gepnet-2023")
+        >>> r = g.traverse({"differentiation": "poor"})
+        >>> r.status
+        'out_of_scope'
+        """
+        from .traverse import traverse
+
+        return traverse(self, patient)
+
+    def recommendation(self, rec_id: str) -> Recommendation:
+        """The recommendation with this number (``KeyError`` if there is none)."""
+        for rec in self.recommendations:
+            if rec.id == rec_id:
+                return rec
+        raise KeyError(rec_id)
+
+    def statement(self, statement_id: str) -> Statement:
+        """The note or qualifying statement with this id (``KeyError`` if there is none)."""
+        return self.statements[statement_id]
+
+    def recommendation_of(self, cite: str) -> str:
+        """The recommendation number behind a citation (``2.1-q1`` -> ``2.1``)."""
+        return self.cite_owner[cite]
+
+    def describe_rating(self, rec: Recommendation) -> str:
+        """A recommendation's rating in words: ``Type: evidence based (EB); ...``."""
+        dims = {d.name: d for d in self.ratings}
+        return "; ".join(
+            f"{dims[name].label}: {dims[name].meaning(code)} ({code})" for name, code in rec.rating
+        )
+
+    def __repr__(self) -> str:
+        return f"<Guideline {self.id!r} version {self.version!r}: {len(self.recommendations)} " \
+               f"recommendations, {len(self.decisions)} decisions, {len(self.leaves)} leaves>"

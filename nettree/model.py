@@ -1,0 +1,274 @@
+"""The frozen, typed pieces of a guideline: recommendations, fields, options, nodes and steps.
+
+These are plain values built once by the loader. Nothing here reads files or evaluates
+patients; :mod:`nettree.traverse` does the latter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .conditions import Condition
+
+__all__ = [
+    "Branch",
+    "Cite",
+    "Decision",
+    "Derivation",
+    "Drop",
+    "DropListed",
+    "Fallback",
+    "Field",
+    "FieldType",
+    "Leaf",
+    "LeafKind",
+    "NoteRule",
+    "Offer",
+    "Option",
+    "Position",
+    "RatingDimension",
+    "Recommendation",
+    "Remark",
+    "Statement",
+    "Step",
+]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a thing was written: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class RatingDimension:
+    """One dimension of the guideline's rating scheme (e.g. strength: S strong, W weak)."""
+
+    name: str
+    label: str
+    codes: tuple[tuple[str, str], ...]
+
+    def meaning(self, code: str) -> str:
+        """The words for a code of this dimension."""
+        return dict(self.codes)[code]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A note or qualifying statement that follows a recommendation, verbatim."""
+
+    id: str
+    kind: str  # "note" or "qualifying"
+    text: str
+    recommendation: str
+    supports: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation, verbatim, with its category, rating and statements."""
+
+    id: str
+    category: str
+    text: str
+    rating: tuple[tuple[str, str], ...]  # (dimension, code), in the scheme's order
+    supports: tuple[str, ...]
+    statements: tuple[Statement, ...]
+
+
+class FieldType(Enum):
+    """The kinds of patient field."""
+
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+    NUMBER = "number"
+    SET = "set"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a choice field is derived from a number field when it is not given.
+
+    ``bins`` are tried in order: ``(value, operator, bound)`` with operator ``below``,
+    ``at_most`` or ``None`` (the catch-all last bin).
+    """
+
+    source: str
+    bins: tuple[tuple[str, str | None, float | None], ...]
+    given_may_exceed: bool
+
+    def derive(self, number: float) -> str:
+        """The value the bins give for ``number``."""
+        for value, op, bound in self.bins:
+            if op is None or bound is None:
+                return value
+            if (op == "below" and number < bound) or (op == "at_most" and number <= bound):
+                return value
+        raise AssertionError("the loader guarantees a catch-all bin")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A patient field: its type, domain, default and what it means."""
+
+    name: str
+    type: FieldType
+    description: str
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    has_default: bool = False
+    default: Any = None
+    if_absent: str = ""
+    derive: Derivation | None = None
+
+    def allowed(self) -> str:
+        """What this field accepts, in words, for error messages."""
+        if self.type is FieldType.BOOLEAN:
+            return "true or false"
+        if self.type is FieldType.NUMBER:
+            return f"a number from {_num(self.minimum)} to {_num(self.maximum)}"
+        listed = ", ".join(repr(v) for v in self.values)
+        if self.type is FieldType.SET:
+            return f"a list of {listed}"
+        return f"one of {listed}"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "any"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True)
+class Option:
+    """Something a result can offer (a therapy, a test, a discussion)."""
+
+    id: str
+    label: str
+
+
+# Steps: what a leaf (and the global filters) do to the options of a result, in order.
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Offer ``option`` citing ``cites`` when ``when`` holds (always when ``when`` is None)."""
+
+    option: str
+    cites: tuple[str, ...]
+    when: Condition | None
+    position: Position
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Remove these options, if offered, when ``when`` holds; report them as excluded."""
+
+    options: tuple[str, ...]
+    when: Condition | None
+    reason: str
+    cites: tuple[str, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
+class DropListed:
+    """Remove every offered option whose id is listed in the set field ``field``."""
+
+    field: str
+    reason: str
+    cites: tuple[str, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
+class Cite:
+    """Add citations to offered options (``to`` None means every option) when ``when`` holds."""
+
+    cites: tuple[str, ...]
+    to: tuple[str, ...] | None
+    when: Condition | None
+    position: Position
+
+
+Step = Offer | Drop | DropListed | Cite
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What a recommendation result offers when every option was filtered away."""
+
+    option: str
+    cites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A line added to a note when ``when`` is true (omitted when false or unknown)."""
+
+    when: Condition
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteRule:
+    """Show statement ``statement`` with a recommendation result when ``when`` holds."""
+
+    statement: str
+    when: Condition | None
+    remarks: tuple[Remark, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One answer of a decision: where to go when ``when`` holds."""
+
+    answer: str
+    when: Condition
+    to: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A question about the patient, answered by exactly one branch."""
+
+    id: str
+    question: str
+    reads: tuple[str, ...]
+    branches: tuple[Branch, ...]
+    position: Position
+    encoding: str = ""
+
+
+class LeafKind(Enum):
+    """What a leaf concludes."""
+
+    RECOMMENDATION = "recommendation"
+    OUT_OF_SCOPE = "out_of_scope"
+    NEEDS_INFORMATION = "needs_information"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """An end of the graph: a recommendation, out of scope, or a request for information."""
+
+    id: str
+    kind: LeafKind
+    label: str
+    reason: str
+    missing: tuple[str, ...]
+    uses: tuple[str, ...]  # the step sets it names, for display
+    steps: tuple[Step, ...]  # every step, the sets expanded, in order
+    position: Position
+    encoding: str = ""

@@ -1,0 +1,223 @@
+"""Patients: validated against a guideline's fields before anything is evaluated.
+
+A patient is a flat mapping. An absent field and ``None`` are the same: the field's default
+when it has one (the result lists it under ``assumed``), otherwise unknown. Text values (from
+``--set`` or a CSV cell) go through :func:`coerce_text` first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import PatientError
+from .model import Field, FieldType
+
+__all__ = ["Patient", "coerce_text", "read_patient_text", "validate_patient"]
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A validated patient: every field of the guideline, ``None`` where unknown."""
+
+    values: Mapping[str, Any]
+    defaulted: frozenset[str]
+    derived: tuple[tuple[str, Any, str, Any], ...]  # (field, value, source field, source value)
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    if not close:
+        # A prefix is a strong hint too: 'sstr' for 'sstr_status'.
+        close = [c for c in choices if c.startswith(name) or name.startswith(c)][:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _show(value: Any) -> str:
+    return repr(value) if not isinstance(value, bool) else ("true" if value else "false")
+
+
+def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
+    """The normalised value, or an error message naming the field and what is allowed."""
+    bad = f"{spec.name!r} must be {spec.allowed()} (got {_show(value)})"
+    if spec.type is FieldType.BOOLEAN:
+        return (value, None) if isinstance(value, bool) else (None, bad)
+    if spec.type is FieldType.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, bad
+        if not math.isfinite(value):
+            return None, bad
+        low = spec.minimum if spec.minimum is not None else -math.inf
+        high = spec.maximum if spec.maximum is not None else math.inf
+        return (float(value), None) if low <= value <= high else (None, bad)
+    if spec.type is FieldType.CHOICE:
+        if isinstance(value, str) and value in spec.values:
+            return value, None
+        return None, bad
+    # A set: a list of allowed values (a single value is accepted as a list of one).
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple | set | frozenset):
+        return None, bad
+    for item in items:
+        if not (isinstance(item, str) and item in spec.values):
+            return None, f"{spec.name!r} must be {spec.allowed()} (got {_show(item)} in it)"
+    return frozenset(items), None
+
+
+def validate_patient(fields: Mapping[str, Field], raw: Any) -> Patient:
+    """Check ``raw`` against ``fields``; raise :class:`PatientError` naming every bad field.
+
+    Nothing is half-evaluated: either every field is valid or nothing is returned.
+    """
+    if not isinstance(raw, Mapping):
+        kind = type(raw).__name__ if raw is not None else "nothing"
+        raise PatientError(f"a patient must be a mapping of field names to values (got {kind})")
+    errors: list[tuple[str, Any, str]] = []
+    values: dict[str, Any] = dict.fromkeys(fields)
+    for name, value in raw.items():
+        if not isinstance(name, str) or name not in fields:
+            hint = _did_you_mean(str(name), list(fields)) if isinstance(name, str) else ""
+            errors.append((str(name), value, f"{str(name)!r} is not a patient field{hint}"))
+            continue
+        if value is None:
+            continue
+        checked, message = _check_value(fields[name], value)
+        if message:
+            errors.append((name, value, message))
+        else:
+            values[name] = checked
+
+    defaulted = set()
+    derived = []
+    for name, spec in fields.items():
+        if spec.derive is not None:
+            source_value = values.get(spec.derive.source)
+            if source_value is not None:
+                implied = spec.derive.derive(source_value)
+                given = values[name]
+                if given is None:
+                    values[name] = implied
+                    derived.append((name, implied, spec.derive.source, source_value))
+                elif given != implied:
+                    order = spec.values
+                    higher = order.index(given) > order.index(implied)
+                    if not (spec.derive.given_may_exceed and higher):
+                        rule = "may be higher than that, never lower" if (
+                            spec.derive.given_may_exceed
+                        ) else "must agree with it"
+                        errors.append((name, given, (
+                            f"{name!r} is {given!r} but {spec.derive.source!r} "
+                            f"{_show_number(source_value)} gives {implied!r}; {name!r} {rule}"
+                        )))
+        if values[name] is None and spec.has_default:
+            values[name] = spec.default
+            defaulted.add(name)
+
+    if errors:
+        first_field, first_value, _ = errors[0]
+        raise PatientError(
+            "invalid patient: " + "; ".join(message for _, _, message in errors),
+            field=first_field,
+            value=first_value,
+        )
+    return Patient(values=values, defaulted=frozenset(defaulted), derived=tuple(derived))
+
+
+def _show_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
+    """Turn the text form of a value (``--set``, a CSV cell) into the field's type.
+
+    An empty text means absent (``None``). Sets are comma-separated.
+
+    The fields below are illustrations; real ones come from a guideline.
+
+    >>> f = {"age": Field("age", FieldType.NUMBER, "", minimum=0, maximum=120),
+    ...      "smoker": Field("smoker", FieldType.BOOLEAN, ""),
+    ...      "drugs": Field("drugs", FieldType.SET, "", values=("a", "b"))}
+    >>> coerce_text(f, "age", "61"), coerce_text(f, "smoker", "No"), coerce_text(f, "drugs", "a, b")
+    (61, False, ['a', 'b'])
+    >>> coerce_text(f, "smoker", "")
+    """
+    if name not in fields:
+        raise PatientError(
+            f"{name!r} is not a patient field{_did_you_mean(name, list(fields))}", field=name
+        )
+    spec = fields[name]
+    text = text.strip()
+    if text == "" or text.lower() == "null":
+        return None
+    if spec.type is FieldType.BOOLEAN:
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise PatientError(f"{name!r} must be true or false (got {text!r})", field=name, value=text)
+    if spec.type is FieldType.NUMBER:
+        try:
+            number = float(text)
+        except ValueError:
+            raise PatientError(
+                f"{name!r} must be {spec.allowed()} (got {text!r})", field=name, value=text
+            ) from None
+        return int(number) if number.is_integer() else number
+    if spec.type is FieldType.SET:
+        return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
+    return text
+
+
+def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
+    """Parse a patient written as JSON or YAML (JSON first when it looks like JSON).
+
+    Raises :class:`PatientError` with the position of a syntax error.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise PatientError(f"{source}: no patient given (the input is empty)")
+    if stripped.startswith("{") or source.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if source.endswith(".json"):
+                raise PatientError(
+                    f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
+                ) from None
+    from .yamlio import parse_yaml
+
+    data, problems = parse_yaml(text)
+    if problems:
+        mark, message = problems[0]
+        raise PatientError(f"{source}:{mark.line}:{mark.column}: {message}")
+    return _plain(data)
+
+
+def _plain(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(item) for item in data]
+    return data
+
+
+def read_patient_file(path: str | Path) -> Any:
+    """Read a patient file (JSON or YAML). Raises :class:`PatientError` if it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PatientError(f"{path}: cannot read the patient file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PatientError(f"{path}: the patient file is not UTF-8 text") from None
+    return read_patient_text(text, source=str(path))

@@ -1,0 +1,177 @@
+"""The one value a traversal returns, and its JSON-ready form.
+
+The CLI's text and JSON views (and, later, diagrams and batch rows) all read this object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Assumption",
+    "Derived",
+    "Exclusion",
+    "NoteResult",
+    "OfferedOption",
+    "PathStep",
+    "Result",
+    "Status",
+]
+
+Status = str
+RECOMMENDATION = "recommendation"
+NEEDS_INFORMATION = "needs_information"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON would carry it (sets become sorted lists)."""
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return value
+
+
+@dataclass(frozen=True)
+class OfferedOption:
+    """An option offered, with everything that supports it."""
+
+    id: str
+    label: str
+    cites: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "cites": list(self.cites)}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An option that a recommendation offered and a later step removed, and why."""
+
+    id: str
+    label: str
+    reason: str
+    cites: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "reason": self.reason, "cites": list(self.cites)}
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    """A statement shown with the result. ``unknown`` lists the fields on which it still depends:
+    empty when it applies for certain, otherwise it applies only for some values of them."""
+
+    id: str
+    text: str
+    remarks: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "remarks": list(self.remarks),
+            "unknown": list(self.unknown),
+        }
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One node passed: a decision with its question and answer, or the final leaf.
+
+    ``answer`` is None where unknown data stopped the traversal. ``values`` are the field
+    values read at this node (None for unknown).
+    """
+
+    node: str
+    kind: str  # "decision" or the leaf's kind
+    text: str  # the question, or the leaf's label
+    answer: str | None
+    values: tuple[tuple[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "kind": self.kind,
+            "text": self.text,
+            "answer": self.answer,
+            "values": {name: _plain(value) for name, value in self.values},
+        }
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A default the result relied on: the field was absent and its default was read."""
+
+    field: str
+    value: Any
+    meaning: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": _plain(self.value), "meaning": self.meaning}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A field not given but derived from another (grade from Ki-67)."""
+
+    field: str
+    value: Any
+    source: str
+    source_value: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "value": self.value,
+            "from": self.source,
+            "from_value": self.source_value,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a guideline says for one patient.
+
+    ``status`` is ``recommendation``, ``needs_information`` or ``out_of_scope``. ``options``
+    and ``excluded`` cite recommendation numbers or statement ids; ``recommendations`` is the
+    sorted set of recommendation numbers behind the option citations.
+    """
+
+    guideline: str
+    status: Status
+    leaf: str | None
+    reason: str
+    recommendations: tuple[str, ...]
+    options: tuple[OfferedOption, ...]
+    excluded: tuple[Exclusion, ...]
+    general: tuple[str, ...]
+    missing: tuple[str, ...]
+    assumed: tuple[Assumption, ...]
+    derived: tuple[Derived, ...]
+    notes: tuple[NoteResult, ...]
+    path: tuple[PathStep, ...]
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        """The ids of the options offered."""
+        return tuple(option.id for option in self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: exactly what ``nettree traverse --json`` prints."""
+        return {
+            "guideline": self.guideline,
+            "status": self.status,
+            "leaf": self.leaf,
+            "reason": self.reason,
+            "recommendations": list(self.recommendations),
+            "options": [o.to_dict() for o in self.options],
+            "excluded": [e.to_dict() for e in self.excluded],
+            "general": list(self.general),
+            "missing": list(self.missing),
+            "assumed": [a.to_dict() for a in self.assumed],
+            "derived": [d.to_dict() for d in self.derived],
+            "notes": [n.to_dict() for n in self.notes],
+            "path": [p.to_dict() for p in self.path],
+        }

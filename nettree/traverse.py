@@ -1,0 +1,260 @@
+"""Traversal: walk a guideline's graph for one patient and build the :class:`Result`.
+
+The walk never guesses. A decision whose answer depends on an unknown field stops with
+``needs_information``; so does a leaf whose options depend on one. Because conditions are
+evaluated with Kleene's three-valued logic, an answer that is given while fields are unknown
+is the answer every value of those fields would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .conditions import Condition, Context
+from .errors import GuidelineError, Problem
+from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
+from .patient import Patient, validate_patient
+from .result import (
+    NEEDS_INFORMATION,
+    OUT_OF_SCOPE,
+    RECOMMENDATION,
+    Assumption,
+    Derived,
+    Exclusion,
+    NoteResult,
+    OfferedOption,
+    PathStep,
+    Result,
+)
+
+if TYPE_CHECKING:
+    from .guideline import Guideline
+
+__all__ = ["traverse"]
+
+
+def _defect(position: Position, message: str) -> GuidelineError:
+    """A guideline defect met at run time (a gap or overlap that verification would report)."""
+    return GuidelineError([Problem(position.file, position.line, position.column, message)])
+
+
+class _Options:
+    """The options of a result being built: offered (with citations) and excluded."""
+
+    def __init__(self) -> None:
+        self.offered: dict[str, list[str]] = {}
+        self.excluded: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def offer(self, option: str, cites: tuple[str, ...]) -> None:
+        held = self.offered.setdefault(option, [])
+        held.extend(c for c in cites if c not in held)
+        self.excluded.pop(option, None)
+
+    def drop(self, option: str, reason: str, cites: tuple[str, ...]) -> None:
+        del self.offered[option]
+        self.excluded[option] = (reason, cites)
+
+
+def _holds(when: Condition | None, ctx: Context, missing: set[str]) -> bool:
+    """True when the condition holds; an unknown condition adds its fields to ``missing``."""
+    if when is None:
+        return True
+    value = when.evaluate(ctx)
+    if value is None:
+        missing |= when.missing(ctx)
+    return value is True
+
+
+def _apply(step: Step, state: _Options, ctx: Context, missing: set[str]) -> None:
+    if isinstance(step, Offer):
+        if _holds(step.when, ctx, missing):
+            state.offer(step.option, step.cites)
+    elif isinstance(step, Drop):
+        targets = [o for o in step.options if o in state.offered]
+        if targets and _holds(step.when, ctx, missing):
+            for option in targets:
+                state.drop(option, step.reason, step.cites)
+    elif isinstance(step, DropListed):
+        listed = ctx.values.get(step.field)
+        ctx.reads[step.field] = listed
+        if listed is None:
+            missing.add(step.field)
+            return
+        for option in [o for o in state.offered if o in listed]:
+            state.drop(option, step.reason, step.cites)
+    elif isinstance(step, Cite):
+        targets = [o for o in (step.to or tuple(state.offered)) if o in state.offered]
+        if targets and _holds(step.when, ctx, missing):
+            for option in targets:
+                state.offer(option, step.cites)
+
+
+def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
+    """Walk ``guideline`` for ``patient`` (a mapping of field names to values).
+
+    Raises :class:`~nettree.errors.PatientError` for an invalid patient, before anything
+    is evaluated.
+    """
+    checked = validate_patient(guideline.fields, patient)
+    ctx = Context(checked.values)
+    all_reads: set[str] = set()
+    path: list[PathStep] = []
+
+    node_id = guideline.start
+    while node_id in guideline.decisions:
+        decision = guideline.decisions[node_id]
+        ctx.reads = {}
+        chosen, missing = _decide(decision, ctx)
+        all_reads.update(ctx.reads)
+        values = tuple(ctx.reads.items())
+        if chosen is None:
+            path.append(PathStep(node_id, "decision", decision.question, None, values))
+            return _result(guideline, checked, all_reads, path, NEEDS_INFORMATION,
+                           leaf=None, stop=node_id, missing=missing,
+                           reason=f"{decision.question} needs: {', '.join(_ordered(guideline, missing))}")
+        path.append(PathStep(node_id, "decision", decision.question, chosen.answer, values))
+        node_id = chosen.to
+
+    leaf = guideline.leaves[node_id]
+    return _conclude(guideline, leaf, checked, ctx, all_reads, path)
+
+
+def _decide(decision: Decision, ctx: Context) -> tuple[Any, set[str]]:
+    matched, unknown = [], []
+    for branch in decision.branches:
+        value = branch.when.evaluate(ctx)
+        if value is True:
+            matched.append(branch)
+        elif value is None:
+            unknown.append(branch)
+    if len(matched) > 1:
+        answers = " and ".join(repr(b.answer) for b in matched)
+        raise _defect(decision.position,
+                      f"decision {decision.id!r}: branches {answers} both match this patient")
+    if matched:
+        return matched[0], set()
+    if unknown:
+        return None, set().union(*(b.when.missing(ctx) for b in unknown))
+    raise _defect(decision.position,
+                  f"decision {decision.id!r}: no branch matches this patient "
+                  f"(values: {ctx.reads})")
+
+
+def _conclude(
+    guideline: Guideline,
+    leaf: Leaf,
+    patient: Patient,
+    ctx: Context,
+    all_reads: set[str],
+    path: list[PathStep],
+) -> Result:
+    if leaf.kind is LeafKind.OUT_OF_SCOPE:
+        path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, ()))
+        return _result(guideline, patient, all_reads, path, OUT_OF_SCOPE,
+                       leaf=leaf.id, stop=leaf.id, reason=leaf.reason)
+
+    state = _Options()
+    ctx.offered = state.offered
+    ctx.reads = {}
+    missing: set[str] = set()
+    steps = leaf.steps
+    if leaf.kind is LeafKind.RECOMMENDATION:
+        steps = steps + guideline.filters
+    for step in steps:
+        _apply(step, state, ctx, missing)
+    all_reads.update(ctx.reads)
+    leaf_values = tuple(ctx.reads.items())
+
+    if missing:
+        path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, leaf_values))
+        names = _ordered(guideline, missing)
+        return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
+                       stop=leaf.id, missing=missing,
+                       reason=f"{leaf.label}: the options depend on {', '.join(names)}")
+    path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
+
+    if leaf.kind is LeafKind.NEEDS_INFORMATION:
+        return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
+                       stop=leaf.id, missing=set(leaf.missing), state=state, reason=leaf.reason)
+
+    if not state.offered and guideline.fallback is not None:
+        state.offer(guideline.fallback.option, guideline.fallback.cites)
+
+    notes = []
+    ctx.reads = {}
+    for rule in guideline.notes:
+        value = True if rule.when is None else rule.when.evaluate(ctx)
+        if value is False:
+            continue
+        unknown = () if value else tuple(_ordered(guideline, rule.when.missing(ctx)))  # type: ignore[union-attr]
+        remarks = tuple(r.text for r in rule.remarks if r.when.evaluate(ctx) is True)
+        statement = guideline.statement(rule.statement)
+        notes.append(NoteResult(statement.id, statement.text, remarks, unknown))
+    all_reads.update(ctx.reads)
+    notes.sort(key=lambda n: guideline.cite_order[n.id])
+
+    return _result(guideline, patient, all_reads, path, RECOMMENDATION, leaf=leaf.id,
+                   stop=leaf.id, state=state, notes=tuple(notes), reason=leaf.reason or leaf.label)
+
+
+def _ordered(guideline: Guideline, names: set[str]) -> list[str]:
+    order = list(guideline.fields)
+    return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+
+
+def _result(
+    guideline: Guideline,
+    patient: Patient,
+    all_reads: set[str],
+    path: list[PathStep],
+    status: str,
+    *,
+    leaf: str | None,
+    stop: str,
+    reason: str = "",
+    missing: set[str] | None = None,
+    state: _Options | None = None,
+    notes: tuple[NoteResult, ...] = (),
+) -> Result:
+    option_order = guideline.option_order
+    cite_key = guideline.cite_order.__getitem__
+    options: tuple[OfferedOption, ...] = ()
+    excluded: tuple[Exclusion, ...] = ()
+    if state is not None:
+        options = tuple(
+            OfferedOption(o, guideline.options[o].label, tuple(sorted(cites, key=cite_key)))
+            for o, cites in sorted(state.offered.items(), key=lambda kv: option_order[kv[0]])
+        )
+        excluded = tuple(
+            Exclusion(o, guideline.options[o].label, why, tuple(sorted(cites, key=cite_key)))
+            for o, (why, cites) in sorted(state.excluded.items(),
+                                          key=lambda kv: option_order[kv[0]])
+        )
+    recommendations = sorted(
+        {guideline.recommendation_of(c) for option in options for c in option.cites},
+        key=cite_key,
+    )
+    fields = guideline.fields
+    assumed = tuple(
+        Assumption(name, patient.values[name], fields[name].if_absent)
+        for name in fields
+        if name in patient.defaulted and name in all_reads
+    )
+    derived = tuple(Derived(*d) for d in patient.derived)
+    in_scope = status != OUT_OF_SCOPE and stop in guideline.in_scope_nodes
+    return Result(
+        guideline=guideline.id,
+        status=status,
+        leaf=leaf,
+        reason=reason,
+        recommendations=tuple(recommendations),
+        options=options,
+        excluded=excluded,
+        general=guideline.general if in_scope else (),
+        missing=tuple(_ordered(guideline, missing or set())),
+        assumed=assumed,
+        derived=derived,
+        notes=notes,
+        path=tuple(path),
+    )
