@@ -118,7 +118,7 @@ class FieldTest(Condition):
         if op == "is":
             return bool(value == operand)
         if op == "in":
-            return value in operand
+            return bool(value in operand)
         if op == "below":
             return bool(value < operand)
         if op == "at_most":
@@ -128,9 +128,9 @@ class FieldTest(Condition):
         if op == "at_least":
             return bool(value >= operand)
         if op == "contains":
-            return operand in value
+            return bool(operand in value)
         if op == "empty":
-            return (len(value) == 0) == operand
+            return bool((len(value) == 0) == operand)
         raise AssertionError(f"unknown operator {op!r}")  # the loader admits no other
 
     def missing(self, ctx: Context) -> set[str]:

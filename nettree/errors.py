@@ -36,7 +36,7 @@ class Problem:
 
 
 class GuidelineError(NettreeError, ValueError):
-    """A guideline file is invalid. ``problems`` lists every problem found, each with its position."""
+    """A guideline file is invalid: ``problems`` lists every problem, each with its position."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...], *, file: str = "") -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems))

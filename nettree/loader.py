@@ -42,7 +42,7 @@ from .model import (
     Statement,
     Step,
 )
-from .yamlio import Mark, YList, YMap, mark_of, parse_yaml
+from .yamlio import Mark, YList, YMap, parse_yaml
 
 __all__ = ["bundled_guidelines", "load", "resolve"]
 
@@ -463,7 +463,8 @@ class _Builder:
                 self.problem(item.value_marks[op], f"{what} bin {index + 1}: the bound must be "
                                                    f"a number")
                 continue
-            bins.append((str(item.get("value")), op, float(bound) if op else None))
+            number = float(bound) if op and bound is not None else None
+            bins.append((str(item.get("value")), op, number))
         may_exceed = node.get("given_may_exceed", False)
         if not isinstance(may_exceed, bool):
             self.problem(node.value_marks["given_may_exceed"],
@@ -533,8 +534,10 @@ class _Builder:
     def rating(self, item: YMap, mark: Mark, what: str,
                dims: dict[str, RatingDimension]) -> tuple[tuple[str, str], ...]:
         raw = item.get("rating")
-        if not self.keys(raw, item.value_marks.get("rating", mark), f"{what}: 'rating'",
-                         tuple(dims), ()):
+        if not isinstance(raw, YMap) or not self.keys(
+                raw, item.value_marks.get("rating", mark), f"{what}: 'rating'", tuple(dims), ()):
+            if not isinstance(raw, YMap) and "rating" in item:
+                self.problem(item.value_marks["rating"], f"{what}: 'rating' must be a mapping")
             return ()
         pairs = []
         for name, dim in dims.items():
@@ -575,7 +578,9 @@ class _Builder:
 
     # -- conditions
 
-    def condition(self, node: Any, mark: Mark, what: str, *, about_result: bool) -> Condition | None:
+    def condition(
+        self, node: Any, mark: Mark, what: str, *, about_result: bool
+    ) -> Condition | None:
         """Parse a condition; ``about_result`` admits ``offered`` and ``cited``."""
         if not isinstance(node, YMap) or not node:
             self.problem(mark, f"{what}: a condition must be a mapping such as "
@@ -617,8 +622,13 @@ class _Builder:
                     good = [o for o, m in ids if self.option_ref(o, m, what)]
                     part = Offered(tuple(good)) if len(good) == len(ids) and ids else None
                 else:
-                    good = [c for c, m in ids if c in self.cites or self.problem(
-                        m, f"{what}: unknown recommendation or statement {c!r}")]
+                    good = []
+                    for cite, cite_mark in ids:
+                        if cite in self.cites:
+                            good.append(cite)
+                        else:
+                            self.problem(cite_mark, f"{what}: unknown recommendation or "
+                                                    f"statement {cite!r}")
                     part = Cited(tuple(good)) if len(good) == len(ids) and ids else None
             else:
                 part = self.field_test(str(key), value, key_mark, value_mark, what)
@@ -887,10 +897,14 @@ class _Builder:
                              f"{what}: 'kind' must be one of "
                              f"{', '.join(k.value for k in LeafKind)} (got {spec.get('kind')!r})")
                 continue
-            missing = []
+            missing: list[str] = []
             if kind is LeafKind.NEEDS_INFORMATION:
-                missing = [f for f, m in self.id_list(spec, "missing", what)
-                           if f in self.fields or self.problem(m, f"{what}: unknown field {f!r}")]
+                for name, name_mark in self.id_list(spec, "missing", what):
+                    if name in self.fields:
+                        missing.append(name)
+                    else:
+                        self.problem(name_mark, f"{what}: unknown field {name!r}"
+                                                f"{_suggest(name, self.fields)}")
                 if "missing" not in spec:
                     self.problem(spec_mark, f"{what}: a needs_information leaf names the "
                                             f"'missing' fields")

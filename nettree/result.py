@@ -54,7 +54,12 @@ class Exclusion:
     cites: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "reason": self.reason, "cites": list(self.cites)}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "reason": self.reason,
+            "cites": list(self.cites),
+        }
 
 
 @dataclass(frozen=True)

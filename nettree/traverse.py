@@ -110,9 +110,10 @@ def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
         values = tuple(ctx.reads.items())
         if chosen is None:
             path.append(PathStep(node_id, "decision", decision.question, None, values))
+            needs = ", ".join(_ordered(guideline, missing))
             return _result(guideline, checked, all_reads, path, NEEDS_INFORMATION,
                            leaf=None, stop=node_id, missing=missing,
-                           reason=f"{decision.question} needs: {', '.join(_ordered(guideline, missing))}")
+                           reason=f"{decision.question} needs: {needs}")
         path.append(PathStep(node_id, "decision", decision.question, chosen.answer, values))
         node_id = chosen.to
 

@@ -37,9 +37,9 @@ class YList(list[Any]):
     item_marks: list[Mark]
 
 
-def mark_of(node: Any, default: Mark = Mark(1, 1)) -> Mark:
-    """The position of a mapping or sequence read by :func:`parse_yaml` (``default`` otherwise)."""
-    return getattr(node, "mark", default)
+def mark_of(node: Any) -> Mark:
+    """The position of a mapping or sequence read by :func:`parse_yaml` (line 1 otherwise)."""
+    return getattr(node, "mark", Mark(1, 1))
 
 
 _LOADER: Any = None

@@ -1,0 +1,140 @@
+"""Plain-text views for people: a result explained, a guideline's recommendations listed.
+
+Pure functions from values to text; the CLI prints what they return.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from .conditions import describe_value
+from .guideline import Guideline
+from .result import NEEDS_INFORMATION, OUT_OF_SCOPE, Result
+
+__all__ = ["explain", "show_guideline"]
+
+WIDTH = 92
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first if first is not None else indent,
+        subsequent_indent=indent, break_on_hyphens=False,
+    ) or [indent.rstrip()]
+
+
+def _values(values: tuple[tuple[str, object], ...]) -> str:
+    return ", ".join(f"{name} = {describe_value(value)}" for name, value in values)
+
+
+def _citation(guideline: Guideline, cite: str, indent: str) -> list[str]:
+    """A citation with the guideline's own words; a statement is never shown with a rating."""
+    if cite in guideline.statements:
+        statement = guideline.statement(cite)
+        kind = "qualifying statement" if statement.kind == "qualifying" else "note"
+        head = f"{cite} ({kind} of recommendation {statement.recommendation}; not separately rated)"
+        text = statement.text
+    else:
+        rec = guideline.recommendation(cite)
+        head = f"{cite} ({guideline.describe_rating(rec)})"
+        text = rec.text
+    return [*_wrap(head, indent), *_wrap(f'"{text}"', indent + "  ")]
+
+
+def explain(guideline: Guideline, result: Result) -> str:
+    """A result in plain words: status, path, options with citations, exclusions, notes."""
+    status = {
+        NEEDS_INFORMATION: "NEEDS INFORMATION",
+        OUT_OF_SCOPE: "OUT OF SCOPE",
+    }.get(result.status, "RECOMMENDATION")
+    lines = [f"{guideline.title}", f"[{guideline.id}, version {guideline.version}]", "",
+             f"Result: {status}"]
+    if result.reason:
+        lines += _wrap(result.reason, "  ")
+    if result.missing:
+        lines += ["", "Missing information (give these fields to go on):"]
+        for name in result.missing:
+            field = guideline.fields[name]
+            extra = f" or {field.derive.source}" if field.derive else ""
+            lines += _wrap(f"{name}{extra}: {field.description} Allowed: {field.allowed()}.",
+                           "    ", "  - ")
+
+    lines += ["", "Path:"]
+    for number, step in enumerate(result.path, 1):
+        values = f"  [{_values(step.values)}]" if step.values else ""
+        if step.kind == "decision":
+            answer = step.answer if step.answer is not None else "UNKNOWN - stopped here"
+            lines += _wrap(f"{step.text} -> {answer}{values}", "      ", f"  {number:>2}. ")
+        else:
+            stop = "" if step.answer else " - stopped here: the options depend on unknown data"
+            lines += _wrap(f"{step.text}{stop}{values}", "      ", f"  {number:>2}. ")
+
+    if result.options:
+        heading = "Options" if len(result.options) == 1 else \
+            "Options (not ranked: the choice is the team's and the patient's)"
+        lines += ["", f"{heading}:"]
+        for option in result.options:
+            lines += [f"  * {option.label}  [{option.id}]"]
+            for cite in option.cites:
+                lines += _citation(guideline, cite, "      ")
+    if result.excluded:
+        lines += ["", "Excluded:"]
+        for excl in result.excluded:
+            cites = f" [{', '.join(excl.cites)}]" if excl.cites else ""
+            lines += _wrap(f"{excl.label} [{excl.id}]: {excl.reason}{cites}", "      ", "  - ")
+    certain = [n for n in result.notes if not n.unknown]
+    possible = [n for n in result.notes if n.unknown]
+    if certain:
+        lines += ["", "Notes that apply:"]
+        for note in certain:
+            lines += _wrap(f'{note.id}: "{note.text}"', "      ", "  - ")
+            for remark in note.remarks:
+                lines += _wrap(remark, "        ", "      > ")
+    if possible:
+        lines += ["", "Notes that may apply (they depend on data not given):"]
+        for note in possible:
+            lines += _wrap(f'{note.id} (if known: {", ".join(note.unknown)}): "{note.text}"',
+                           "      ", "  - ")
+    if result.general:
+        lines += ["", "General recommendations (apply to every patient in scope):"]
+        for rec_id in result.general:
+            lines += _citation(guideline, rec_id, "  ")
+    if result.assumed:
+        lines += ["", "Assumed (absent fields, defaults relied on):"]
+        for item in result.assumed:
+            lines += [f"  - {item.field} = {describe_value(item.value)}: {item.meaning}"]
+    if result.derived:
+        lines += ["", "Derived:"]
+        for derived in result.derived:
+            lines += [f"  - {derived.field} = {derived.value} from {derived.source} = "
+                      f"{describe_value(derived.source_value)}"]
+    return "\n".join(lines) + "\n"
+
+
+def show_guideline(guideline: Guideline) -> str:
+    """Every recommendation verbatim with its rating and statements, by category."""
+    lines = [guideline.title, f"[{guideline.id}, version {guideline.version}]"]
+    if guideline.citation:
+        lines += _wrap(f"Source: {guideline.citation}", "  ", "")
+    if guideline.scope:
+        lines += _wrap(f"Scope: {guideline.scope}", "  ", "")
+    lines += ["", "Ratings:"]
+    for dim in guideline.ratings:
+        codes = ", ".join(f"{code} {meaning}" for code, meaning in dim.codes)
+        lines += [f"  {dim.label}: {codes}"]
+    category = None
+    for rec in guideline.recommendations:
+        if rec.category != category:
+            category = rec.category
+            lines += ["", f"== {category} =="]
+        codes = ", ".join(code for _, code in rec.rating)
+        general = "  (general)" if rec.id in guideline.general else ""
+        lines += ["", *_wrap(f"{rec.id} [{codes}]{general} {rec.text}", "      ",
+                             "  ")]
+        for statement in rec.statements:
+            kind = "Qualifying statement" if statement.kind == "qualifying" else "Note"
+            lines += _wrap(f"{statement.id} {kind}: {statement.text}", "        ", "    - ")
+    if guideline.abbreviations:
+        lines += ["", "Abbreviations:"]
+        lines += _wrap("; ".join(f"{k}, {v}" for k, v in guideline.abbreviations.items()), "  ")
+    return "\n".join(lines) + "\n"
