@@ -1,0 +1,5 @@
+"""Run the CLI: ``python -m nettree``."""
+
+from .cli import main
+
+main()
