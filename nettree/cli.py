@@ -49,34 +49,44 @@ def _load(name: str | None) -> Any:
     except GuidelineNotFoundError as exc:
         _fail(str(exc), 2)
     except GuidelineError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+        _guideline_failed(exc)
+
+
+def _guideline_failed(exc: GuidelineError) -> NoReturn:
+    click.echo(f"nettree: error: {exc}", err=True)
+    sys.exit(1)
 
 
 def _read_patient(source: str | None, sets: tuple[str, ...], guideline: Any) -> dict[str, Any]:
-    from .patient import coerce_text, read_patient_file, read_patient_text
+    from .patient import coerce_text, describe_kind, read_patient_file, read_patient_text
 
     patient: dict[str, Any] = {}
     if source not in (None, "-"):
         data = read_patient_file(source)
-    elif source == "-" or not sys.stdin.isatty():
-        text = sys.stdin.read()
-        data = {} if (not text.strip() and sets) else read_patient_text(text)
+    elif source == "-" or (not sets and not sys.stdin.isatty()):
+        data = read_patient_text(sys.stdin.read())
     elif sets:
-        data = {}
+        data = {}  # --set alone: standard input is left alone (it may belong to a loop)
     else:
         raise click.UsageError(
             "no patient: give a patient file, '-' for standard input, or --set FIELD=VALUE"
         )
     if not isinstance(data, dict):
         raise PatientError(f"{source or '<stdin>'}: a patient must be a mapping of field names "
-                           f"to values (got {type(data).__name__})")
+                           f"to values (got {describe_kind(data)})")
     patient.update(data)
+    errors = []
     for item in sets:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--set")
-        patient[name.strip()] = coerce_text(guideline.fields, name.strip(), value)
+        try:
+            patient[name.strip()] = coerce_text(guideline.fields, name.strip(), value)
+        except PatientError as exc:
+            errors.append(exc)
+    if errors:
+        raise PatientError("invalid patient: " + "; ".join(str(e) for e in errors),
+                           field=errors[0].field, value=errors[0].value)
     return patient
 
 
@@ -106,7 +116,8 @@ def main() -> None:
               "Result.to_dict()).")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="Set a patient field (repeatable); overrides the file. Booleans: true/false; "
-                   "lists: comma-separated (prior_therapies=ssa,prrt); empty: unknown.")
+                   "lists: comma-separated (FIELD=a,b); empty: unknown. With --set and no "
+                   "PATIENT, standard input is not read.")
 def traverse(patient: str | None, guideline_name: str | None, as_json: bool,
              sets: tuple[str, ...]) -> None:
     """Walk the guideline for one patient and explain the result.
@@ -125,8 +136,7 @@ def traverse(patient: str | None, guideline_name: str | None, as_json: bool,
     except PatientError as exc:
         _fail(str(exc), 2)
     except GuidelineError as exc:  # a gap or overlap met at run time
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+        _guideline_failed(exc)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -160,16 +170,169 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
     """
     guideline = _load(guideline_name)
     if show_fields:
+        import textwrap
+
         for field in guideline.fields.values():
             default = f"; absent: {field.if_absent}" if field.has_default else \
                 "; absent: unknown"
             derive = f"; derived from {field.derive.source} when absent" if field.derive else ""
             click.echo(f"{field.name} ({field.type.value}): {field.allowed()}{default}{derive}")
-            click.echo(f"    {field.description}")
+            click.echo(textwrap.fill(field.description, 92, initial_indent="    ",
+                                     subsequent_indent="    "))
         return
     from .text import show_guideline
 
     click.echo(show_guideline(guideline), nl=False)
+
+
+
+def _resolve(name: str | None) -> Any:
+    """The file behind a guideline argument (as `_load`, without loading it)."""
+    from .loader import bundled_guidelines, resolve
+
+    name = name or os.environ.get("NETTREE_GUIDELINE")
+    if name is None:
+        bundled = list(bundled_guidelines())
+        if len(bundled) != 1:
+            _fail(f"choose a guideline (bundled: {', '.join(bundled)})", 2)
+        name = bundled[0]
+    try:
+        return resolve(name)
+    except GuidelineNotFoundError as exc:
+        _fail(str(exc), 2)
+
+
+@main.command()
+@click.argument("guideline_name", required=False, metavar="[GUIDELINE]")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(guideline_name: str | None, as_json: bool) -> None:
+    """Prove the guideline graph complete and sound, or show where it is not.
+
+    \b
+    Checks, each exact (every possible patient is covered, not a sample):
+      load         the file parses; every key, field, option, recommendation exists
+      structure    one root, no cycle, every node reachable, every path ends at a leaf
+      exhaustive   at each decision, every patient who reaches it takes a branch
+      exclusive    at each decision, no patient satisfies two branches
+      satisfiable  every node and branch is taken by some patient
+      coverage     every recommendation is cited or general; every option, statement
+                   and field is used
+      citations    options cite only recommendations/statements that support them
+
+    Failures name the node, its file position and, where it applies, a counterexample
+    patient. How: each field's domain is finite (choices, booleans, subsets of a set) or cut
+    at the thresholds the file uses (numbers); patients are split on a field only where the
+    answer depends on it, and conditions are evaluated in three values, so each class's
+    result holds for all its patients.
+
+    Exit status: 0 when every check passes, 1 otherwise, 2 for a bad argument.
+    """
+    from .text import show_report
+    from .verify import verify_file
+
+    report = verify_file(_resolve(guideline_name))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(show_report(report), nl=False)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command(name="enumerate")
+@click.argument("guideline_name", required=False, metavar="[GUIDELINE]")
+@click.option("--format", "fmt", type=click.Choice(["csv", "markdown", "json"]),
+              default="markdown", show_default=True, help="Output format.")
+@click.option("--profiles", is_flag=True,
+              help="One row per patient class with its exact result, instead of one per path.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
+def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
+               output: str | None) -> None:
+    """Print the guideline as a decision table.
+
+    By default one row per root-to-leaf path: each field's condition along the path (or
+    "any"), the leaf, and the options the leaf's steps offer with their citations. With
+    --profiles, one row per patient class (the product of the field partitions, split only
+    where the answer depends on a field) with its result, and a count line.
+
+    \b
+    Examples:
+      nettree enumerate --format csv -o paths.csv
+      nettree enumerate --profiles --format json -o classes.json
+    """
+    from .table import paths_table, profiles_table
+
+    guideline = _load(guideline_name)
+    text = profiles_table(guideline, fmt) if profiles else paths_table(guideline, fmt)
+    if fmt == "csv":  # keep the CSV pure: its count line goes to stderr
+        rows = text.count("\n") - 1
+        click.echo(f"{rows} {'classes, each with a result' if profiles else 'paths'}.", err=True)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("patients", nargs=-1, required=True, metavar="PATIENT...")
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH", help=GUIDELINE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="Exit 1 if fewer than PERCENT of the leaves are reached.")
+def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: bool,
+             fail_under: float | None) -> None:
+    """Which leaves, branches and recommendations a set of patients reaches.
+
+    Each PATIENT file (JSON or YAML) holds one patient, a list of patients, or a mapping with
+    `cases:`, a list of items that each have a `patient:` (like tests/cases/clinical.yaml).
+    An invalid patient is reported (file and item) and skipped; the rest still count, and
+    the exit status is then 2.
+
+    \b
+    Example:
+      nettree coverage examples/patients/*.json examples/patients/*.yaml
+    """
+    from .patient import read_patient_file
+    from .text import show_coverage
+    from .verify import coverage as measure
+
+    guideline = _load(guideline_name)
+    good: list[Any] = []
+    bad = 0
+    for source in patients:
+        try:
+            data = read_patient_file(source)
+        except PatientError as exc:
+            click.echo(f"nettree: error: {exc}", err=True)
+            bad += 1
+            continue
+        if isinstance(data, dict) and isinstance(data.get("cases"), list):
+            items = [(f"{source}: cases[{i}]", c.get("patient") if isinstance(c, dict) else c)
+                     for i, c in enumerate(data["cases"])]
+        elif isinstance(data, list):
+            items = [(f"{source}: [{i}]", p) for i, p in enumerate(data)]
+        else:
+            items = [(source, data)]
+        for where, patient in items:
+            try:
+                guideline.traverse(patient)
+            except PatientError as exc:
+                click.echo(f"nettree: error: {where}: {exc}", err=True)
+                bad += 1
+                continue
+            good.append(patient)
+    report = measure(guideline, good)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "invalid": bad}, indent=2))
+    else:
+        click.echo(show_coverage(guideline, report), nl=False)
+    if bad:
+        sys.exit(2)
+    if fail_under is not None and report.percent("leaves") < fail_under:
+        sys.exit(1)
+
 
 
 if __name__ == "__main__":  # pragma: no cover

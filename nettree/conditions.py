@@ -15,7 +15,7 @@ under Kleene's rules, or asks what a result offers so far (``offered``, ``cited`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "FieldTest",
     "Not",
     "Offered",
+    "PartialSet",
     "Tri",
     "describe_value",
 ]
@@ -36,14 +37,54 @@ Tri = bool | None
 """A three-valued truth value: True, False, or None for unknown."""
 
 
+@dataclass(frozen=True)
+class PartialSet:
+    """A set field known only in part: ``present`` are in it, ``absent`` are not, the rest of
+    ``universe`` is unknown. Verification explores set fields element by element with it;
+    a patient's own sets are always complete (plain frozensets).
+
+    >>> s = PartialSet(frozenset({"a"}), frozenset({"b"}), frozenset({"a", "b", "c"}))
+    >>> s.has("a"), s.has("b"), s.has("c"), s.is_empty()
+    (True, False, None, False)
+    """
+
+    present: frozenset[str]
+    absent: frozenset[str]
+    universe: frozenset[str]
+
+    def has(self, item: str) -> Tri:
+        if item in self.present:
+            return True
+        if item in self.absent or item not in self.universe:
+            return False
+        return None
+
+    def is_empty(self) -> Tri:
+        if self.present:
+            return False
+        return True if self.absent >= self.universe else None
+
+    def undecided(self, order: Iterable[str]) -> list[str]:
+        return [v for v in order if v not in self.present and v not in self.absent]
+
+    def __str__(self) -> str:
+        text = f"[{', '.join(sorted(self.present))}]"
+        if self.absent:
+            text += f" without [{', '.join(sorted(self.absent))}]"
+        if self.undecided(sorted(self.universe)):
+            text += " (others any)"
+        return text
+
+
 class Context:
     """What a condition is evaluated against: field values, the options offered so far.
 
     ``reads`` records every field a condition looked at (with its value), so a result can show
-    the values that decided each step and list the defaults it relied on.
+    the values that decided each step and list the defaults it relied on. ``asked`` (only for
+    partly known sets) records which element an unknown answer hinged on.
     """
 
-    __slots__ = ("offered", "reads", "values")
+    __slots__ = ("asked", "offered", "reads", "values")
 
     def __init__(
         self,
@@ -53,6 +94,7 @@ class Context:
         self.values = values
         self.offered: Mapping[str, Iterable[str]] = offered if offered is not None else {}
         self.reads: dict[str, Any] = {}
+        self.asked: list[tuple[str, str | None]] = []
 
 
 def describe_value(value: Any) -> str:
@@ -69,7 +111,7 @@ def describe_value(value: Any) -> str:
         return "[" + ", ".join(sorted(describe_value(v) for v in value)) + "]"
     if value is None:
         return "unknown"
-    return str(value)
+    return str(value)  # a PartialSet describes itself
 
 
 class Condition:
@@ -101,6 +143,18 @@ _OPERATOR_WORDS = {
 }
 
 
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "is": lambda value, operand: bool(value == operand),
+    "in": lambda value, operand: value in operand,
+    "below": lambda value, operand: bool(value < operand),
+    "at_most": lambda value, operand: bool(value <= operand),
+    "above": lambda value, operand: bool(value > operand),
+    "at_least": lambda value, operand: bool(value >= operand),
+    "contains": lambda value, operand: operand in value,
+    "empty": lambda value, operand: (len(value) == 0) == operand,
+}
+
+
 @dataclass(frozen=True)
 class FieldTest(Condition):
     """One test of one field: ``field op operand``."""
@@ -108,33 +162,30 @@ class FieldTest(Condition):
     field: str
     op: str
     operand: Any
+    _test: Callable[[Any, Any], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Compiled once: evaluation is then one lookup and one call.
+        object.__setattr__(self, "_test", _TESTS[self.op])
 
     def evaluate(self, ctx: Context) -> Tri:
         value = ctx.values.get(self.field)
         ctx.reads[self.field] = value
         if value is None:
             return None
-        op, operand = self.op, self.operand
-        if op == "is":
-            return bool(value == operand)
-        if op == "in":
-            return bool(value in operand)
-        if op == "below":
-            return bool(value < operand)
-        if op == "at_most":
-            return bool(value <= operand)
-        if op == "above":
-            return bool(value > operand)
-        if op == "at_least":
-            return bool(value >= operand)
-        if op == "contains":
-            return bool(operand in value)
-        if op == "empty":
-            return bool((len(value) == 0) == operand)
-        raise AssertionError(f"unknown operator {op!r}")  # the loader admits no other
+        if isinstance(value, PartialSet):
+            answer = value.has(self.operand) if self.op == "contains" else (
+                None if value.is_empty() is None else value.is_empty() == self.operand)
+            if answer is None:
+                ctx.asked.append((self.field, self.operand if self.op == "contains" else None))
+            return answer
+        return self._test(value, self.operand)
 
     def missing(self, ctx: Context) -> set[str]:
-        return {self.field} if ctx.values.get(self.field) is None else set()
+        value = ctx.values.get(self.field)
+        if value is None or (isinstance(value, PartialSet) and self.evaluate(ctx) is None):
+            return {self.field}
+        return set()
 
     def fields(self) -> frozenset[str]:
         return frozenset((self.field,))

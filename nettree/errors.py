@@ -30,6 +30,8 @@ class Problem:
     line: int
     column: int
     message: str
+    check: str = "schema"  # schema, syntax, references or structure (verification names)
+    node: str | None = None  # the decision or leaf concerned, if any
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

@@ -76,14 +76,21 @@ def bundled_guidelines() -> dict[str, Path]:
 
 
 def resolve(source: str | Path) -> Path:
-    """The file behind a bundled id or a path; :class:`GuidelineNotFoundError` if none."""
+    """The file behind a bundled id or a path; :class:`GuidelineNotFoundError` if none.
+
+    A plain name (no folder, no ``.yaml``) is a bundled id first, so a file of the same name
+    in the current directory does not shadow it.
+    """
     path = Path(source)
+    text = str(source)
+    looks_like_path = isinstance(source, Path) or "/" in text or "\\" in text or \
+        path.suffix in (".yaml", ".yml")
+    bundled = bundled_guidelines()
+    if not looks_like_path and text in bundled:
+        return bundled[text]
     if path.is_file():
         return path
-    bundled = bundled_guidelines()
-    if str(source) in bundled:
-        return bundled[str(source)]
-    raise GuidelineNotFoundError(str(source), list(bundled))
+    raise GuidelineNotFoundError(text, list(bundled))
 
 
 def load(source: str | Path) -> Guideline:
@@ -137,11 +144,13 @@ class _Builder:
         self.cites: dict[str, str] = {}  # recommendation or statement id -> recommendation id
         self.step_set_raw: dict[str, tuple[Any, Mark]] = {}
         self.step_sets: dict[str, tuple[Step, ...]] = {}
+        self.step_sets_failed: set[str] = set()
 
     # -- small helpers
 
-    def problem(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(self.file, mark.line, mark.column, message))
+    def problem(self, mark: Mark, message: str, *, check: str = "schema",
+                node: str | None = None) -> None:
+        self.problems.append(Problem(self.file, mark.line, mark.column, message, check, node))
 
     def position(self, mark: Mark) -> Position:
         return Position(self.file, mark.line, mark.column)
@@ -161,10 +170,12 @@ class _Builder:
                     f"unknown key {key!r} in {what}{_suggest(key, allowed)}; "
                     f"allowed: {', '.join(allowed)}",
                 )
+        complete = True
         for key in required:
             if key not in node:
                 self.problem(mark, f"{what} is missing the required key {key!r}")
-        return True
+                complete = False
+        return complete
 
     def text_of(self, node: YMap, key: str, what: str, *, required: bool = True) -> str:
         if key not in node:
@@ -205,7 +216,8 @@ class _Builder:
     def option_ref(self, option: str, mark: Mark, what: str) -> bool:
         if option in self.options:
             return True
-        self.problem(mark, f"{what}: unknown option {option!r}{_suggest(option, self.options)}")
+        self.problem(mark, f"{what}: unknown option {option!r}{_suggest(option, self.options)}",
+                     check="references")
         return False
 
     def cite_refs(self, node: YMap, key: str, what: str, *, required: bool) -> tuple[str, ...]:
@@ -216,7 +228,7 @@ class _Builder:
         for cite, mark in listed:
             if cite not in self.cites:
                 self.problem(mark, f"{what}: cites unknown recommendation or statement "
-                                   f"{cite!r}{_suggest(cite, self.cites)}")
+                                   f"{cite!r}{_suggest(cite, self.cites)}", check="references")
             else:
                 cites.append(cite)
         if required and not listed and isinstance(node.get(key), YList):
@@ -228,7 +240,7 @@ class _Builder:
     def build(self) -> Guideline:
         data, syntax = parse_yaml(self.text)
         for mark, message in syntax:
-            self.problem(mark, message)
+            self.problem(mark, message, check="syntax")
         if data is None and syntax:
             raise GuidelineError(self.problems, file=self.file)
         top = Mark(1, 1)
@@ -236,34 +248,46 @@ class _Builder:
                     "options", "start", "decisions", "leaves")
         optional = ("citation", "source", "scope", "general", "abbreviations", "step_sets",
                     "filters", "fallback", "notes")
-        if not self.keys(data, top, "the guideline file", required, optional):
+        if not isinstance(data, YMap):
+            self.keys(data, top, "the guideline file", required, optional)
             raise GuidelineError(self.problems, file=self.file)
+        self.keys(data, top, "the guideline file", required, optional)
 
         if data.get("nettree") != FORMAT_VERSION and "nettree" in data:
             self.problem(data.value_marks["nettree"],
                          f"'nettree' is the format version and must be {FORMAT_VERSION} "
                          f"(got {data['nettree']!r})")
         if _is_number(data.get("version")):
-            data["version"] = str(data["version"])  # a bare number is a fine version
+            # 1.10 would silently become "1.1": a version is written as a text.
+            self.problem(data.value_marks["version"],
+                         f"'version' must be a text: quote it ('{data['version']}' as written)")
+            data["version"] = str(data["version"])
         meta = {key: self.text_of(data, key, "the guideline file", required=key in required)
                 for key in ("id", "title", "version", "citation", "scope")}
         source = self.source(data)
-        ratings = self.ratings(data.get("ratings"), data.value_marks.get("ratings", top))
-        self.fields = self.parse_fields(data.get("fields"), data.value_marks.get("fields", top))
-        self.options = self.parse_options(data.get("options"),
-                                          data.value_marks.get("options", top))
-        recommendations = self.recommendations(
-            data.get("recommendations"), data.value_marks.get("recommendations", top), ratings)
+
+        def section(key: str) -> tuple[Any, Mark]:
+            return data.get(key), data.value_marks.get(key, top)
+
+        # A missing required section was reported above: its parser is not run on nothing.
+        ratings = self.ratings(*section("ratings")) if "ratings" in data else ()
+        if "fields" in data:
+            self.fields = self.parse_fields(*section("fields"))
+        if "options" in data:
+            self.options = self.parse_options(*section("options"))
+        recommendations = self.recommendations(*section("recommendations"), ratings) \
+            if "recommendations" in data else ()
         general = self.general(data)
         abbreviations = self.abbreviations(data)
         self.collect_step_sets(data)
-        decisions = self.decisions(data.get("decisions"), data.value_marks.get("decisions", top))
-        leaves = self.leaves(data.get("leaves"), data.value_marks.get("leaves", top))
+        decisions = self.decisions(*section("decisions")) if "decisions" in data else {}
+        leaves = self.leaves(*section("leaves")) if "leaves" in data else {}
         filters = self.filters(data)
         fallback = self.fallback(data)
         notes = self.notes(data)
         start = data.get("start")
-        graph, in_scope = self.graph(start, data.value_marks.get("start", top), decisions, leaves)
+        graph, in_scope = self.graph(start, data.value_marks.get("start", top), decisions, leaves,
+                                     start_given="start" in data)
         if self.problems:
             raise GuidelineError(self.problems, file=self.file)
 
@@ -384,6 +408,9 @@ class _Builder:
             if kind is FieldType.NUMBER:
                 minimum = float(spec["min"]) if _is_number(spec.get("min")) else None
                 maximum = float(spec["max"]) if _is_number(spec.get("max")) else None
+                if minimum is not None and maximum is not None and minimum > maximum:
+                    self.problem(spec.value_marks["min"], f"{what}: 'min' ({spec['min']}) is "
+                                                          f"above 'max' ({spec['max']})")
             field = Field(str(name), kind, self.text_of(spec, "description", what),
                           values=values, minimum=minimum, maximum=maximum)
             if "default" in spec:
@@ -433,7 +460,8 @@ class _Builder:
             self.problem(mark, f"{what}: only a choice field can be derived")
             return None
         source = node.get("from")
-        if source not in fields or fields[source].type is not FieldType.NUMBER:
+        if not isinstance(source, str) or source not in fields or (
+                fields[source].type is not FieldType.NUMBER):
             self.problem(node.value_marks["from"],
                          f"{what}: 'from' must name a number field (got {source!r})")
             return None
@@ -464,6 +492,13 @@ class _Builder:
                                                    f"a number")
                 continue
             number = float(bound) if op and bound is not None else None
+            if bins and op and number is not None:
+                _, last_op, last = bins[-1]
+                if last is not None and (number < last or (
+                        number == last and not (last_op == "below" and op == "at_most"))):
+                    self.problem(item_mark, f"{what} bin {index + 1} can never be chosen: its "
+                                            f"bound {_show(number)} does not rise above the "
+                                            f"previous bin's {_show(last)}")
             bins.append((str(item.get("value")), op, number))
         may_exceed = node.get("given_may_exceed", False)
         if not isinstance(may_exceed, bool):
@@ -491,8 +526,9 @@ class _Builder:
         dims = {d.name: d for d in ratings}
         result = []
         for _, item, item_mark in _items(node):
-            if not self.keys(item, item_mark, "a recommendation",
-                             ("id", "category", "text", "rating"), ("supports", "statements")):
+            self.keys(item, item_mark, "a recommendation", ("id", "category", "text", "rating"),
+                      ("supports", "statements"))
+            if not isinstance(item, YMap) or "id" not in item:
                 continue
             rec_id = self.ident(item.get("id"), item.value_marks.get("id", item_mark),
                                 "a recommendation's 'id'")
@@ -509,8 +545,9 @@ class _Builder:
                 self.problem(item.value_marks["statements"], f"{what}: 'statements' must be a list")
                 raw_statements = YList()
             for _, st, st_mark in _items(raw_statements):
-                if not self.keys(st, st_mark, f"a statement of {what}", ("id", "kind", "text"),
-                                 ("supports",)):
+                self.keys(st, st_mark, f"a statement of {what}", ("id", "kind", "text"),
+                          ("supports",))
+                if not isinstance(st, YMap) or "id" not in st:
                     continue
                 st_id = self.ident(st.get("id"), st.value_marks.get("id", st_mark),
                                    "a statement's 'id'")
@@ -561,7 +598,7 @@ class _Builder:
         for rec_id, mark in self.id_list(data, "general", "'general'"):
             if self.cites.get(rec_id) != rec_id:
                 self.problem(mark, f"'general': unknown recommendation {rec_id!r}"
-                                   f"{_suggest(rec_id, self.cites)}")
+                                   f"{_suggest(rec_id, self.cites)}", check="references")
             else:
                 general.append(rec_id)
         return tuple(general)
@@ -628,7 +665,7 @@ class _Builder:
                             good.append(cite)
                         else:
                             self.problem(cite_mark, f"{what}: unknown recommendation or "
-                                                    f"statement {cite!r}")
+                                                    f"statement {cite!r}", check="references")
                     part = Cited(tuple(good)) if len(good) == len(ids) and ids else None
             else:
                 part = self.field_test(str(key), value, key_mark, value_mark, what)
@@ -645,7 +682,8 @@ class _Builder:
         field = self.fields.get(name)
         if field is None:
             self.problem(key_mark, f"{what}: unknown field {name!r}"
-                                   f"{_suggest(name, [*self.fields, *RESERVED])}")
+                                   f"{_suggest(name, [*self.fields, *RESERVED])}",
+                         check="references")
             return None
         allowed = _FIELD_OPERATORS[field.type]
         if not isinstance(value, YMap):
@@ -729,13 +767,19 @@ class _Builder:
     def expand_set(self, name: str, chain: tuple[str, ...]) -> tuple[Step, ...] | None:
         if name in self.step_sets:
             return self.step_sets[name]
+        if name in self.step_sets_failed:
+            return None  # its problems were reported once already
         if name in chain:
             steps, mark = self.step_set_raw[name]
-            self.problem(mark, f"step set {name!r} uses itself: {' -> '.join((*chain, name))}")
+            self.problem(mark, f"step set {name!r} uses itself: {' -> '.join((*chain, name))}",
+                         check="structure")
+            self.step_sets_failed.add(name)
             return None
         steps, mark = self.step_set_raw[name]
         parsed = self.steps(steps, mark, f"step set {name!r}", chain=(*chain, name))
-        if parsed is not None:
+        if parsed is None:
+            self.step_sets_failed.add(name)
+        else:
             self.step_sets[name] = parsed
         return parsed
 
@@ -768,9 +812,10 @@ class _Builder:
             if not self.keys(item, mark, what, ("use",), ()):
                 return None
             name = item["use"]
-            if name not in self.step_set_raw:
+            if not isinstance(name, str) or name not in self.step_set_raw:
                 self.problem(item.value_marks["use"], f"{what}: unknown step set {name!r}"
-                                                      f"{_suggest(name, self.step_set_raw)}")
+                                                      f"{_suggest(name, self.step_set_raw)}",
+                             check="references")
                 return None
             return self.expand_set(str(name), chain)
         cond_keys = ("when", "unless", "encoding")
@@ -797,7 +842,7 @@ class _Builder:
             if not self.keys(item, mark, what, ("drop_listed_in", "reason"), ("cites", "encoding")):
                 return None
             name = item["drop_listed_in"]
-            field = self.fields.get(name)
+            field = self.fields.get(name) if isinstance(name, str) else None
             if field is None or field.type is not FieldType.SET:
                 self.problem(item.value_marks["drop_listed_in"],
                              f"{what}: 'drop_listed_in' must name a set field (got {name!r})")
@@ -842,7 +887,8 @@ class _Builder:
             if len(raw) < 2:
                 self.problem(spec.value_marks["branches"],
                              f"{what} has {len(raw)} branch{'es' if len(raw) != 1 else ''}: "
-                             f"a decision needs at least two")
+                             f"a decision needs at least two", check="structure",
+                             node=str(node_id))
             branches = []
             for index, item, item_mark in _items(raw):
                 where = f"{what}, branch {index + 1}"
@@ -865,7 +911,8 @@ class _Builder:
                     if name not in self.fields:
                         self.problem(spec.value_marks["reads"],
                                      f"{what}: 'reads' names unknown field {name!r}"
-                                     f"{_suggest(name, self.fields)}")
+                                     f"{_suggest(name, self.fields)}", check="references",
+                                     node=str(node_id))
                 if len(branches) == len(raw) and set(declared) != set(used):
                     self.problem(spec.value_marks["reads"],
                                  f"{what}: 'reads' says {', '.join(declared)} but the branches "
@@ -885,7 +932,7 @@ class _Builder:
             if isinstance(spec, YMap) and "branches" in spec:
                 self.problem(spec.key_marks["branches"],
                              f"{what} has branches: a leaf ends a path and has no outgoing edges "
-                             f"(make it a decision)")
+                             f"(make it a decision)", check="structure", node=str(node_id))
                 continue
             if not self.keys(spec, spec_mark, what, ("kind", "label"),
                              ("reason", "missing", "steps", "encoding")):
@@ -904,7 +951,8 @@ class _Builder:
                         missing.append(name)
                     else:
                         self.problem(name_mark, f"{what}: unknown field {name!r}"
-                                                f"{_suggest(name, self.fields)}")
+                                                f"{_suggest(name, self.fields)}",
+                                     check="references", node=str(node_id))
                 if "missing" not in spec:
                     self.problem(spec_mark, f"{what}: a needs_information leaf names the "
                                             f"'missing' fields")
@@ -965,10 +1013,13 @@ class _Builder:
                     self.cites[statement] == statement):
                 self.problem(item.value_marks["statement"],
                              f"{what}: {statement!r} is not a statement id"
-                             f"{_suggest(statement, self.cites)}")
+                             f"{_suggest(statement, self.cites)}", check="references")
                 continue
             when, ok = self.when(item, mark, what)
             remarks = []
+            if "remarks" in item and not isinstance(item["remarks"], YList):
+                self.problem(item.value_marks["remarks"], f"{what}: 'remarks' must be a list of "
+                                                          f"{{when, text}}")
             for r_index, remark, r_mark in _items(item.get("remarks", YList())):
                 r_what = f"{what}, remark {r_index + 1}"
                 if not self.keys(remark, r_mark, r_what, ("when", "text"), ()):
@@ -984,14 +1035,16 @@ class _Builder:
     # -- the graph
 
     def graph(self, start: Any, start_mark: Mark, decisions: dict[str, Decision],
-              leaves: dict[str, Leaf]) -> tuple[Any, frozenset[str]]:
+              leaves: dict[str, Leaf], *, start_given: bool = True,
+              ) -> tuple[Any, frozenset[str]]:
         import networkx as nx
 
         graph: nx.DiGraph[str] = nx.DiGraph()
         for node_id, leaf in leaves.items():
             if node_id in decisions:
                 self.problem(Mark(leaf.position.line, leaf.position.column),
-                             f"{node_id!r} is both a decision and a leaf")
+                             f"{node_id!r} is both a decision and a leaf", check="structure",
+                             node=node_id)
             graph.add_node(node_id, kind=leaf.kind.value)
         for node_id in decisions:
             graph.add_node(node_id, kind="decision")
@@ -1000,24 +1053,33 @@ class _Builder:
                 if branch.to not in graph:
                     self.problem(Mark(branch.position.line, branch.position.column),
                                  f"decision {decision.id!r}, branch {branch.answer!r}: goes to "
-                                 f"unknown node {branch.to!r}{_suggest(branch.to, graph.nodes)}")
+                                 f"unknown node {branch.to!r}{_suggest(branch.to, graph.nodes)}",
+                                 check="structure", node=decision.id)
                     continue
                 graph.add_edge(decision.id, branch.to, answer=branch.answer)
         if not isinstance(start, str) or start not in graph:
-            self.problem(start_mark, f"'start' must name a decision (got {start!r})"
-                                     f"{_suggest(start, decisions)}")
+            if start_given:
+                self.problem(start_mark, f"'start' must name a decision (got {start!r})"
+                             f"{_suggest(start, decisions)}", check="structure")
             return nx.freeze(graph), frozenset()
+        order = {node: index for index, node in enumerate(decisions)}
+        cycles = set()
         for cycle in nx.simple_cycles(graph):
+            turn = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+            cycles.add(tuple(cycle[turn:] + cycle[:turn]))
+        for cycle in sorted(cycles, key=lambda c: [order[n] for n in c]):
             first = decisions[cycle[0]]
             self.problem(Mark(first.position.line, first.position.column),
-                         f"cycle: {' -> '.join([*cycle, cycle[0]])}")
+                         f"cycle: {' -> '.join([*cycle, cycle[0]])}", check="structure",
+                         node=first.id)
         reachable = nx.descendants(graph, start) | {start}
         for node_id in graph.nodes:
             if node_id not in reachable:
                 where = decisions[node_id].position if node_id in decisions \
                     else leaves[node_id].position
                 self.problem(Mark(where.line, where.column),
-                             f"{node_id!r} is unreachable from the start node {start!r}")
+                             f"{node_id!r} is unreachable from the start node {start!r}",
+                             check="structure", node=node_id)
         out_of_scope = {n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE}
         in_scope = frozenset(
             n for n in graph.nodes
@@ -1030,13 +1092,19 @@ class _Bad:
     pass
 
 
+
 _BAD: Any = _Bad()
+
 
 
 def _single(key: str, value: Any, mark: Mark) -> YMap:
     wrapper = YMap({key: value})
     wrapper.mark, wrapper.key_marks, wrapper.value_marks = mark, {key: mark}, {key: mark}
     return wrapper
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _is_number(value: Any) -> bool:

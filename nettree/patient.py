@@ -18,7 +18,14 @@ from typing import Any
 from .errors import PatientError
 from .model import Field, FieldType
 
-__all__ = ["Patient", "coerce_text", "read_patient_text", "validate_patient"]
+__all__ = [
+    "Patient",
+    "coerce_text",
+    "describe_kind",
+    "read_patient_file",
+    "read_patient_text",
+    "validate_patient",
+]
 
 
 @dataclass(frozen=True)
@@ -33,9 +40,30 @@ class Patient:
 def _did_you_mean(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
     if not close:
-        # A prefix is a strong hint too: 'sstr' for 'sstr_status'.
+        # A prefix is a strong hint too: an abbreviated name for the full one.
         close = [c for c in choices if c.startswith(name) or name.startswith(c)][:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_kind(value: Any) -> str:
+    """What kind of value this is, in words (for messages about the shape of input).
+
+    >>> describe_kind(None), describe_kind([1]), describe_kind("x"), describe_kind(3)
+    ('nothing', 'a list', 'a text', 'a number')
+    """
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
 
 
 def _show(value: Any) -> str:
@@ -44,39 +72,48 @@ def _show(value: Any) -> str:
 
 def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
     """The normalised value, or an error message naming the field and what is allowed."""
-    bad = f"{spec.name!r} must be {spec.allowed()} (got {_show(value)})"
-    if spec.type is FieldType.BOOLEAN:
-        return (value, None) if isinstance(value, bool) else (None, bad)
-    if spec.type is FieldType.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, bad
-        if not math.isfinite(value):
-            return None, bad
-        low = spec.minimum if spec.minimum is not None else -math.inf
-        high = spec.maximum if spec.maximum is not None else math.inf
-        return (float(value), None) if low <= value <= high else (None, bad)
-    if spec.type is FieldType.CHOICE:
+    kind = spec.type
+    if kind is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value, None
+    elif kind is FieldType.NUMBER:
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            low = spec.minimum if spec.minimum is not None else -math.inf
+            high = spec.maximum if spec.maximum is not None else math.inf
+            if low <= value <= high:
+                return float(value), None
+    elif kind is FieldType.CHOICE:
         if isinstance(value, str) and value in spec.values:
             return value, None
-        return None, bad
+    else:
+        return _check_set(spec, value)
+    return None, f"{spec.name!r} must be {spec.allowed()} (got {_show(value)})"
+
+
+def _check_set(spec: Field, value: Any) -> tuple[Any, str | None]:
     # A set: a list of allowed values (a single value is accepted as a list of one).
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple | set | frozenset):
-        return None, bad
+        return None, f"{spec.name!r} must be {spec.allowed()} (got {_show(value)})"
     for item in items:
         if not (isinstance(item, str) and item in spec.values):
             return None, f"{spec.name!r} must be {spec.allowed()} (got {_show(item)} in it)"
     return frozenset(items), None
 
 
-def validate_patient(fields: Mapping[str, Field], raw: Any) -> Patient:
+def validate_patient(
+    fields: Mapping[str, Field], raw: Any, *, apply_defaults: bool = True
+) -> Patient:
     """Check ``raw`` against ``fields``; raise :class:`PatientError` naming every bad field.
 
     Nothing is half-evaluated: either every field is valid or nothing is returned.
+    ``apply_defaults=False`` leaves absent fields unknown even where a default exists
+    (verification uses it to explore every value).
     """
     if not isinstance(raw, Mapping):
-        kind = type(raw).__name__ if raw is not None else "nothing"
-        raise PatientError(f"a patient must be a mapping of field names to values (got {kind})")
+        raise PatientError(
+            f"a patient must be a mapping of field names to values (got {describe_kind(raw)})"
+        )
     errors: list[tuple[str, Any, str]] = []
     values: dict[str, Any] = dict.fromkeys(fields)
     for name, value in raw.items():
@@ -114,7 +151,7 @@ def validate_patient(fields: Mapping[str, Field], raw: Any) -> Patient:
                             f"{name!r} is {given!r} but {spec.derive.source!r} "
                             f"{_show_number(source_value)} gives {implied!r}; {name!r} {rule}"
                         )))
-        if values[name] is None and spec.has_default:
+        if values[name] is None and spec.has_default and apply_defaults:
             values[name] = spec.default
             defaulted.add(name)
 
@@ -186,21 +223,35 @@ def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
     stripped = text.strip()
     if not stripped:
         raise PatientError(f"{source}: no patient given (the input is empty)")
+    json_error = None
     if stripped.startswith("{") or source.endswith(".json"):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_duplicates(source))
         except json.JSONDecodeError as exc:
+            json_error = PatientError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
             if source.endswith(".json"):
-                raise PatientError(
-                    f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-                ) from None
+                raise json_error from None
     from .yamlio import parse_yaml
 
     data, problems = parse_yaml(text)
     if problems:
+        if json_error is not None:  # it looked like JSON: say what is wrong with it as JSON
+            raise json_error
         mark, message = problems[0]
         raise PatientError(f"{source}:{mark.line}:{mark.column}: {message}")
     return _plain(data)
+
+
+def _no_duplicates(source: str) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise PatientError(f"{source}: duplicate key {key!r} in the patient")
+            seen[key] = value
+        return seen
+
+    return hook
 
 
 def _plain(data: Any) -> Any:

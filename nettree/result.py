@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .conditions import PartialSet
+
 __all__ = [
     "Assumption",
     "Derived",
@@ -29,6 +31,8 @@ def _plain(value: Any) -> Any:
     """A field value as JSON would carry it (sets become sorted lists)."""
     if isinstance(value, frozenset | set):
         return sorted(value)
+    if isinstance(value, PartialSet):  # only in verification's patient classes
+        return str(value)
     return value
 
 

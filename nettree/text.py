@@ -6,6 +6,7 @@ Pure functions from values to text; the CLI prints what they return.
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from .conditions import describe_value
 from .guideline import Guideline
@@ -53,11 +54,16 @@ def explain(guideline: Guideline, result: Result) -> str:
         lines += _wrap(result.reason, "  ")
     if result.missing:
         lines += ["", "Missing information (give these fields to go on):"]
+        known = {name: value for step in result.path for name, value in step.values}
         for name in result.missing:
             field = guideline.fields[name]
             extra = f" or {field.derive.source}" if field.derive else ""
-            lines += _wrap(f"{name}{extra}: {field.description} Allowed: {field.allowed()}.",
-                           "    ", "  - ")
+            allowed = f"Allowed: {field.allowed()}."
+            if known.get(name) is not None and field.values:
+                # A needs_information leaf: the current value cannot let the walk go on.
+                others = ", ".join(repr(v) for v in field.values if v != known[name])
+                allowed = f"Now {describe_value(known[name])}; give one of {others}."
+            lines += _wrap(f"{name}{extra}: {field.description} {allowed}", "    ", "  - ")
 
     lines += ["", "Path:"]
     for number, step in enumerate(result.path, 1):
@@ -137,4 +143,41 @@ def show_guideline(guideline: Guideline) -> str:
     if guideline.abbreviations:
         lines += ["", "Abbreviations:"]
         lines += _wrap("; ".join(f"{k}, {v}" for k, v in guideline.abbreviations.items()), "  ")
+    return "\n".join(lines) + "\n"
+
+
+def show_report(report: Any) -> str:
+    """A verification report: one line per check, then each finding with its position."""
+    lines = [f"Verifying {report.guideline} ({report.file})", ""]
+    width = max(len(check.name) for check in report.checks)
+    for check in report.checks:
+        mark = "PASS" if check.passed else ("SKIP" if not check.ran else "FAIL")
+        lines.append(f"  {mark}  {check.name:<{width}}  {check.summary}")
+        for finding in check.findings:
+            for number, text in enumerate(str(finding).splitlines()):
+                lines += _wrap(text, "          ", "        - " if number == 0 else "          ")
+    lines.append("")
+    passed = sum(check.passed for check in report.checks)
+    if report.ok:
+        lines.append(f"All {passed} checks passed: {report.classes} patient classes, each with "
+                     f"exactly one result.")
+    else:
+        failed = [c.name for c in report.checks if c.ran and not c.passed]
+        lines.append(f"{len(failed)} check{'s' if len(failed) != 1 else ''} failed: "
+                     f"{', '.join(failed)}.")
+    return "\n".join(lines) + "\n"
+
+
+def show_coverage(guideline: Guideline, report: Any) -> str:
+    """What a set of patients reaches, with what it misses."""
+    lines = [f"Coverage of {guideline.id} by {report.patients} patient"
+             f"{'s' if report.patients != 1 else ''}:"]
+    for what in ("leaves", "branches", "recommendations"):
+        counts = getattr(report, what)
+        reached = sum(1 for c in counts.values() if c)
+        lines.append(f"  {what:<16} {reached}/{len(counts)} ({report.percent(what):.1f}%)")
+    for what in ("leaves", "branches", "recommendations"):
+        missed = report.missed(what)
+        if missed:
+            lines += ["", f"Not reached ({what}):"] + [f"  - {m}" for m in missed]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, Context
+from .conditions import Condition, Context, PartialSet, describe_value
 from .errors import GuidelineError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
@@ -31,12 +31,14 @@ from .result import (
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["traverse"]
+__all__ = ["traverse", "walk"]
 
 
-def _defect(position: Position, message: str) -> GuidelineError:
+def _defect(position: Position, message: str, check: str, node: str) -> GuidelineError:
     """A guideline defect met at run time (a gap or overlap that verification would report)."""
-    return GuidelineError([Problem(position.file, position.line, position.column, message)])
+    return GuidelineError(
+        [Problem(position.file, position.line, position.column, message, check, node)]
+    )
 
 
 class _Options:
@@ -81,6 +83,15 @@ def _apply(step: Step, state: _Options, ctx: Context, missing: set[str]) -> None
         if listed is None:
             missing.add(step.field)
             return
+        if isinstance(listed, PartialSet):  # verification: membership may be unknown
+            for option in list(state.offered):
+                member = listed.has(option)
+                if member is None:
+                    missing.add(step.field)
+                    ctx.asked.append((step.field, option))
+                elif member:
+                    state.drop(option, step.reason, step.cites)
+            return
         for option in [o for o in state.offered if o in listed]:
             state.drop(option, step.reason, step.cites)
     elif isinstance(step, Cite):
@@ -96,8 +107,24 @@ def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
     Raises :class:`~nettree.errors.PatientError` for an invalid patient, before anything
     is evaluated.
     """
-    checked = validate_patient(guideline.fields, patient)
-    ctx = Context(checked.values)
+    result, _ = walk(guideline, validate_patient(guideline.fields, patient))
+    return result
+
+
+def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
+         asked: list[tuple[str, str | None]] | None = None,
+         ) -> tuple[Result, frozenset[str]]:
+    """Walk a validated patient; also return the unknown fields that stopped the walk.
+
+    The second value is empty when the result holds whatever the unknown fields are. With
+    ``strict`` (used by verification, which splits on every field it is told about), a
+    decision stops as soon as any branch is unknown, even if another is true, and notes that
+    depend on unknown fields count as stops too. ``asked`` collects, for partly known sets,
+    the elements whose membership was asked (verification splits on them).
+    """
+    ctx = Context(patient.values)
+    if asked is not None:
+        ctx.asked = asked
     all_reads: set[str] = set()
     path: list[PathStep] = []
 
@@ -105,23 +132,25 @@ def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
     while node_id in guideline.decisions:
         decision = guideline.decisions[node_id]
         ctx.reads = {}
-        chosen, missing = _decide(decision, ctx)
+        chosen, missing = _decide(decision, ctx, strict=strict)
         all_reads.update(ctx.reads)
         values = tuple(ctx.reads.items())
         if chosen is None:
             path.append(PathStep(node_id, "decision", decision.question, None, values))
             needs = ", ".join(_ordered(guideline, missing))
-            return _result(guideline, checked, all_reads, path, NEEDS_INFORMATION,
-                           leaf=None, stop=node_id, missing=missing,
-                           reason=f"{decision.question} needs: {needs}")
+            result = _result(guideline, patient, all_reads, path, NEEDS_INFORMATION,
+                             leaf=None, stop=node_id, missing=missing,
+                             reason=f"{decision.question} needs: {needs}")
+            return result, frozenset(missing)
         path.append(PathStep(node_id, "decision", decision.question, chosen.answer, values))
         node_id = chosen.to
 
     leaf = guideline.leaves[node_id]
-    return _conclude(guideline, leaf, checked, ctx, all_reads, path)
+    return _conclude(guideline, leaf, patient, ctx, all_reads, path, strict=strict)
 
 
-def _decide(decision: Decision, ctx: Context) -> tuple[Any, set[str]]:
+def _decide(decision: Decision, ctx: Context, *, strict: bool = False,
+            ) -> tuple[Any, set[str]]:
     matched, unknown = [], []
     for branch in decision.branches:
         value = branch.when.evaluate(ctx)
@@ -132,14 +161,16 @@ def _decide(decision: Decision, ctx: Context) -> tuple[Any, set[str]]:
     if len(matched) > 1:
         answers = " and ".join(repr(b.answer) for b in matched)
         raise _defect(decision.position,
-                      f"decision {decision.id!r}: branches {answers} both match this patient")
+                      f"decision {decision.id!r}: branches {answers} both match this patient",
+                      "exclusive", decision.id)
+    if unknown and (strict or not matched):
+        return None, set().union(*(b.when.missing(ctx) for b in unknown))
     if matched:
         return matched[0], set()
-    if unknown:
-        return None, set().union(*(b.when.missing(ctx) for b in unknown))
+    values = ", ".join(f"{k} = {describe_value(v)}" for k, v in ctx.reads.items())
     raise _defect(decision.position,
-                  f"decision {decision.id!r}: no branch matches this patient "
-                  f"(values: {ctx.reads})")
+                  f"decision {decision.id!r}: no branch matches this patient ({values})",
+                  "exhaustive", decision.id)
 
 
 def _conclude(
@@ -149,11 +180,13 @@ def _conclude(
     ctx: Context,
     all_reads: set[str],
     path: list[PathStep],
-) -> Result:
+    *,
+    strict: bool,
+) -> tuple[Result, frozenset[str]]:
     if leaf.kind is LeafKind.OUT_OF_SCOPE:
-        path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, ()))
+        path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", ()))
         return _result(guideline, patient, all_reads, path, OUT_OF_SCOPE,
-                       leaf=leaf.id, stop=leaf.id, reason=leaf.reason)
+                       leaf=leaf.id, stop=leaf.id, reason=leaf.reason), frozenset()
 
     state = _Options()
     ctx.offered = state.offered
@@ -172,31 +205,39 @@ def _conclude(
         names = _ordered(guideline, missing)
         return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
                        stop=leaf.id, missing=missing,
-                       reason=f"{leaf.label}: the options depend on {', '.join(names)}")
+                       reason=f"{leaf.label}: the options depend on {', '.join(names)}",
+                       ), frozenset(missing)
     path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
 
     if leaf.kind is LeafKind.NEEDS_INFORMATION:
         return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
-                       stop=leaf.id, missing=set(leaf.missing), state=state, reason=leaf.reason)
+                       stop=leaf.id, missing=set(leaf.missing), state=state, reason=leaf.reason,
+                       ), frozenset()
 
     if not state.offered and guideline.fallback is not None:
         state.offer(guideline.fallback.option, guideline.fallback.cites)
 
     notes = []
+    note_unknowns: set[str] = set()
     ctx.reads = {}
     for rule in guideline.notes:
         value = True if rule.when is None else rule.when.evaluate(ctx)
         if value is False:
             continue
-        unknown = () if value else tuple(_ordered(guideline, rule.when.missing(ctx)))  # type: ignore[union-attr]
+        unknown: tuple[str, ...] = ()
+        if value is None and rule.when is not None:
+            unknown = tuple(_ordered(guideline, rule.when.missing(ctx)))
+            note_unknowns.update(unknown)
         remarks = tuple(r.text for r in rule.remarks if r.when.evaluate(ctx) is True)
         statement = guideline.statement(rule.statement)
         notes.append(NoteResult(statement.id, statement.text, remarks, unknown))
     all_reads.update(ctx.reads)
     notes.sort(key=lambda n: guideline.cite_order[n.id])
 
-    return _result(guideline, patient, all_reads, path, RECOMMENDATION, leaf=leaf.id,
-                   stop=leaf.id, state=state, notes=tuple(notes), reason=leaf.reason or leaf.label)
+    result = _result(guideline, patient, all_reads, path, RECOMMENDATION, leaf=leaf.id,
+                     stop=leaf.id, state=state, notes=tuple(notes),
+                     reason=leaf.reason or leaf.label)
+    return result, frozenset(note_unknowns) if strict else frozenset()
 
 
 def _ordered(guideline: Guideline, names: set[str]) -> list[str]:

@@ -1,0 +1,122 @@
+"""The decision table: root-to-leaf paths, or every patient class, as CSV, Markdown or JSON.
+
+Pure functions from a guideline (and its exploration) to text; byte-stable, so they can be
+diffed and kept under version control.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .guideline import Guideline
+from .verify import Exploration, PathRow, decision_table, explore
+
+__all__ = ["FORMATS", "paths_table", "profiles_table"]
+
+FORMATS = ("csv", "markdown", "json")
+
+
+def _render(header: list[str], rows: list[list[str]], fmt: str, footer: str = "") -> str:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue()
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    if footer:
+        lines += ["", footer]
+    return "\n".join(lines) + "\n"
+
+
+def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]]) -> str:
+    parts = []
+    for option, cites, when in options:
+        cited = f" [{', '.join(cites)}]" if cites else ""
+        if option.startswith("-"):
+            parts.append(f"drop {option[1:]}{cited} when {when}")
+        else:
+            parts.append(f"{option}{cited}" + ("" if when == "always" else f" when {when}"))
+    return "; ".join(parts)
+
+
+def paths_table(guideline: Guideline, fmt: str = "markdown",
+                rows: list[PathRow] | None = None) -> str:
+    """One row per root-to-leaf path: each field's condition (or "any"), the leaf, its options.
+
+    The options column lists the leaf's own steps; the guideline's filters apply after them
+    (``nettree show`` lists the file; ``enumerate --profiles`` gives every final result).
+    """
+    rows = rows if rows is not None else decision_table(guideline)
+    fields = [name for name in guideline.fields
+              if any(name in dict(row.conditions) for row in rows)]
+    if fmt == "json":
+        data = {"guideline": guideline.id, "fields": fields,
+                "paths": [row.to_dict(fields) for row in rows]}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    header = ["#", *fields, "leaf", "kind", "options (the leaf's steps)"]
+    body = []
+    for number, row in enumerate(rows, 1):
+        conditions = dict(row.conditions)
+        body.append([str(number), *(conditions.get(f, "any") for f in fields), row.leaf,
+                     row.kind, _options_text(row.options)])
+    footer = f"{len(rows)} paths from {guideline.start!r} to a leaf."
+    return _render(header, body, fmt, footer)
+
+
+def profiles_table(guideline: Guideline, fmt: str = "markdown",
+                   exploration: Exploration | None = None) -> str:
+    """Every patient class (the product of field partitions, split only where the answer
+    depends on a field) with its exact result; the last line counts them."""
+    exploration = exploration or explore(guideline)
+    classes = exploration.classes
+    fields = [name for name in guideline.fields
+              if any(name in dict(c.values) for c in classes)]
+    count = f"{len(classes)} classes, each with a result."
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "guideline": guideline.id,
+            "fields": fields,
+            "count": len(classes),
+            "classes": [
+                {"values": {name: exploration.describe(name, value)
+                            for name, value in c.values},
+                 "patient": _plain(c.patient),
+                 "result": c.result.to_dict()}
+                for c in classes
+            ],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    header = ["#", *fields, "status", "leaf", "options", "excluded", "notes"]
+    body = []
+    prefix = {name: f"{name} = " for name in fields}
+    for number, c in enumerate(classes, 1):
+        given = dict(c.values)
+        cells = [exploration.describe(name, given[name]).removeprefix(prefix[name])
+                 if name in given else "any" for name in fields]
+        result = c.result
+        body.append([
+            str(number), *cells, result.status, result.leaf or "",
+            "; ".join(f"{o.id} [{', '.join(o.cites)}]" for o in result.options),
+            "; ".join(f"{e.id} [{', '.join(e.cites)}]" if e.cites else e.id
+                      for e in result.excluded),
+            ", ".join(n.id for n in result.notes),
+        ])
+    return _render(header, body, fmt, count)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set | tuple):
+        return sorted(value)
+    return value

@@ -1,0 +1,741 @@
+"""Verification: prove a guideline graph complete and sound, exactly, not by sampling.
+
+Every field has a finite domain: choices, booleans, the subsets of a set field, and for a
+number the intervals cut by the thresholds that the file's conditions and derivations use
+(Ki-67 below 3, 3 to 20, above 20 ...). Patients are explored by splitting on demand: walk
+the graph with every field unknown; whenever the walk stops because a field is unknown, split
+on that field's domain and walk each part again. Conditions are evaluated in three values,
+so a walk that finishes holds for every patient of its class, and the classes together cover
+every possible patient. Each check below is therefore exact, and each failure comes with a
+concrete counterexample patient.
+
+Checks: ``structure`` (one root, acyclic, every node reachable, every path ends at a leaf),
+``exhaustive`` (every patient who reaches a decision satisfies a branch), ``exclusive`` (no
+patient satisfies two), ``satisfiable`` (every node and branch is taken by some patient),
+``coverage`` (every recommendation is cited by a reachable result or is general; every
+option, statement and field is used) and ``citations`` (an option cites only
+recommendations or statements that declare they support it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .conditions import AllOf, AnyOf, Condition, FieldTest, Not, PartialSet, describe_value
+from .errors import GuidelineError, PatientError
+from .guideline import Guideline
+from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
+from .patient import Patient, validate_patient
+from .result import Result
+from .traverse import walk
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CoverageReport",
+    "Exploration",
+    "Finding",
+    "PathRow",
+    "PatientClass",
+    "Report",
+    "coverage",
+    "decision_table",
+    "explore",
+    "field_domain",
+    "verify",
+    "verify_file",
+]
+
+CHECKS = {
+    "load": "the file parses and every key, field, option, recommendation and node it names "
+            "exists",
+    "structure": "one root, no cycle, every node reachable from it, every path ends at a leaf",
+    "exhaustive": "at each decision, the branches cover every patient who can reach it",
+    "exclusive": "at each decision, no patient satisfies two branches",
+    "satisfiable": "every node and every branch is reached by at least one patient",
+    "coverage": "every recommendation is cited by a reachable result or is general; every "
+                "option, statement and field is used",
+    "citations": "every option cites only recommendations or statements that support it",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by a check, with where it is and, if it applies, a patient showing it."""
+
+    check: str
+    message: str
+    node: str | None = None
+    position: Position | None = None
+    counterexample: Mapping[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "message": self.message,
+            "node": self.node,
+            "position": str(self.position) if self.position else None,
+            "counterexample": _plain(self.counterexample),
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        text = f"{where}{self.message}"
+        if self.counterexample is not None:
+            text += f"\n      counterexample: {_patient_text(self.counterexample)}"
+        return text
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one named check. ``ran`` is False when an earlier failure prevented it."""
+
+    name: str
+    findings: tuple[Finding, ...]
+    summary: str
+    ran: bool = True
+
+    @property
+    def passed(self) -> bool:
+        return self.ran and not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": CHECKS[self.name],
+            "ran": self.ran,
+            "passed": self.passed,
+            "summary": self.summary,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every check's outcome for one guideline file."""
+
+    guideline: str
+    file: str
+    checks: tuple[Check, ...]
+    classes: int
+
+    @property
+    def ok(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "guideline": self.guideline,
+            "file": self.file,
+            "ok": self.ok,
+            "classes": self.classes,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class PatientClass:
+    """A class of patients: the fields in ``values`` fixed (a representative value each; see
+    ``describe``), every other field any value. ``result`` holds for each of them."""
+
+    values: tuple[tuple[str, Any], ...]
+    result: Result
+
+    @property
+    def patient(self) -> dict[str, Any]:
+        """A concrete patient of the class (a partly known set: just its known members)."""
+        return _concrete(dict(self.values))
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """The partition of all patients into classes, and the defects met while exploring."""
+
+    classes: tuple[PatientClass, ...]
+    defects: tuple[Finding, ...]
+    domains: Mapping[str, tuple[tuple[Any, str], ...]] = field(repr=False)
+
+    def describe(self, name: str, value: Any) -> str:
+        """The class of values a representative stands for (``ki67 in (3, 10)``)."""
+        if isinstance(value, PartialSet):
+            return f"{name} = {value}"
+        for rep, text in self.domains.get(name, ()):
+            if rep == value:
+                return text
+        return f"{name} = {describe_value(value)}"
+
+
+# ---------------------------------------------------------------- domains
+
+
+def _conditions(guideline: Guideline) -> Iterator[Condition]:
+    for decision in guideline.decisions.values():
+        for branch in decision.branches:
+            yield branch.when
+    steps: list[Step] = [*guideline.filters]
+    for leaf in guideline.leaves.values():
+        steps.extend(leaf.steps)
+    for step in steps:
+        when = getattr(step, "when", None)
+        if when is not None:
+            yield when
+    for rule in guideline.notes:
+        if rule.when is not None:
+            yield rule.when
+        for remark in rule.remarks:
+            yield remark.when
+
+
+def _field_tests(condition: Condition) -> Iterator[FieldTest]:
+    if isinstance(condition, FieldTest):
+        yield condition
+    elif isinstance(condition, AllOf | AnyOf):
+        for part in condition.parts:
+            yield from _field_tests(part)
+    elif isinstance(condition, Not):
+        yield from _field_tests(condition.part)
+
+
+def thresholds(guideline: Guideline) -> dict[str, list[float]]:
+    """For each number field, the thresholds that conditions and derivations cut it at."""
+    cuts: dict[str, set[float]] = {}
+    for condition in _conditions(guideline):
+        for test in _field_tests(condition):
+            if guideline.fields[test.field].type is FieldType.NUMBER:
+                cuts.setdefault(test.field, set()).add(float(test.operand))
+    for spec in guideline.fields.values():
+        if spec.derive is not None:
+            for _, _, bound in spec.derive.bins:
+                if bound is not None:
+                    cuts.setdefault(spec.derive.source, set()).add(bound)
+    return {name: sorted(values) for name, values in cuts.items()}
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def field_domain(spec: Field, cuts: Iterable[float] = ()) -> tuple[tuple[Any, str], ...]:
+    """A field's domain as (representative value, description) pairs, one per class.
+
+    >>> f = Field("age", FieldType.NUMBER, "", minimum=0, maximum=120)
+    >>> [text for _, text in field_domain(f, [18, 65])]
+    ['age in [0, 18)', 'age = 18', 'age in (18, 65)', 'age = 65', 'age in (65, 120]']
+    """
+    name = spec.name
+    if spec.type is FieldType.BOOLEAN:
+        return ((True, f"{name} = true"), (False, f"{name} = false"))
+    if spec.type is FieldType.CHOICE:
+        return tuple((v, f"{name} = {v}") for v in spec.values)
+    if spec.type is FieldType.SET:
+        subsets = itertools.chain.from_iterable(
+            itertools.combinations(spec.values, size) for size in range(len(spec.values) + 1))
+        return tuple((list(s), f"{name} = [{', '.join(s)}]") for s in subsets)
+    low = spec.minimum if spec.minimum is not None else -math.inf
+    high = spec.maximum if spec.maximum is not None else math.inf
+    points = sorted({c for c in cuts if low <= c <= high})
+    if not points:
+        rep = low if math.isfinite(low) else (high if math.isfinite(high) else 0.0)
+        return ((rep, f"{name} any value"),)
+    domain: list[tuple[Any, str]] = []
+    if low < points[0]:
+        rep = low if math.isfinite(low) else points[0] - 1
+        left = f"[{_num(low)}, " if math.isfinite(low) else "below "
+        text = f"{name} in {left}{_num(points[0])})" if math.isfinite(low) \
+            else f"{name} below {_num(points[0])}"
+        domain.append((rep, text))
+    for index, point in enumerate(points):
+        domain.append((point, f"{name} = {_num(point)}"))
+        upper = points[index + 1] if index + 1 < len(points) else None
+        if upper is not None:
+            domain.append(((point + upper) / 2, f"{name} in ({_num(point)}, {_num(upper)})"))
+    if points[-1] < high:
+        rep = high if math.isfinite(high) else points[-1] + 1
+        text = f"{name} in ({_num(points[-1])}, {_num(high)}]" if math.isfinite(high) \
+            else f"{name} above {_num(points[-1])}"
+        domain.append((rep, text))
+    return tuple(domain)
+
+
+# ---------------------------------------------------------------- exploration
+
+
+def explore(guideline: Guideline) -> Exploration:
+    """Partition every possible patient into classes that each get one exact result.
+
+    A set field is explored element by element, and only for the elements whose membership
+    an answer depends on (a :class:`~nettree.conditions.PartialSet`), not as all its subsets.
+    """
+    cuts = thresholds(guideline)
+    domains = {name: field_domain(spec, cuts.get(name, ())) for name, spec in
+               guideline.fields.items()}
+    order = list(guideline.fields)
+    sets = {name: spec.values for name, spec in guideline.fields.items()
+            if spec.type is FieldType.SET}
+    classes: list[PatientClass] = []
+    defects: list[Finding] = []
+    seen_defects: set[tuple[str, str | None]] = set()
+    stack: list[dict[str, Any]] = [{}]
+    while stack:
+        assignment = stack.pop()
+        plain = {k: v for k, v in assignment.items() if k not in sets}
+        try:
+            patient = validate_patient(guideline.fields, plain, apply_defaults=False)
+        except PatientError:
+            continue  # an impossible combination (a derived field lower than its source)
+        if len(plain) != len(assignment):
+            partial = {k: v for k, v in assignment.items() if k in sets}
+            patient = Patient({**patient.values, **partial}, patient.defaulted, patient.derived)
+        asked: list[tuple[str, str | None]] = []
+        try:
+            result, unknown = walk(guideline, patient, strict=True, asked=asked)
+        except GuidelineError as exc:
+            problem = exc.problems[0]
+            defect = (problem.check, problem.node)
+            if defect not in seen_defects:
+                seen_defects.add(defect)
+                position = Position(problem.file, problem.line, problem.column)
+                defects.append(Finding(problem.check, problem.message, problem.node, position,
+                                       _concrete(assignment)))
+            continue
+        if unknown:
+            name = min(unknown, key=order.index)
+            stack.extend(_split(name, assignment, domains, sets, asked))
+            continue
+        values = tuple((n, assignment[n]) for n in order if n in assignment)
+        classes.append(PatientClass(values, result))
+    index = {name: {repr(rep): i for i, (rep, _) in enumerate(domains[name])} for name in order}
+
+    def key(patient_class: PatientClass) -> list[tuple[Any, ...]]:
+        given = dict(patient_class.values)
+        out: list[tuple[Any, ...]] = []
+        for name in order:
+            value = given.get(name)
+            if value is None:
+                out.append((0,))
+            elif isinstance(value, PartialSet):
+                out.append((2, sorted(value.present), sorted(value.absent)))
+            else:
+                out.append((1, index[name][repr(value)]))
+        return out
+
+    classes.sort(key=key)
+    return Exploration(tuple(classes), tuple(defects), domains)
+
+
+def _split(name: str, assignment: dict[str, Any], domains: Mapping[str, Any],
+           sets: Mapping[str, tuple[str, ...]], asked: list[tuple[str, str | None]],
+           ) -> list[dict[str, Any]]:
+    """The assignments that refine ``assignment`` on ``name``, last first (for a stack)."""
+    if name not in sets:
+        return [{**assignment, name: value} for value, _ in reversed(domains[name])]
+    current = assignment.get(name)
+    universe = frozenset(sets[name])
+    if current is None:  # start knowing nothing of the set; the next walk says what it asks
+        return [{**assignment, name: PartialSet(frozenset(), frozenset(), universe)}]
+    undecided = current.undecided(sets[name])
+    wanted = [e for f, e in asked if f == name and e is not None and e in undecided]
+    element = wanted[0] if wanted else undecided[0]
+    with_it = PartialSet(current.present | {element}, current.absent, universe)
+    without = PartialSet(current.present, current.absent | {element}, universe)
+    return [{**assignment, name: without}, {**assignment, name: with_it}]
+
+
+def _concrete(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: sorted(v.present) if isinstance(v, PartialSet) else v for k, v in values.items()}
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> Report:
+    """Run every check on a loaded guideline."""
+    exploration = exploration or explore(guideline)
+    checks = [
+        Check("load", (), "the file loaded: every reference resolves"),
+        _structure(guideline),
+        *_gaps_and_overlaps(exploration),
+        _satisfiable(guideline, exploration),
+        _coverage(guideline, exploration),
+        _citations(guideline, exploration),
+    ]
+    return Report(guideline.id, str(guideline.path), tuple(checks), len(exploration.classes))
+
+
+def verify_file(source: str | Path) -> Report:
+    """Load and verify; a file that does not load fails ``load`` or ``structure``."""
+    from .loader import load, resolve
+
+    path = resolve(source)
+    try:
+        guideline = load(path)
+    except GuidelineError as exc:
+        by_check: dict[str, list[Finding]] = {"load": [], "structure": []}
+        for problem in exc.problems:
+            name = "structure" if problem.check == "structure" else "load"
+            by_check[name].append(Finding(
+                name, problem.message, problem.node,
+                Position(problem.file, problem.line, problem.column)))
+        checks = [
+            Check("load", tuple(by_check["load"]), _count(by_check["load"], "problem")),
+            Check("structure", tuple(by_check["structure"]),
+                  _count(by_check["structure"], "problem")),
+        ]
+        checks += [Check(name, (), "not run: the file must load first", ran=False)
+                   for name in CHECKS if name not in ("load", "structure")]
+        return Report(path.stem, str(path), tuple(checks), 0)
+    return verify(guideline)
+
+
+def _count(items: list[Any], word: str) -> str:
+    return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
+
+
+def _structure(guideline: Guideline) -> Check:
+    import networkx as nx
+
+    graph = guideline.graph
+    findings = []
+    roots = [n for n in graph.nodes if graph.in_degree(n) == 0]
+    if roots != [guideline.start]:
+        findings.append(Finding("structure", f"roots {roots}: the start node "
+                                             f"{guideline.start!r} must be the only one"))
+    if not nx.is_directed_acyclic_graph(graph):
+        findings.append(Finding("structure", "the graph has a cycle"))
+    for node in graph.nodes:
+        is_leaf = node in guideline.leaves
+        if is_leaf and graph.out_degree(node):
+            findings.append(Finding("structure", f"leaf {node!r} has outgoing edges", node))
+        if not is_leaf and not graph.out_degree(node):
+            findings.append(Finding("structure", f"decision {node!r} leads nowhere", node,
+                                    guideline.decisions[node].position))
+    summary = (f"one root ({guideline.start}), acyclic, {graph.number_of_nodes()} nodes all "
+               f"reachable, {len(guideline.leaves)} leaves end every path")
+    return Check("structure", tuple(findings), summary if not findings else
+                 _count(findings, "problem"))
+
+
+def _gaps_and_overlaps(exploration: Exploration) -> list[Check]:
+    checks = []
+    for name in ("exhaustive", "exclusive"):
+        found = tuple(f for f in exploration.defects if f.check == name)
+        ok = ("every patient who reaches a decision satisfies a branch" if name == "exhaustive"
+              else "no patient satisfies two branches of a decision")
+        summary = f"{ok} ({len(exploration.classes)} patient classes)" if not found \
+            else _count(list(found), "decision")
+        checks.append(Check(name, found, summary))
+    return checks
+
+
+def _taken(exploration: Exploration) -> tuple[set[str], set[tuple[str, str]]]:
+    nodes: set[str] = set()
+    branches: set[tuple[str, str]] = set()
+    for patient_class in exploration.classes:
+        for step in patient_class.result.path:
+            nodes.add(step.node)
+            if step.kind == "decision" and step.answer is not None:
+                branches.add((step.node, step.answer))
+    for defect in exploration.defects:
+        if defect.node:
+            nodes.add(defect.node)
+    return nodes, branches
+
+
+def _satisfiable(guideline: Guideline, exploration: Exploration) -> Check:
+    nodes, branches = _taken(exploration)
+    findings = []
+    for decision in guideline.decisions.values():
+        if decision.id not in nodes:
+            continue
+        for branch in decision.branches:
+            if (decision.id, branch.answer) not in branches:
+                findings.append(Finding(
+                    "satisfiable", f"decision {decision.id!r}: no patient who reaches it takes "
+                                   f"branch {branch.answer!r} ({branch.when})",
+                    decision.id, branch.position))
+    for node_id in guideline.graph.nodes:
+        if node_id not in nodes:
+            where = guideline.decisions[node_id].position if node_id in guideline.decisions \
+                else guideline.leaves[node_id].position
+            findings.append(Finding(
+                "satisfiable", f"no patient reaches {node_id!r}: the conditions on every path "
+                               f"to it contradict each other", node_id, where))
+    summary = (f"every node ({len(nodes)}) and branch ({len(branches)}) is reached by a patient"
+               if not findings else _count(findings, "problem"))
+    return Check("satisfiable", tuple(findings), summary)
+
+
+def _fields_used(guideline: Guideline) -> set[str]:
+    used: set[str] = set()
+    for condition in _conditions(guideline):
+        used |= condition.fields()
+    for spec in guideline.fields.values():
+        if spec.derive is not None:
+            used.add(spec.derive.source)
+    steps: list[Step] = [*guideline.filters]
+    for leaf in guideline.leaves.values():
+        steps.extend(leaf.steps)
+        used.update(leaf.missing)
+    for step in steps:
+        if hasattr(step, "field"):
+            used.add(step.field)
+    return used
+
+
+def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
+    cited: set[str] = set()
+    offered: set[str] = set()
+    noted: set[str] = set()
+    for patient_class in exploration.classes:
+        result = patient_class.result
+        for option in result.options:
+            offered.add(option.id)
+            cited.update(option.cites)
+        for exclusion in result.excluded:
+            cited.update(exclusion.cites)
+        noted.update(note.id for note in result.notes)
+    general = set(guideline.general)
+    findings = []
+    for rec in guideline.recommendations:
+        if rec.id not in general and not any(guideline.recommendation_of(c) == rec.id
+                                             for c in cited):
+            findings.append(Finding("coverage", f"recommendation {rec.id} is neither cited by "
+                                                f"a reachable result nor general"))
+        for statement in rec.statements:
+            if statement.id not in cited | noted and rec.id not in general:
+                findings.append(Finding("coverage", f"statement {statement.id} is never cited "
+                                                    f"nor shown as a note"))
+    for option_id in guideline.options:
+        if option_id not in offered:
+            findings.append(Finding("coverage", f"option {option_id!r} is never offered"))
+    for name in sorted(set(guideline.fields) - _fields_used(guideline)):
+        findings.append(Finding("coverage", f"field {name!r} is never used"))
+    summary = (f"{len(guideline.recommendations)} recommendations, {len(guideline.options)} "
+               f"options, {len(guideline.statements)} statements and {len(guideline.fields)} "
+               f"fields all used" if not findings else _count(findings, "problem"))
+    return Check("coverage", tuple(findings), summary)
+
+
+def _supports(guideline: Guideline, cite: str) -> tuple[str, ...]:
+    if cite in guideline.statements:
+        return guideline.statements[cite].supports
+    return guideline.recommendation(cite).supports
+
+
+def _citations(guideline: Guideline, exploration: Exploration) -> Check:
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+
+    def flag(option: str, cite: str, node: str | None, position: Position | None,
+             patient: Mapping[str, Any] | None) -> None:
+        if (option, cite) in seen:
+            return
+        seen.add((option, cite))
+        findings.append(Finding(
+            "citations", f"option {option!r} cites {cite}, which does not support it "
+                         f"(it supports: {', '.join(_supports(guideline, cite)) or 'nothing'})",
+            node, position, patient))
+
+    steps: list[tuple[str | None, Step]] = [(None, s) for s in guideline.filters]
+    for leaf in guideline.leaves.values():
+        steps.extend((leaf.id, s) for s in leaf.steps)
+    for node, step in steps:
+        if isinstance(step, Offer):
+            for cite in step.cites:
+                if step.option not in _supports(guideline, cite):
+                    flag(step.option, cite, node, step.position, None)
+        elif isinstance(step, Cite) and step.to:
+            for option in step.to:
+                for cite in step.cites:
+                    if option not in _supports(guideline, cite):
+                        flag(option, cite, node, step.position, None)
+    if guideline.fallback:
+        for cite in guideline.fallback.cites:
+            if guideline.fallback.option not in _supports(guideline, cite):
+                flag(guideline.fallback.option, cite, None, None, None)
+    for patient_class in exploration.classes:
+        for offered in patient_class.result.options:
+            for cite in offered.cites:
+                if offered.id not in _supports(guideline, cite):
+                    flag(offered.id, cite, patient_class.result.leaf, None,
+                         patient_class.patient)
+    summary = "every option cites only what supports it" if not findings else \
+        _count(findings, "problem")
+    return Check("citations", tuple(findings), summary)
+
+
+# ---------------------------------------------------------------- decision table
+
+
+@dataclass(frozen=True)
+class PathRow:
+    """One root-to-leaf path: each field's condition along it, the leaf and its options."""
+
+    path: tuple[str, ...]
+    conditions: tuple[tuple[str, str], ...]  # (field, condition text); absent fields: any
+    leaf: str
+    kind: str
+    options: tuple[tuple[str, tuple[str, ...], str], ...]  # (option, cites, when)
+
+    def to_dict(self, fields: Iterable[str]) -> dict[str, Any]:
+        conditions = dict(self.conditions)
+        return {
+            "path": list(self.path),
+            "conditions": {name: conditions.get(name, "any") for name in fields},
+            "leaf": self.leaf,
+            "kind": self.kind,
+            "options": [{"option": o, "cites": list(c), "when": w} for o, c, w in self.options],
+        }
+
+
+def decision_table(guideline: Guideline) -> list[PathRow]:
+    """One row per root-to-leaf path, in graph order."""
+    cuts = thresholds(guideline)
+    rows = []
+    for path in _paths(guideline, guideline.start, ()):
+        per_field: dict[str, set[Any] | None] = {}
+        other: list[str] = []
+        for here, there in itertools.pairwise(path):
+            for branch in guideline.decisions[here].branches:
+                if branch.to != there:
+                    continue
+                names = branch.when.fields()
+                if len(names) == 1:
+                    (name,) = names
+                    domain = [v for v, _ in field_domain(guideline.fields[name],
+                                                         cuts.get(name, ()))]
+                    allowed = {_freeze(v) for v in domain if _holds_alone(branch.when, name, v)}
+                    held = per_field.get(name)
+                    per_field[name] = allowed if held is None else held & allowed
+                else:
+                    other.append(str(branch.when))
+        conditions = []
+        for name in guideline.fields:
+            if name in per_field:
+                conditions.append((name, _describe_set(guideline.fields[name],
+                                                       per_field[name] or set(), cuts)))
+        if other:
+            conditions.append(("(other)", "; ".join(other)))
+        leaf = guideline.leaves[path[-1]]
+        options = []
+        for step in leaf.steps:
+            if isinstance(step, Offer):
+                options.append((step.option, step.cites, str(step.when) if step.when else
+                                "always"))
+            elif isinstance(step, Drop):
+                condition = str(step.when) if step.when else "always"
+                for option in step.options:
+                    options.append((f"-{option}", step.cites, condition))
+        rows.append(PathRow(tuple(path), tuple(conditions), leaf.id, leaf.kind.value,
+                            tuple(options)))
+    return rows
+
+
+def _paths(guideline: Guideline, node: str, prefix: tuple[str, ...]) -> Iterator[list[str]]:
+    here = (*prefix, node)
+    if node in guideline.leaves:
+        yield list(here)
+        return
+    for branch in guideline.decisions[node].branches:
+        yield from _paths(guideline, branch.to, here)
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _holds_alone(condition: Condition, name: str, value: Any) -> bool:
+    from .conditions import Context
+
+    stored = frozenset(value) if isinstance(value, list) else value
+    return condition.evaluate(Context({name: stored})) is True
+
+
+def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]]) -> str:
+    domain = [_freeze(v) for v, _ in field_domain(spec, cuts.get(spec.name, ()))]
+    if set(domain) <= allowed:
+        return "any"
+    if spec.type is FieldType.SET:
+        if allowed == {()}:
+            return "empty"
+        if () not in allowed and len(allowed) == len(domain) - 1:
+            return "not empty"
+    texts = [text for v, text in field_domain(spec, cuts.get(spec.name, ()))
+             if _freeze(v) in allowed]
+    prefix = f"{spec.name} = "
+    return ", ".join(t.removeprefix(prefix) for t in texts) or "none"
+
+
+# ---------------------------------------------------------------- coverage of a set of patients
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """What a set of patients reaches: leaves, branches and recommendations."""
+
+    patients: int
+    leaves: Mapping[str, int]  # leaf -> patients that reached it (0: none)
+    branches: Mapping[str, int]  # "decision -> answer" -> patients
+    recommendations: Mapping[str, int]  # recommendation -> patients whose result cites it
+    # (an option's citation, or a general recommendation listed with the result)
+
+    def missed(self, what: str) -> list[str]:
+        counts: Mapping[str, int] = getattr(self, what)
+        return [key for key, count in counts.items() if count == 0]
+
+    def percent(self, what: str) -> float:
+        counts: Mapping[str, int] = getattr(self, what)
+        return 100.0 * sum(1 for c in counts.values() if c) / max(1, len(counts))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patients": self.patients,
+            **{what: {"percent": round(self.percent(what), 1), "counts": dict(getattr(self, what)),
+                      "missed": self.missed(what)}
+               for what in ("leaves", "branches", "recommendations")},
+        }
+
+
+def coverage(guideline: Guideline, patients: Iterable[Mapping[str, Any]]) -> CoverageReport:
+    """Traverse every patient and count what they reach (invalid patients raise)."""
+    leaves = dict.fromkeys(guideline.leaves, 0)
+    branches = {f"{d.id} -> {b.answer}": 0 for d in guideline.decisions.values()
+                for b in d.branches}
+    recommendations = {r.id: 0 for r in guideline.recommendations}
+    count = 0
+    for patient in patients:
+        count += 1
+        result = guideline.traverse(patient)
+        if result.leaf and result.path[-1].answer is not None:
+            leaves[result.leaf] += 1
+        for step in result.path:
+            if step.kind == "decision" and step.answer is not None:
+                branches[f"{step.node} -> {step.answer}"] += 1
+        for rec in {*result.recommendations, *result.general}:
+            recommendations[rec] += 1
+    return CoverageReport(count, leaves, branches, recommendations)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set | tuple):
+        return sorted(value)
+    return value
+
+
+def _patient_text(patient: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(_plain(patient), ensure_ascii=False)
