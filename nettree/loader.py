@@ -145,6 +145,11 @@ class _Builder:
         self.step_set_raw: dict[str, tuple[Any, Mark]] = {}
         self.step_sets: dict[str, tuple[Step, ...]] = {}
         self.step_sets_failed: set[str] = set()
+        # Every node id declared and every edge written, even where the node's or branch's
+        # own definition is broken: so one defect is reported once, not again as a dangling
+        # edge or an unreachable subtree.
+        self.declared: dict[str, Mark] = {}
+        self.edges: list[tuple[str, str, Mark, str]] = []
 
     # -- small helpers
 
@@ -253,14 +258,17 @@ class _Builder:
             raise GuidelineError(self.problems, file=self.file)
         self.keys(data, top, "the guideline file", required, optional)
 
-        if data.get("nettree") != FORMAT_VERSION and "nettree" in data:
+        if "nettree" in data and (type(data["nettree"]) is not int
+                                  or data["nettree"] != FORMAT_VERSION):
             self.problem(data.value_marks["nettree"],
                          f"'nettree' is the format version and must be {FORMAT_VERSION} "
                          f"(got {data['nettree']!r})")
         if _is_number(data.get("version")):
             # 1.10 would silently become "1.1": a version is written as a text.
-            self.problem(data.value_marks["version"],
-                         f"'version' must be a text: quote it ('{data['version']}' as written)")
+            mark = data.value_marks["version"]
+            written = self.text.splitlines()[mark.line - 1][mark.column - 1:].split("#")[0]
+            self.problem(mark, f"'version' must be a text: quote it "
+                               f"('{written.strip() or data['version']}')")
             data["version"] = str(data["version"])
         meta = {key: self.text_of(data, key, "the guideline file", required=key in required)
                 for key in ("id", "title", "version", "citation", "scope")}
@@ -469,7 +477,7 @@ class _Builder:
         if not isinstance(bins_raw, YList) or not bins_raw:
             self.problem(node.value_marks["bins"], f"{what}: 'bins' must be a list")
             return None
-        bins = []
+        bins: list[tuple[str, str | None, float | None]] = []
         for index, item, item_mark in _items(bins_raw):
             last = index == len(bins_raw) - 1
             allowed_bounds = () if last else ("below", "at_most")
@@ -619,7 +627,11 @@ class _Builder:
         self, node: Any, mark: Mark, what: str, *, about_result: bool
     ) -> Condition | None:
         """Parse a condition; ``about_result`` admits ``offered`` and ``cited``."""
-        if not isinstance(node, YMap) or not node:
+        if isinstance(node, YMap) and not node:
+            self.problem(mark, f"{what}: a condition cannot be empty ({{}}); write what must "
+                               f"hold, e.g. {{field: value}}")
+            return None
+        if not isinstance(node, YMap):
             self.problem(mark, f"{what}: a condition must be a mapping such as "
                                f"{{field: value}}, {{all: [...]}}, {{any: [...]}} or {{not: ...}} "
                                f"(got {_kind(node)})")
@@ -812,7 +824,11 @@ class _Builder:
             if not self.keys(item, mark, what, ("use",), ()):
                 return None
             name = item["use"]
-            if not isinstance(name, str) or name not in self.step_set_raw:
+            if not isinstance(name, str):
+                self.problem(item.value_marks["use"], f"{what}: 'use' takes one step set name "
+                                                      f"(got {_kind(name)})")
+                return None
+            if name not in self.step_set_raw:
                 self.problem(item.value_marks["use"], f"{what}: unknown step set {name!r}"
                                                       f"{_suggest(name, self.step_set_raw)}",
                              check="references")
@@ -876,6 +892,12 @@ class _Builder:
         decisions = {}
         for node_id, spec, spec_mark in _items(node):
             what = f"decision {node_id!r}"
+            self.declared[str(node_id)] = spec_mark
+            for _, item, _mark in _items(spec.get("branches") if isinstance(spec, YMap)
+                                         else None):
+                if isinstance(item, YMap) and isinstance(item.get("to"), str):
+                    self.edges.append((str(node_id), item["to"], item.value_marks["to"],
+                                       str(item.get("answer", ""))))
             if not self.keys(spec, spec_mark, what, ("question", "branches"),
                              ("reads", "encoding")):
                 continue
@@ -889,7 +911,7 @@ class _Builder:
                              f"{what} has {len(raw)} branch{'es' if len(raw) != 1 else ''}: "
                              f"a decision needs at least two", check="structure",
                              node=str(node_id))
-            branches = []
+            branches: list[Branch] = []
             for index, item, item_mark in _items(raw):
                 where = f"{what}, branch {index + 1}"
                 if not self.keys(item, item_mark, where, ("answer", "when", "to"), ()):
@@ -901,6 +923,9 @@ class _Builder:
                 if not isinstance(target, str):
                     self.problem(item.value_marks["to"], f"{where}: 'to' must name a node")
                     continue
+                if any(b.answer == answer for b in branches) and answer:
+                    self.problem(item.value_marks["answer"],
+                                 f"{where}: the answer {answer!r} is used twice in this decision")
                 if cond is not None:
                     branches.append(Branch(answer, cond, target, self.position(item_mark)))
             used = frozenset().union(*(b.when.fields() for b in branches))
@@ -929,6 +954,10 @@ class _Builder:
         leaves = {}
         for node_id, spec, spec_mark in _items(node):
             what = f"leaf {node_id!r}"
+            if str(node_id) in self.declared:
+                self.problem(spec_mark, f"{node_id!r} is both a decision and a leaf",
+                             check="structure", node=str(node_id))
+            self.declared[str(node_id)] = spec_mark
             if isinstance(spec, YMap) and "branches" in spec:
                 self.problem(spec.key_marks["branches"],
                              f"{what} has branches: a leaf ends a path and has no outgoing edges "
@@ -1009,11 +1038,16 @@ class _Builder:
             if not self.keys(item, mark, what, ("statement",), ("when", "remarks", "encoding")):
                 continue
             statement = item["statement"]
-            if not isinstance(statement, str) or statement not in self.cites or (
-                    self.cites[statement] == statement):
+            if isinstance(statement, str) and self.cites.get(statement) == statement:
+                self.problem(item.value_marks["statement"],
+                             f"{what}: {statement!r} is a recommendation, not a statement: a "
+                             f"note shows a note or qualifying statement", check="references")
+                continue
+            if not isinstance(statement, str) or statement not in self.cites:
+                statements = [c for c, rec in self.cites.items() if c != rec]
                 self.problem(item.value_marks["statement"],
                              f"{what}: {statement!r} is not a statement id"
-                             f"{_suggest(statement, self.cites)}", check="references")
+                             f"{_suggest(statement, statements)}", check="references")
                 continue
             when, ok = self.when(item, mark, what)
             remarks = []
@@ -1039,47 +1073,47 @@ class _Builder:
               ) -> tuple[Any, frozenset[str]]:
         import networkx as nx
 
+        # Structure is checked on everything written (see `declared` and `edges`).
+        written: nx.DiGraph[str] = nx.DiGraph()
+        written.add_nodes_from(self.declared)
+        for source, target, target_mark, answer in self.edges:
+            if target not in self.declared:
+                self.problem(target_mark,
+                             f"decision {source!r}, branch {answer!r}: goes to unknown node "
+                             f"{target!r}{_suggest(target, self.declared)}",
+                             check="structure", node=source)
+                continue
+            written.add_edge(source, target)
+        if not isinstance(start, str) or start not in decisions:
+            if start_given and not (isinstance(start, str) and start in self.declared
+                                    and start not in leaves):
+                self.problem(start_mark, f"'start' must name a decision (got {start!r})"
+                             f"{_suggest(start, decisions)}", check="structure")
+            if not (isinstance(start, str) and start in written):
+                return nx.freeze(nx.DiGraph()), frozenset()
+        order = {node: index for index, node in enumerate(self.declared)}
+        cycles = set()
+        for cycle in nx.simple_cycles(written):
+            turn = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+            cycles.add(tuple(cycle[turn:] + cycle[:turn]))
+        for cycle in sorted(cycles, key=lambda c: [order[n] for n in c]):
+            self.problem(self.declared[cycle[0]], f"cycle: {' -> '.join([*cycle, cycle[0]])}",
+                         check="structure", node=cycle[0])
+        reachable = nx.descendants(written, start) | {start}
+        for node_id, node_mark in self.declared.items():
+            if node_id not in reachable:
+                self.problem(node_mark, f"{node_id!r} is unreachable from the start node "
+                                        f"{start!r}", check="structure", node=node_id)
+
         graph: nx.DiGraph[str] = nx.DiGraph()
         for node_id, leaf in leaves.items():
-            if node_id in decisions:
-                self.problem(Mark(leaf.position.line, leaf.position.column),
-                             f"{node_id!r} is both a decision and a leaf", check="structure",
-                             node=node_id)
             graph.add_node(node_id, kind=leaf.kind.value)
         for node_id in decisions:
             graph.add_node(node_id, kind="decision")
         for decision in decisions.values():
             for branch in decision.branches:
-                if branch.to not in graph:
-                    self.problem(Mark(branch.position.line, branch.position.column),
-                                 f"decision {decision.id!r}, branch {branch.answer!r}: goes to "
-                                 f"unknown node {branch.to!r}{_suggest(branch.to, graph.nodes)}",
-                                 check="structure", node=decision.id)
-                    continue
-                graph.add_edge(decision.id, branch.to, answer=branch.answer)
-        if not isinstance(start, str) or start not in graph:
-            if start_given:
-                self.problem(start_mark, f"'start' must name a decision (got {start!r})"
-                             f"{_suggest(start, decisions)}", check="structure")
-            return nx.freeze(graph), frozenset()
-        order = {node: index for index, node in enumerate(decisions)}
-        cycles = set()
-        for cycle in nx.simple_cycles(graph):
-            turn = min(range(len(cycle)), key=lambda i: order[cycle[i]])
-            cycles.add(tuple(cycle[turn:] + cycle[:turn]))
-        for cycle in sorted(cycles, key=lambda c: [order[n] for n in c]):
-            first = decisions[cycle[0]]
-            self.problem(Mark(first.position.line, first.position.column),
-                         f"cycle: {' -> '.join([*cycle, cycle[0]])}", check="structure",
-                         node=first.id)
-        reachable = nx.descendants(graph, start) | {start}
-        for node_id in graph.nodes:
-            if node_id not in reachable:
-                where = decisions[node_id].position if node_id in decisions \
-                    else leaves[node_id].position
-                self.problem(Mark(where.line, where.column),
-                             f"{node_id!r} is unreachable from the start node {start!r}",
-                             check="structure", node=node_id)
+                if branch.to in graph:
+                    graph.add_edge(decision.id, branch.to, answer=branch.answer)
         out_of_scope = {n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE}
         in_scope = frozenset(
             n for n in graph.nodes

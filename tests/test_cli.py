@@ -606,7 +606,7 @@ def test_python_dash_m_nettree_end_to_end(tmp_path: Path, guideline: nettree.Gui
 # Each test below fails on purpose against the current code: see its docstring.
 
 
-def test_bug_duplicate_key_in_json_is_refused(tmp_path: Path) -> None:
+def test_regression_duplicate_key_in_json_is_refused(tmp_path: Path) -> None:
     """YAML patients with a duplicate key are refused; a JSON patient silently keeps the
     last value, so a file saying both "poor" and "well" is read as well-differentiated."""
     path = tmp_path / "dup.json"
@@ -614,7 +614,7 @@ def test_bug_duplicate_key_in_json_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(run("traverse", str(path)), "duplicate key 'differentiation'")
 
 
-def test_bug_null_patient_message_has_no_python_type_name() -> None:
+def test_regression_null_patient_message_has_no_python_type_name() -> None:
     """`null`, `~` or a YAML file of comments only: "a patient must be a mapping of field
     names to values (got NoneType)". The API's own check says "(got nothing)"."""
     result = run("traverse", input="# only a comment\n")
@@ -622,7 +622,7 @@ def test_bug_null_patient_message_has_no_python_type_name() -> None:
     assert "NoneType" not in result.stderr, result.stderr
 
 
-def test_bug_assumed_lists_only_defaults_the_result_relied_on(
+def test_regression_assumed_lists_only_defaults_the_result_relied_on(
         guideline: nettree.Guideline) -> None:
     """An SSTR-negative GI-NET after everolimus ends at MDT discussion (F4). Its result lists
     "bone_dominant = false: no bone-dominant metastases" under assumed, but the bone-dominant
