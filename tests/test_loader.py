@@ -555,8 +555,8 @@ def test_regression_a_recommendation_in_a_note_rule_is_named_as_such(tmp_path: P
 
 
 def test_regression_an_empty_condition_is_not_called_a_non_mapping(tmp_path: Path) -> None:
-    """Regression: `when: {}` gives "a condition must be a mapping such as {field: value}, ... (got a
-    mapping)": the message contradicts itself; the mapping is empty."""
+    """Regression: `when: {}` gave "a condition must be a mapping such as {field: value}, ...
+    (got a mapping)": the message contradicted itself; the mapping is empty."""
     problems = problems_of(write(tmp_path, edit("        when: {rapid_test: positive}",
                                                 "        when: {}")))
     assert len(problems) == 1
@@ -564,8 +564,8 @@ def test_regression_an_empty_condition_is_not_called_a_non_mapping(tmp_path: Pat
 
 
 def test_regression_the_quote_it_hint_shows_the_version_as_written(tmp_path: Path) -> None:
-    """Regression: `version: 1.10` gives "'version' must be a text: quote it ('1.1' as written)", but
-    1.1 is not what was written: the hint would have the author quote the wrong version."""
+    """Regression: `version: 1.10` gave "'version' must be a text: quote it ('1.1' as
+    written)", but 1.1 is not what was written: the author would quote the wrong version."""
     problems = problems_of(write(tmp_path, edit('version: "0.1"', "version: 1.10")))
     assert len(problems) == 1
     assert "1.10" in problems[0].message, problems[0].message
