@@ -333,6 +333,97 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
     if fail_under is not None and report.percent("leaves") < fail_under:
         sys.exit(1)
 
+def _render_formats() -> list[str]:
+    from .export import FORMATS
+
+    return list(FORMATS)
+
+
+@main.command()
+@click.argument("guideline_name", required=False, metavar="[GUIDELINE]")
+@click.option("-f", "--format", "fmt", type=click.Choice(_render_formats(), case_sensitive=False),
+              help="Output format. Default: from the suffix of -o (.svg .png .pdf .dot .mmd "
+                   ".html), else svg. dot, mermaid and html need no other program; svg, png "
+                   "and pdf run Graphviz's dot.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE. Without it, text formats go to standard output; png and pdf "
+                   "need -o or a redirection.")
+@click.option("--patient", metavar="FILE",
+              help="Highlight this patient's path (a JSON or YAML file, '-' for standard "
+                   "input). A path stopped by unknown data is lit as far as it got.")
+@click.option("--focus", "focus_items", multiple=True, metavar="FIELD=VALUE",
+              help="Draw only what is reachable when FIELD has VALUE (repeatable): a handout "
+                   "for one pathway.")
+@click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False),
+              default="TB", show_default=True,
+              help="Top to bottom, or left to right.")
+def render(guideline_name: str | None, fmt: str | None, output: str | None,
+           patient: str | None, focus_items: tuple[str, ...], direction: str) -> None:
+    """Draw the guideline: decisions, answers, and what each leaf may offer.
+
+    Decisions show their question and each arrow its answer. A recommendation leaf lists
+    the options it may offer, each with the recommendation numbers it cites, their rating
+    codes (coloured by strength) and the condition under which it is offered; the legend
+    explains the colours and lists the filters applied at every leaf.
+
+    \b
+    Examples:
+      nettree render -o pathway.svg
+      nettree render -o pathway.pdf --focus primary_site=pancreas
+      nettree render --format mermaid > pathway.mmd
+      nettree render -o case.html --patient examples/patients/pan-g2-high-volume.json
+      nettree render --format dot --direction LR | dot -Tpng -o pathway.png
+
+    The html page is one self-contained file (it works offline): click a node to read its
+    question or the recommendations verbatim, and fill in the form to walk a case through.
+    To redraw the diagrams kept in graphs/: python -m nettree.export --update-bundled
+
+    Exit status: 0 when drawn; 2 for a usage error, an invalid patient or focus; 1 for an
+    invalid guideline file or when Graphviz (dot) is missing for svg, png or pdf.
+    """
+    from .export import FORMATS, format_for_path
+    from .export.extract import parse_focus
+    from .render import GraphvizError, GraphvizNotFoundError
+    from .render import render as draw
+
+    guideline = _load(guideline_name)
+    if fmt is None:
+        fmt = (format_for_path(output) if output and output != "-" else None) or "svg"
+    fmt = fmt.lower()
+    binary = FORMATS[fmt].binary
+    to_stdout = output in (None, "-")
+    if binary and to_stdout and sys.stdout.isatty():
+        _fail(f"{fmt} is binary: give -o FILE (or redirect standard output to a file)", 2)
+
+    result, data = None, None
+    try:
+        focus = parse_focus(guideline, focus_items)
+        if patient is not None:
+            data = _read_patient(patient, (), guideline)
+            result = guideline.traverse(data)
+    except PatientError as exc:
+        _fail(str(exc), 2)
+    except GuidelineError as exc:  # a gap or overlap met at run time
+        _guideline_failed(exc)
+    label = "" if patient in (None, "-") else os.path.basename(patient)
+    try:
+        drawn = draw(guideline, fmt, result=result, focus=focus, direction=direction.upper(),
+                     patient=data, path_label=label)
+    except GraphvizNotFoundError as exc:
+        _fail(str(exc), 1)
+    except GraphvizError as exc:
+        _fail(str(exc), 1)
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(drawn)
+        sys.stdout.buffer.flush()
+        return
+    assert output is not None
+    try:
+        with open(output, "wb") as handle:
+            handle.write(drawn)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}", 2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,8 @@ under Kleene's rules, or asks what a result offers so far (``offered``, ``cited`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 __all__ = [
@@ -162,7 +163,7 @@ class FieldTest(Condition):
     field: str
     op: str
     operand: Any
-    _test: Callable[[Any, Any], bool] = field(init=False, repr=False, compare=False)
+    _test: Callable[[Any, Any], bool] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Compiled once: evaluation is then one lookup and one call.
@@ -296,7 +297,7 @@ class Cited(Condition):
     """True when some option offered at this point cites any of these recommendations/statements."""
 
     cites: tuple[str, ...]
-    _wanted: frozenset[str] = field(init=False, repr=False, compare=False)
+    _wanted: frozenset[str] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_wanted", frozenset(self.cites))

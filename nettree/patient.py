@@ -67,7 +67,12 @@ def describe_kind(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if not isinstance(value, bool) else ("true" if value else "false")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "a number too large to be one"  # repr() of a huge int may itself fail
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
@@ -77,10 +82,12 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool):
             return value, None
     elif kind is FieldType.NUMBER:
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        # Compare before converting: an int too large for a float must be refused, not crash.
+        if isinstance(value, int | float) and not isinstance(value, bool) and (
+                isinstance(value, int) or math.isfinite(value)):
             low = spec.minimum if spec.minimum is not None else -math.inf
             high = spec.maximum if spec.maximum is not None else math.inf
-            if low <= value <= high:
+            if low <= value <= high and math.isfinite(float(value)):
                 return float(value), None
     elif kind is FieldType.CHOICE:
         if isinstance(value, str) and value in spec.values:
@@ -227,13 +234,20 @@ def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
     if stripped.startswith("{") or source.endswith(".json"):
         try:
             return json.loads(text, object_pairs_hook=_no_duplicates(source))
+        except PatientError:
+            raise
         except json.JSONDecodeError as exc:
             json_error = PatientError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
             if source.endswith(".json"):
                 raise json_error from None
+        except ValueError:  # e.g. an integer with more digits than Python will read
+            raise PatientError(f"{source}: a number in the patient has too many digits") from None
     from .yamlio import parse_yaml
 
-    data, problems = parse_yaml(text)
+    try:
+        data, problems = parse_yaml(text)
+    except ValueError:  # an integer with more digits than Python will read
+        raise PatientError(f"{source}: a number in the patient has too many digits") from None
     if problems:
         if json_error is not None:  # it looked like JSON: say what is wrong with it as JSON
             raise json_error

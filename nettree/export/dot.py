@@ -1,0 +1,225 @@
+"""The diagram as Graphviz DOT text: pure, no binary needed.
+
+Nodes use HTML-like labels (tables) so a leaf can list its options with coloured citation
+badges; the legend is the graph's own label, drawn below the graph where it cannot overlap
+it. Every node and edge has an ``id`` and a ``class`` (``nettree-node``, ``nettree-edge``,
+plus ``nettree-path`` on the highlighted path), which Graphviz writes into its SVG.
+"""
+
+from __future__ import annotations
+
+from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend
+from .quoting import dot_html, dot_string, wrap
+from .style import KIND_STYLE, KIND_WORDS, PATH, WIDTH, strength_colours
+
+__all__ = ["to_dot"]
+
+FONT = "Helvetica"
+SMALL = 9
+MUTED = "#555555"
+
+_CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
+                 "also": "also cites"}
+
+
+def _lines(text: str, width: int) -> str:
+    """Wrapped text with HTML-like line breaks (left aligned by the enclosing BALIGN)."""
+    return "<BR/>".join(dot_html(line) for line in wrap(text, width))
+
+
+def _badge(cite: Citation) -> str:
+    fill, ink = strength_colours(cite.strength)
+    border = ' BORDER="1" COLOR="#999999"' if cite.strength is None else ""
+    rating = f' <FONT POINT-SIZE="{SMALL - 1}">{dot_html(cite.rating)}</FONT>' \
+        if cite.codes else ""
+    return (f'<TD BGCOLOR="{fill}"{border} ALIGN="LEFT" VALIGN="MIDDLE">'
+            f'<FONT COLOR="{ink}" POINT-SIZE="{SMALL}"><B>{dot_html(cite.id)}</B>{rating}'
+            f"</FONT></TD>")
+
+
+def _clause_rows(clause: Clause) -> list[str]:
+    """One row per citation: the badge in the first column, the condition in the second (a
+    clause citing several gets the condition once, on its first row)."""
+    words = _CLAUSE_WORDS[clause.kind]
+    if clause.condition:
+        text = _lines(f"{words} {clause.condition}", WIDTH["condition"])
+    else:
+        text = "" if clause.kind == "offer" else dot_html(words)
+    text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if text else ""
+    rows = []
+    for index, cite in enumerate(clause.cites or (None,)):
+        badge = _badge(cite) if cite is not None else "<TD></TD>"
+        cell = text if index == 0 else ""
+        rows.append(f'<TR>{badge}<TD ALIGN="LEFT" BALIGN="LEFT" VALIGN="MIDDLE">{cell}</TD></TR>')
+    return rows
+
+
+# The first row of a leaf's table fixes the second column's width, so that no wrapped line
+# spanning both columns is wider than the two: the badge column then stays as narrow as the
+# widest badge instead of taking a share of the extra width.
+_RULER = ('<TR><TD FIXEDSIZE="TRUE" WIDTH="1" HEIGHT="1" CELLPADDING="0"></TD>'
+          '<TD FIXEDSIZE="TRUE" WIDTH="215" HEIGHT="1" CELLPADDING="0"></TD></TR>')
+
+
+def _leaf_label(node: DiagramNode) -> str:
+    ink = KIND_STYLE[node.kind][2]
+    rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{ink}"><B>'
+            f'{_lines(node.title, WIDTH["title"])}</B></FONT></TD></TR>']
+    if node.detail:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
+    for option in node.options:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
+                    f'{_lines(option.label, WIDTH["option"])} <FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{MUTED}">[{dot_html(option.id)}]</FONT></TD></TR>')
+        for clause in option.clauses:
+            rows.extend(_clause_rows(clause))
+    for clause in node.footer:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{MUTED}">Every option above also cites:</FONT></TD></TR>')
+        rows.extend(_clause_rows(Clause("offer", clause.cites, clause.condition)))
+    for label, cites in node.removed:
+        cited = f" ({', '.join(c.id for c in cites)})" if cites else ""
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{MUTED}">{_lines(f"Not here: {label}{cited}", WIDTH["detail"])}'
+                    f'</FONT></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">'
+            + _RULER + "".join(rows) + "</TABLE>>")
+
+
+def _decision_label(node: DiagramNode) -> str:
+    ink = KIND_STYLE["decision"][2]
+    label = f'<FONT COLOR="{ink}"><B>{_lines(node.title, WIDTH["question"])}</B></FONT>'
+    if node.detail:
+        label += (f'<BR/><FONT POINT-SIZE="{SMALL}" COLOR="{PATH}">'
+                  f'{_lines(node.detail, WIDTH["question"])}</FONT>')
+    return f"<{label}>"
+
+
+def _classes(base: str, on_path: bool, stop: bool = False) -> str:
+    return base + (" nettree-path" if on_path else "") + (" nettree-stop" if stop else "")
+
+
+def _node(node: DiagramNode) -> str:
+    fill, border, _, dashed = KIND_STYLE[node.kind]
+    style = ["filled"]
+    if node.kind in ("decision", "out_of_scope"):
+        style.append("rounded")
+    if dashed or node.stop:
+        style.append("dashed")
+    penwidth = "1.2"
+    if node.on_path:
+        border, penwidth = PATH, "4"
+    if node.kind == "decision":
+        label = _decision_label(node)
+    elif node.kind == "out_of_scope":
+        label = (f'<<FONT COLOR="{KIND_STYLE[node.kind][2]}"><B>'
+                 f'{_lines(node.title, WIDTH["title"])}</B><BR/>'
+                 f'<FONT POINT-SIZE="{SMALL}">{_lines(node.detail, WIDTH["detail"])}</FONT>'
+                 f"</FONT>>")
+    else:
+        label = _leaf_label(node)
+    classes = _classes(f"nettree-node nettree-{node.kind}", node.on_path, node.stop)
+    attrs = [
+        f"id={dot_string(node.key)}",
+        f"class={dot_string(classes)}",
+        f"shape=box, style={dot_string(','.join(style))}",
+        f'fillcolor="{fill}", color="{border}", penwidth={penwidth}',
+        f"tooltip={dot_string(node.id)}",
+        f"label={label}",
+    ]
+    return f"  {node.key} [" + ", ".join(attrs) + "];"
+
+
+def _edge(edge: DiagramEdge) -> str:
+    colour, penwidth, weight = ("#4a5568", "1.2", "1")
+    font = f'<FONT POINT-SIZE="10">{_lines(edge.label, WIDTH["answer"])}</FONT>'
+    if edge.on_path:
+        colour, penwidth, weight = PATH, "4", "2"
+        font = (f'<FONT POINT-SIZE="10" COLOR="{PATH}"><B>{_lines(edge.label, WIDTH["answer"])}'
+                f"</B></FONT>")
+    attrs = [
+        f"id={dot_string(edge.key)}",
+        f"class={dot_string(_classes('nettree-edge', edge.on_path))}",
+        f'color="{colour}", penwidth={penwidth}, weight={weight}',
+        f"label=<{font}>",
+    ]
+    return f"  {edge.source} -> {edge.target} [" + ", ".join(attrs) + "];"
+
+
+def _swatch(kind: str) -> str:
+    fill, border, ink, _ = KIND_STYLE[kind]
+    return (f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="{border}" ALIGN="LEFT" BALIGN="LEFT">'
+            f'<FONT COLOR="{ink}" POINT-SIZE="{SMALL}">'
+            f'{_lines(KIND_WORDS[kind], 30)}</FONT></TD>')
+
+
+def _legend(diagram: Diagram) -> str:
+    legend: Legend = diagram.legend
+    width = WIDTH["legend"]
+    rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="13"><B>'
+            f'{_lines(diagram.title, width)}</B></FONT><BR/><FONT POINT-SIZE="{SMALL}">'
+            f'{dot_html(diagram.guideline)}, version {dot_html(diagram.version)}. '
+            f'Drawn by nettree: not a medical device.</FONT></TD></TR>']
+    if legend.page:
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 2}"><B>'
+                    f'{_lines(legend.page, width)}</B></FONT></TD></TR>')
+    kinds = "".join(_swatch(k) for k in KIND_STYLE)
+    if diagram.has_path:
+        words = _lines("The patient\u2019s path (dashed where it stops for want of data)", 30)
+        kinds += (f'<TD BORDER="3" COLOR="{PATH}" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{PATH}"'
+                  f' POINT-SIZE="{SMALL}"><B>{words}</B></FONT></TD>')
+    if legend.full:
+        rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="4">'
+                    f"<TR>{kinds}</TR></TABLE></TD></TR>")
+    badges = []
+    for level in legend.strengths:
+        fill, ink = strength_colours(level.rank)
+        badges.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}" POINT-SIZE="{SMALL}"><B>'
+                      f'{dot_html(level.code)}</B> {dot_html(level.meaning)}</FONT></TD>')
+    fill, ink = strength_colours(None)
+    badges.append(f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="#999999"><FONT COLOR="{ink}" '
+                  f'POINT-SIZE="{SMALL}">qualifying statement or note (not rated)</FONT></TD>')
+    head = (f"Badges: the recommendation number and its rating codes, coloured by "
+            f"{legend.strength_label.lower()}:" if legend.strengths else
+            "Badges: the recommendation number and its rating codes:")
+    rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>'
+                f'<TD><FONT POINT-SIZE="{SMALL}">{dot_html(head)}</FONT></TD>'
+                f'{"".join(badges)}</TR></TABLE></TD></TR>')
+    if not legend.full:
+        return ('<<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="2" '
+                'CELLPADDING="3">' + "".join(rows) + "</TABLE>>")
+    text = [("Rating codes (in badge order)", "; ".join(legend.ratings))]
+    if legend.filters:
+        text.append(("Then, at every recommendation leaf, in order",
+                     " \u2022 ".join(legend.filters)))
+    if legend.fallback:
+        text.append(("Finally", legend.fallback))
+    text.append(("Conditions", "field names and values are the patient fields "
+                 "(nettree show --fields); \u201cif\u201d: offered when it holds"))
+    lines = [f"{head}: {body}" for head, body in text]
+    lines += [line for line in (legend.focus, legend.path) if line]  # they say what they are
+    for line in lines:
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines(line, width)}</FONT></TD></TR>')
+    return ('<<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def to_dot(diagram: Diagram) -> str:
+    """The diagram as DOT text, byte-stable for a given diagram."""
+    lines = [
+        f"// {diagram.title}",
+        f"// {diagram.guideline}, version {diagram.version}. Generated by nettree; do not edit.",
+        f"digraph {dot_string(diagram.guideline)} {{",
+        f'  graph [rankdir={diagram.direction}, fontname="{FONT}", nodesep=0.3, ranksep=0.45, '
+        f'pad=0.25, labelloc=b, labeljust=l, id="nettree", class="nettree", '
+        f'tooltip={dot_string(diagram.title)},',
+        f"         label={_legend(diagram)}];",
+        f'  node [fontname="{FONT}", fontsize=11, margin="0.12,0.06"];',
+        f'  edge [fontname="{FONT}", fontsize=10, fontcolor="#2d3748", arrowsize=0.8];',
+    ]
+    lines.extend(_node(node) for node in diagram.nodes)
+    lines.extend(_edge(edge) for edge in diagram.edges)
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,512 @@
+"""From a guideline to the diagram model: what each node says, what is drawn, what is lit.
+
+Leaves are summarised from their steps (step sets expanded): each option the leaf may offer,
+with the citations and conditions that offer it and the steps that restrict or further cite
+it. The guideline-wide filters and fallback go to the legend once, not into every leaf.
+
+Conditions are shown in a short form (``sstr_status = positive or functional = true``) and
+simplified by what is known: the focus values, and which options can be offered at that
+point of a leaf (an ``offered`` test of an option no step can have offered is false).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations, pairwise
+from typing import TYPE_CHECKING, Any
+
+from ..conditions import (
+    AllOf,
+    AnyOf,
+    Cited,
+    Condition,
+    Context,
+    FieldTest,
+    Not,
+    Offered,
+    describe_value,
+)
+from ..errors import PatientError
+from ..model import Cite, Drop, DropListed, Field, FieldType, LeafKind, Offer, Step
+from .model import (
+    Citation,
+    Clause,
+    Diagram,
+    DiagramEdge,
+    DiagramNode,
+    Legend,
+    OptionEntry,
+    StrengthLevel,
+)
+from .quoting import safe_ids
+
+if TYPE_CHECKING:
+    from ..guideline import Guideline
+    from ..result import Result
+
+__all__ = ["DIRECTIONS", "build_diagram", "describe", "parse_focus", "simplify"]
+
+DIRECTIONS = ("TB", "LR")
+"""Layout directions: top to bottom, left to right."""
+
+STRENGTH = "strength"
+"""The rating dimension that colours a diagram, when the guideline has one."""
+
+
+def parse_focus(guideline: Guideline, items: Sequence[str]) -> dict[str, Any]:
+    """Focus values from ``FIELD=VALUE`` texts, validated like a patient's (no defaults).
+
+    Fields derived from a focus value (a grade from a Ki-67) are included. Raises
+    :class:`~nettree.errors.PatientError` naming the bad item.
+
+    >>> import nettree
+    >>> g = nettree.load("asco-gepnet-2023")
+    >>> parse_focus(g, ["primary_site=pancreas"])
+    {'primary_site': 'pancreas'}
+    >>> parse_focus(g, ["primary_site=lung"])
+    Traceback (most recent call last):
+    ...
+    nettree.errors.PatientError: --focus 'primary_site=lung': 'primary_site' must be one of ...
+    """
+    from ..patient import coerce_text, validate_patient
+
+    raw: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise PatientError(f"--focus {item!r}: expected FIELD=VALUE "
+                               f"(a patient field and one of its values)")
+        try:
+            value = coerce_text(guideline.fields, name, text)
+            if value is None:
+                raise PatientError(f"{name!r} needs a value: a focus draws what is reachable "
+                                   f"when the field has that value", field=name)
+            validate_patient(guideline.fields, {name: value}, apply_defaults=False)
+        except PatientError as exc:
+            message = str(exc).removeprefix("invalid patient: ")
+            raise PatientError(f"--focus {item!r}: {message}", field=name) from None
+        raw[name] = value
+    try:
+        patient = validate_patient(guideline.fields, raw, apply_defaults=False)
+    except PatientError as exc:
+        message = str(exc).removeprefix("invalid patient: ")
+        raise PatientError(f"--focus: {message}") from None
+    return {name: value for name, value in patient.values.items() if value is not None}
+
+
+# -- conditions, simplified and described
+
+
+Known = Mapping[str, frozenset[Any]]
+"""What is known about fields at a point: the values each may still have."""
+
+
+def _holds_for(cond: Condition, name: str, values: frozenset[Any]) -> bool | None:
+    """True (False) when ``cond``, a test of field ``name`` alone, holds (fails) for every one
+    of ``values``; None when it depends on which."""
+    outcomes = {cond.evaluate(Context({name: value})) for value in values}
+    return outcomes.pop() if len(outcomes) == 1 else None
+
+
+def simplify(cond: Condition | None, known: Known,
+             possible: Iterable[str] = (), cites: Iterable[str] = ()) -> Condition | bool:
+    """``cond`` with what ``known`` decides replaced by truth values (Kleene's rules).
+
+    ``known`` maps fields to the values they may still have. ``possible`` are the options
+    that may have been offered at this point and ``cites`` their possible citations: an
+    ``offered``/``cited`` test of none of them is false. ``None`` (no condition) is true.
+
+    >>> c = AllOf((FieldTest("site", "is", "gi"), FieldTest("risk", "is", True)))
+    >>> describe(simplify(c, {"site": frozenset({"gi"})}))
+    'risk = true'
+    >>> simplify(c, {"site": frozenset({"pancreas", "other"})})
+    False
+    """
+    if cond is None:
+        return True
+    if isinstance(cond, FieldTest):
+        values = known.get(cond.field)
+        if values is None:
+            return cond
+        outcome = _holds_for(cond, cond.field, values)
+        return cond if outcome is None else outcome
+    if isinstance(cond, Offered):
+        return cond if set(cond.options) & set(possible) else False
+    if isinstance(cond, Cited):
+        return cond if set(cond.cites) & set(cites) else False
+    if isinstance(cond, Not):
+        part = simplify(cond.part, known, possible, cites)
+        return (not part) if isinstance(part, bool) else Not(part)
+    if isinstance(cond, AllOf | AnyOf):
+        decisive = isinstance(cond, AnyOf)  # the value that decides: true for any, false for all
+        kept: list[Condition] = []
+        for sub in cond.parts:
+            part = simplify(sub, known, possible, cites)
+            if part is decisive:
+                return decisive
+            if not isinstance(part, bool):
+                kept.append(part)
+        if not kept:
+            return not decisive
+        return kept[0] if len(kept) == 1 else type(cond)(tuple(kept))
+    return cond
+
+
+_MAX_SET_VALUES = 10  # a set field's values are tracked as subsets up to this many values
+
+
+def _domain(field: Field) -> frozenset[Any] | None:
+    """Every value a field can take, when there are few enough to list."""
+    if field.type is FieldType.BOOLEAN:
+        return frozenset((True, False))
+    if field.type is FieldType.CHOICE:
+        return frozenset(field.values)
+    if field.type is FieldType.SET and len(field.values) <= _MAX_SET_VALUES:
+        return frozenset(frozenset(c) for n in range(len(field.values) + 1)
+                         for c in combinations(field.values, n))
+    return None
+
+
+def _restrict(known: Known, cond: Condition, fields: Mapping[str, Field]) -> dict[str, Any]:
+    """What is known once ``cond`` holds: each part of it that tests one field narrows it."""
+    narrowed = dict(known)
+    parts = list(cond.parts) if isinstance(cond, AllOf) else [cond]
+    for part in parts:
+        names = part.fields()
+        if len(names) != 1:
+            continue
+        (name,) = names
+        values = narrowed.get(name)
+        if values is None:
+            values = _domain(fields[name]) if name in fields else None
+        if values is not None:
+            narrowed[name] = frozenset(
+                v for v in values if _holds_for(part, name, frozenset((v,))))
+    return narrowed
+
+
+_SYMBOLS = {"is": "=", "below": "<", "at_most": "\u2264", "above": ">", "at_least": "\u2265"}
+
+
+def describe(cond: Condition | bool) -> str:
+    """A condition in short words, as a diagram shows it.
+
+    >>> describe(AnyOf((FieldTest("sstr_status", "is", "positive"),
+    ...                 AllOf((FieldTest("ki67", "below", 10.0),
+    ...                        Not(FieldTest("x", "is", True)))))))
+    'sstr_status = positive or (ki67 < 10 and x \u2260 true)'
+    >>> describe(FieldTest("prior_therapies", "contains", "ssa"))
+    'ssa in prior_therapies'
+    >>> describe(FieldTest("grade", "in", frozenset({"G2", "G1"})))
+    'grade in (G1, G2)'
+    """
+    if isinstance(cond, bool):
+        return "always" if cond else "never"
+    if isinstance(cond, FieldTest):
+        if cond.op == "contains":
+            return f"{describe_value(cond.operand)} in {cond.field}"
+        if cond.op == "empty":
+            return f"{cond.field} {'empty' if cond.operand else 'not empty'}"
+        if cond.op == "in":
+            return f"{cond.field} in ({', '.join(sorted(map(describe_value, cond.operand)))})"
+        return f"{cond.field} {_SYMBOLS[cond.op]} {describe_value(cond.operand)}"
+    if isinstance(cond, Offered):
+        return f"{' or '.join(cond.options)} offered"
+    if isinstance(cond, Cited):
+        return f"an option cites {' or '.join(cond.cites)}"
+    if isinstance(cond, Not):
+        part = cond.part
+        if isinstance(part, FieldTest) and part.op == "is":
+            return f"{part.field} \u2260 {describe_value(part.operand)}"
+        if isinstance(part, FieldTest) and part.op == "empty":
+            return describe(FieldTest(part.field, "empty", not part.operand))
+        if isinstance(part, FieldTest) and part.op == "contains":
+            return f"{describe_value(part.operand)} not in {part.field}"
+        return f"not ({describe(part)})"
+    if isinstance(cond, AllOf | AnyOf):
+        joiner, other = (" and ", AnyOf) if isinstance(cond, AllOf) else (" or ", AllOf)
+        return joiner.join(f"({describe(p)})" if isinstance(p, other) else describe(p)
+                           for p in cond.parts)
+    return str(cond)
+
+
+# -- the pieces of a node
+
+
+class _Citations:
+    """Citations as diagrams show them, with the rank of their strength code."""
+
+    def __init__(self, guideline: Guideline) -> None:
+        self.guideline = guideline
+        dims = {d.name: d for d in guideline.ratings}
+        strength = dims.get(STRENGTH)
+        self.strength_label = strength.label if strength else ""
+        self.ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} \
+            if strength else {}
+        self.levels = tuple(StrengthLevel(code, meaning, rank)
+                            for rank, (code, meaning) in enumerate(strength.codes)) \
+            if strength else ()
+
+    def __call__(self, cite: str) -> Citation:
+        guideline = self.guideline
+        if cite in guideline.statements:
+            statement = guideline.statement(cite)
+            return Citation(cite, (), None, statement.kind, statement.recommendation)
+        rec = guideline.recommendation(cite)
+        rating = dict(rec.rating)
+        rank = self.ranks.get(rating[STRENGTH]) if STRENGTH in rating else None
+        return Citation(cite, tuple(code for _, code in rec.rating), rank, "recommendation",
+                        cite)
+
+    def many(self, cites: Iterable[str]) -> tuple[Citation, ...]:
+        return tuple(self(c) for c in cites)
+
+
+class _LeafSummary:
+    """Walks a leaf's steps symbolically: which options it may offer, and under what."""
+
+    def __init__(self, guideline: Guideline, citations: _Citations,
+                 known: Known) -> None:
+        self.guideline = guideline
+        self.citations = citations
+        self.known = known
+        self.clauses: dict[str, list[Clause]] = {}
+        self.possible_cites: set[str] = set()
+        self.footer: list[Clause] = []
+        self.removed: list[tuple[str, tuple[Citation, ...]]] = []
+
+    def simplify(self, cond: Condition | None) -> Condition | bool:
+        return simplify(cond, self.known, self.clauses, self.possible_cites)
+
+    def step(self, step: Step) -> None:
+        if isinstance(step, Offer):
+            cond = self.simplify(step.when)
+            if cond is False:
+                return
+            text = "" if cond is True else describe(cond)
+            self.clauses.setdefault(step.option, []).append(
+                Clause("offer", self.citations.many(step.cites), text))
+            self.possible_cites.update(step.cites)
+        elif isinstance(step, Drop):
+            targets = [o for o in step.options if o in self.clauses]
+            cond = self.simplify(step.when) if targets else False
+            if cond is False:
+                return
+            cites = self.citations.many(step.cites)
+            for option in targets:
+                if cond is True:
+                    del self.clauses[option]
+                    self.removed.append((self.guideline.options[option].label, cites))
+                elif isinstance(cond, Not):
+                    self.clauses[option].append(Clause("only_if", cites, describe(cond.part)))
+                else:
+                    self.clauses[option].append(Clause("not_if", cites, describe(cond)))
+        elif isinstance(step, DropListed):
+            if self.clauses:
+                self.footer.append(Clause("not_if", self.citations.many(step.cites),
+                                          f"listed in {step.field}"))
+        elif isinstance(step, Cite):
+            targets = [o for o in (step.to or tuple(self.clauses)) if o in self.clauses]
+            cond = self.simplify(step.when) if targets else False
+            if cond is False:
+                return
+            clause = Clause("also", self.citations.many(step.cites),
+                            "" if cond is True else describe(cond))
+            self.possible_cites.update(step.cites)
+            if step.to is None:
+                self.footer.append(clause)
+            else:
+                for option in targets:
+                    shown = {c.id for held in self.clauses[option] for c in held.cites}
+                    if cond is not True or not set(step.cites) <= shown:
+                        self.clauses[option].append(clause)
+
+    def options(self) -> tuple[OptionEntry, ...]:
+        order = self.guideline.option_order
+        return tuple(
+            OptionEntry(option, self.guideline.options[option].label, tuple(clauses))
+            for option, clauses in sorted(self.clauses.items(), key=lambda kv: order[kv[0]])
+        )
+
+
+def _filter_lines(guideline: Guideline, known: Known) -> tuple[str, ...]:
+    """The guideline-wide filters in words, as far as the focus leaves them possible."""
+    lines = []
+    everything = tuple(guideline.options)
+    for step in guideline.filters:
+        cites = getattr(step, "cites", ())
+        cited = f" [{', '.join(cites)}]" if cites else ""
+        if isinstance(step, DropListed):
+            lines.append(f"Removed: any option listed in {step.field}{cited}")
+            continue
+        cond = simplify(step.when, known, everything, guideline.cite_order)
+        if cond is False:
+            continue
+        if isinstance(step, Drop):
+            labels = ", ".join(step.options)
+            if cond is True:
+                lines.append(f"Removed: {labels}{cited}")
+            elif isinstance(cond, Not):
+                lines.append(f"Removed: {labels} unless {describe(cond.part)}{cited}")
+            else:
+                lines.append(f"Removed: {labels} if {describe(cond)}{cited}")
+        elif isinstance(step, Offer):
+            when = "" if cond is True else f" if {describe(cond)}"
+            lines.append(f"Offered: {step.option}{when}{cited}")
+        elif isinstance(step, Cite):
+            to = ", ".join(step.to) if step.to else "every option"
+            when = "" if cond is True else f" if {describe(cond)}"
+            lines.append(f"Cited for {to}: {', '.join(step.cites)}{when}")
+    return tuple(lines)
+
+
+def _reachable(guideline: Guideline, focus: Known,
+               ) -> tuple[list[str], list[tuple[str, int, str, str]], dict[str, Known]]:
+    """What is drawn under the focus, and what is known at each node drawn.
+
+    Returns the node ids in depth-first order, the branches drawn (source, index, target,
+    answer) and, for each node, the values each field may still have there: the focus
+    narrowed by the answers on every way to the node. A branch is drawn unless the focus
+    alone makes it false; what the answers imply only shortens the conditions shown.
+    """
+    order: list[str] = []
+    edges: list[tuple[str, int, str, str]] = []
+    seen: set[str] = set()
+
+    def visit(node_id: str) -> None:
+        if node_id in seen:
+            return
+        seen.add(node_id)
+        order.append(node_id)
+        decision = guideline.decisions.get(node_id)
+        if decision is None:
+            return
+        for index, branch in enumerate(decision.branches):
+            if simplify(branch.when, focus) is False:
+                continue
+            edges.append((node_id, index, branch.to, branch.answer))
+            visit(branch.to)
+
+    visit(guideline.start)
+
+    # Parents before children (the graph is acyclic): Kahn's order over the drawn branches.
+    incoming: dict[str, list[tuple[str, int]]] = {node_id: [] for node_id in order}
+    for source, index, target, _ in edges:
+        incoming[target].append((source, index))
+    known: dict[str, Known] = {}
+    pending = list(order)
+    while pending:
+        node_id = next(n for n in pending if all(p in known for p, _ in incoming[n]))
+        pending.remove(node_id)
+        if not incoming[node_id]:
+            known[node_id] = focus
+            continue
+        ways = [_restrict(known[p], guideline.decisions[p].branches[i].when, guideline.fields)
+                for p, i in incoming[node_id]]
+        common = set(ways[0]).intersection(*ways[1:])
+        known[node_id] = {name: frozenset().union(*(way[name] for way in ways))
+                          for name in sorted(common)}
+    return order, edges, known
+
+
+def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
+    who = f" for {label}" if label else ""
+    status = result.status.replace("_", " ").upper()
+    if result.options:
+        what = "; ".join(f"{o.label} ({', '.join(o.cites)})" for o in result.options)
+    elif result.missing:
+        what = "needs " + ", ".join(result.missing)
+    else:
+        what = result.reason
+    return f"Highlighted: the path{who}. Result: {status}: {what}"
+
+
+def build_diagram(
+    guideline: Guideline,
+    *,
+    result: Result | None = None,
+    focus: Mapping[str, Any] | None = None,
+    direction: str = "TB",
+    path_label: str = "",
+) -> Diagram:
+    """The diagram of ``guideline``: its decisions and leaves, each summarised.
+
+    ``result`` (a traversal's result) lights its path; ``focus`` (from :func:`parse_focus`)
+    keeps only what is reachable when those fields have those values; ``direction`` is
+    ``TB`` or ``LR``; ``path_label`` names the patient in the legend.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
+    values = dict(focus or {})
+    focus_known = {name: frozenset((value,)) for name, value in values.items()}
+    citations = _Citations(guideline)
+    order, branches, known = _reachable(guideline, focus_known)
+    keys = safe_ids(order)
+
+    path_nodes: set[str] = set()
+    path_edges: set[tuple[str, str]] = set()
+    stop_node, stop_note = "", ""
+    if result is not None:
+        steps = result.path
+        path_nodes = {step.node for step in steps}
+        path_edges = {(a.node, b.node) for a, b in pairwise(steps)
+                      if a.answer is not None}
+        if steps and steps[-1].answer is None and result.status == "needs_information":
+            stop_node = steps[-1].node
+            stop_note = f"The path stops here: needs {', '.join(result.missing)}."
+
+    nodes = []
+    for node_id in order:
+        if node_id in guideline.decisions:
+            decision = guideline.decisions[node_id]
+            detail = stop_note if node_id == stop_node else ""
+            nodes.append(DiagramNode(keys[node_id], node_id, "decision", decision.question,
+                                     detail, (), (), (), node_id in path_nodes,
+                                     node_id == stop_node))
+            continue
+        leaf = guideline.leaves[node_id]
+        summary = _LeafSummary(guideline, citations, known[node_id])
+        for step in leaf.steps:
+            summary.step(step)
+        detail = leaf.reason
+        if leaf.kind is LeafKind.NEEDS_INFORMATION and leaf.missing:
+            detail = f"{detail} Needs: {', '.join(leaf.missing)}.".strip()
+        if node_id == stop_node:
+            detail = f"{detail} {stop_note}".strip()
+        nodes.append(DiagramNode(keys[node_id], node_id, leaf.kind.value, leaf.label, detail,
+                                 summary.options(), tuple(summary.footer),
+                                 tuple(summary.removed), node_id in path_nodes,
+                                 node_id == stop_node))
+
+    edges = tuple(
+        DiagramEdge(f"e_{keys[source][2:]}_{index}", keys[source], keys[target], answer,
+                    (source, target) in path_edges)
+        for source, index, target, answer in branches
+    )
+
+    fallback = ""
+    if guideline.fallback is not None:
+        cites = ", ".join(f"{c.id} {c.rating}".strip()
+                          for c in citations.many(guideline.fallback.cites))
+        fallback = (f"If no option is left: {guideline.options[guideline.fallback.option].label}"
+                    f" [{cites}]")
+    ratings = tuple(
+        f"{dim.label}: " + ", ".join(f"{code} {meaning}" for code, meaning in dim.codes)
+        for dim in guideline.ratings
+    )
+    focus_text = ""
+    if values:
+        focus_text = "Focus: only what is reachable when " + ", ".join(
+            f"{name} = {describe_value(value)}" for name, value in values.items())
+    legend = Legend(
+        strength_label=citations.strength_label,
+        strengths=citations.levels,
+        ratings=ratings,
+        filters=_filter_lines(guideline, focus_known),
+        fallback=fallback,
+        focus=focus_text,
+        path=_path_summary(guideline, result, path_label) if result is not None else "",
+    )
+    return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,
+                   direction=direction, nodes=tuple(nodes), edges=edges, legend=legend)

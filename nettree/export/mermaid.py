@@ -1,0 +1,151 @@
+"""The diagram as a Mermaid ``flowchart``: pure text that GitHub renders in Markdown.
+
+Every label is quoted and escaped (:func:`~nettree.export.quoting.mermaid_label`); node ids
+are sanitised. Mermaid cannot colour one line of a node, so each citation carries a coloured
+square for its strength (the legend node explains them) and a leaf's border takes the colour
+of the strongest recommendation it cites. The path is drawn with ``classDef`` and
+``linkStyle``.
+"""
+
+from __future__ import annotations
+
+from .model import Citation, Clause, Diagram, DiagramNode
+from .quoting import mermaid_label, wrap
+from .style import KIND_STYLE, PATH, strength_colours
+
+__all__ = ["to_mermaid"]
+
+WRAPPING_WIDTH = 360  # pixels: how wide Mermaid lets a label grow before wrapping it
+_MARKS = ("\U0001f7e9", "\U0001f7e8", "\U0001f7e7", "\u2b1c")  # green, yellow, orange, white
+_UNRATED = "\u25ab\ufe0f"  # a small white square: not rated
+_CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
+                 "also": "also cites"}
+
+
+def _mark(cite: Citation) -> str:
+    if cite.strength is None:
+        return _UNRATED
+    return _MARKS[min(cite.strength, len(_MARKS) - 1)]
+
+
+def _lines(text: str, width: int = 0) -> str:
+    """Escaped text; Mermaid wraps long lines itself (``wrappingWidth``), so ``width`` only
+    breaks the short labels of decisions and answers."""
+    if not width:
+        return mermaid_label(text)
+    return "<br/>".join(mermaid_label(line) for line in wrap(text, width))
+
+
+def _cites(cites: tuple[Citation, ...]) -> str:
+    return " ".join(f"{_mark(c)} {c.id}" + (f" ({c.rating})" if c.codes else "") for c in cites)
+
+
+def _clause(clause: Clause) -> str:
+    words = _CLAUSE_WORDS[clause.kind]
+    text = f"{words} {clause.condition}" if clause.condition else (
+        "" if clause.kind == "offer" else words)
+    return mermaid_label(_cites(clause.cites)) + (f": {_lines(text)}" if text else "")
+
+
+def _label(node: DiagramNode) -> str:
+    parts = [f"<b>{_lines(node.title)}</b>"]
+    if node.detail:
+        parts.append(f"<i>{_lines(node.detail)}</i>")
+    for option in node.options:
+        parts.append(f"\u2022 <b>{_lines(option.label)}</b>")
+        parts.extend(f"\u2003{_clause(clause)}" for clause in option.clauses)
+    for clause in node.footer:
+        shown = Clause("offer", clause.cites, clause.condition)
+        parts.append(f"Every option also cites {_clause(shown)}")
+    for label, cites in node.removed:
+        cited = f" ({', '.join(c.id for c in cites)})" if cites else ""
+        parts.append(f"<i>{_lines(f'Not here: {label}{cited}')}</i>")
+    return "<br/>".join(parts)
+
+
+def _strongest(node: DiagramNode) -> int | None:
+    ranks = [c.strength for o in node.options for cl in o.clauses for c in cl.cites
+             if c.strength is not None]
+    ranks += [c.strength for cl in node.footer for c in cl.cites if c.strength is not None]
+    return min(ranks) if ranks else None
+
+
+def _shape(node: DiagramNode) -> str:
+    label = _label(node) if node.kind != "decision" else \
+        "<b>" + _lines(node.title, 28) + "</b>" + (
+            f"<br/><i>{_lines(node.detail, 28)}</i>" if node.detail else "")
+    if node.kind == "decision":
+        return f'{node.key}("{label}")'
+    if node.kind == "out_of_scope":
+        return f'{node.key}(["{label}"])'
+    return f'{node.key}["{label}"]'
+
+
+def _legend(diagram: Diagram) -> str:
+    legend = diagram.legend
+    parts = [f"<b>{_lines(diagram.title)}</b>",
+             mermaid_label(f"{diagram.guideline}, version {diagram.version}. "
+                           f"Drawn by nettree: not a medical device."),
+             mermaid_label("Rounded blue: a decision (arrows are its answers). "
+                           "White: a recommendation leaf. Orange: needs information. "
+                           "Grey: out of scope.")]
+    if legend.strengths:
+        marks = " \u00b7 ".join(f"{_MARKS[min(s.rank, len(_MARKS) - 1)]} {s.code} {s.meaning}"
+                                for s in legend.strengths)
+        parts.append(mermaid_label(f"{legend.strength_label}: {marks} \u00b7 {_UNRATED} "
+                                   f"qualifying statement or note (not rated)"))
+    parts.append(_lines("Rating codes: " + "; ".join(legend.ratings)))
+    if legend.filters:
+        parts.append(_lines("Then, at every recommendation leaf, in order:"))
+        parts.extend("\u2022 " + _lines(line) for line in legend.filters)
+    for line in (legend.fallback, legend.focus, legend.path):
+        if line:
+            parts.append(_lines(line))
+    return f'legend["{"<br/>".join(parts)}"]'
+
+
+def to_mermaid(diagram: Diagram) -> str:
+    """The diagram as Mermaid ``flowchart`` text, byte-stable for a given diagram."""
+    lines = [
+        f"%% {mermaid_label(diagram.title)}",
+        f"%% {diagram.guideline}, version {diagram.version}. Generated by nettree; do not edit.",
+        '%%{init: {"flowchart": {"wrappingWidth": ' + str(WRAPPING_WIDTH) + '}}}%%',
+        f"flowchart {diagram.direction}",
+    ]
+    lines.extend(f"  {_shape(node)}" for node in diagram.nodes)
+    path_links = []
+    for index, edge in enumerate(diagram.edges):
+        arrow = "==>" if edge.on_path else "-->"
+        lines.append(f'  {edge.source} {arrow}|"{_lines(edge.label, 24)}"| {edge.target}')
+        if edge.on_path:
+            path_links.append(str(index))
+    lines.append(f"  {_legend(diagram)}")
+
+    for kind, (fill, border, ink, dashed) in KIND_STYLE.items():
+        dash = ",stroke-dasharray:5 3" if dashed else ""
+        lines.append(f"  classDef {kind} fill:{fill},stroke:{border},color:{ink}{dash}")
+    for rank in range(len(diagram.legend.strengths)):
+        fill, _ = strength_colours(rank)
+        lines.append(f"  classDef strength{rank} stroke:{fill},stroke-width:3px")
+    lines.append("  classDef legend fill:#fafafa,stroke:#bbbbbb,color:#333333,text-align:left")
+    lines.append(f"  classDef path stroke:{PATH},stroke-width:4px")
+    lines.append("  classDef stop stroke-dasharray:6 4")
+
+    by_class: dict[str, list[str]] = {}
+    for node in diagram.nodes:
+        by_class.setdefault(node.kind, []).append(node.key)
+        if node.kind in ("recommendation", "needs_information"):
+            strongest = _strongest(node)
+            if strongest is not None:
+                by_class.setdefault(f"strength{strongest}", []).append(node.key)
+    for node in diagram.nodes:
+        if node.on_path:
+            by_class.setdefault("path", []).append(node.key)
+        if node.stop:
+            by_class.setdefault("stop", []).append(node.key)
+    by_class["legend"] = ["legend"]
+    for name, keys in by_class.items():
+        lines.append(f"  class {','.join(keys)} {name}")
+    if path_links:
+        lines.append(f"  linkStyle {','.join(path_links)} stroke:{PATH},stroke-width:4px")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,173 @@
+"""The diagram model: what every renderer draws, independent of the output language.
+
+:func:`nettree.export.extract.build_diagram` builds it from a guideline (and optionally a
+result to highlight and focus values); the renderers in :mod:`nettree.export` turn it into
+DOT, Mermaid or an HTML page. Everything here is a frozen value in a stable order, so the
+renderers' output is byte-stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Citation",
+    "Clause",
+    "Diagram",
+    "DiagramEdge",
+    "DiagramNode",
+    "Legend",
+    "OptionEntry",
+    "StrengthLevel",
+]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A recommendation number or statement id as a diagram shows it.
+
+    ``codes`` is the recommendation's rating, one code per dimension (empty for a
+    statement, which is never shown with a rating); ``strength`` is the rank of its strength
+    code, 0 for the strongest (None when the guideline has no strength dimension or the
+    citation is a statement); ``of`` is the recommendation a statement belongs to.
+    """
+
+    id: str
+    codes: tuple[str, ...]
+    strength: int | None
+    kind: str  # "recommendation", "qualifying" or "note"
+    of: str
+
+    @property
+    def rating(self) -> str:
+        """The codes, joined: ``EB·L·W``; empty for a statement."""
+        return "\u00b7".join(self.codes)
+
+    @property
+    def tone(self) -> str:
+        """The colour class: ``strength-0`` (strongest), ``strength-1``... or ``unrated``."""
+        return "unrated" if self.strength is None else f"strength-{self.strength}"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One line under an option: why it is offered, restricted or further cited.
+
+    ``kind``: ``offer`` (offered citing ``cites`` when ``condition``), ``only_if`` (kept only
+    when ``condition``), ``not_if`` (removed when ``condition``) or ``also`` (``cites`` added
+    when ``condition``). An empty condition means always.
+    """
+
+    kind: str
+    cites: tuple[Citation, ...]
+    condition: str
+
+
+@dataclass(frozen=True)
+class OptionEntry:
+    """An option a leaf may offer, with the clauses that offer and restrict it."""
+
+    id: str
+    label: str
+    clauses: tuple[Clause, ...]
+
+
+@dataclass(frozen=True)
+class DiagramNode:
+    """A decision or a leaf, ready to draw.
+
+    ``key`` is a safe id for every output language. ``kind`` is ``decision``,
+    ``recommendation``, ``out_of_scope`` or ``needs_information``. ``title`` is the question
+    or the leaf's label; ``detail`` the leaf's reason or what it needs. ``footer`` holds
+    leaf-wide clauses (citations added to every option) and ``removed`` the options that a
+    leaf's steps always remove (label and citations).
+    """
+
+    key: str
+    id: str
+    kind: str
+    title: str
+    detail: str
+    options: tuple[OptionEntry, ...]
+    footer: tuple[Clause, ...]
+    removed: tuple[tuple[str, tuple[Citation, ...]], ...]
+    on_path: bool
+    stop: bool  # the highlighted path stops here for want of data
+
+
+@dataclass(frozen=True)
+class DiagramEdge:
+    """A branch of a decision: ``source`` to ``target`` (node keys), labelled with its answer."""
+
+    key: str
+    source: str
+    target: str
+    label: str
+    on_path: bool
+
+
+@dataclass(frozen=True)
+class StrengthLevel:
+    """One code of the strength dimension, with its rank (0 is the strongest)."""
+
+    code: str
+    meaning: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What the legend and the note box say.
+
+    ``ratings`` is one line per rating dimension (``Strength: S strong, W weak``);
+    ``filters`` the guideline-wide steps applied at every recommendation leaf, in words;
+    ``fallback`` what is offered when nothing is left; ``focus`` the focus values in words;
+    ``path`` a one-line summary of the highlighted result; ``page``, on the later pages of a
+    printed set, says which page it is (and the full legend is left to the first page).
+    """
+
+    strength_label: str
+    strengths: tuple[StrengthLevel, ...]
+    ratings: tuple[str, ...]
+    filters: tuple[str, ...]
+    fallback: str
+    focus: str
+    path: str
+    page: str = ""  # on a page of a printed set: which page, and where it continues from
+    full: bool = True  # False on the later pages of a printed set: a short key only
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A whole guideline (or its focused part) ready to draw.
+
+    Nodes are in depth-first order from the start, following the branches' order; edges
+    in the order of their decisions and branches.
+    """
+
+    guideline: str
+    title: str
+    version: str
+    direction: str  # "TB" or "LR"
+    nodes: tuple[DiagramNode, ...]
+    edges: tuple[DiagramEdge, ...]
+    legend: Legend
+
+    @property
+    def has_path(self) -> bool:
+        """True when a patient's path is highlighted."""
+        return any(node.on_path for node in self.nodes)
+
+    def node_by_key(self, key: str) -> DiagramNode:
+        """The node with this key (``KeyError`` if there is none)."""
+        for node in self.nodes:
+            if node.key == key:
+                return node
+        raise KeyError(key)
+
+    def node(self, node_id: str) -> DiagramNode:
+        """The node drawn for a guideline node id (``KeyError`` if it is not drawn)."""
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)

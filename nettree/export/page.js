@@ -1,0 +1,645 @@
+/* nettree's interactive page: node details, and a case walked through live.
+ *
+ * The engine below mirrors nettree/traverse.py step for step: conditions are data evaluated
+ * in three values (true, false, null for unknown) under Kleene's rules; a leaf's steps, the
+ * guideline's filters, the fallback and the notes are applied as data. No clinical rule is
+ * written here; the tests compare this engine with the Python one on many patients.
+ */
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("nettree-data").textContent);
+  var FIELD_ORDER = DATA.fields.map(function (f) { return f.name; });
+  var FIELDS = {};
+  DATA.fields.forEach(function (f) { FIELDS[f.name] = f; });
+  var CITE_ORDER = {};
+  DATA.cite_order.forEach(function (c, i) { CITE_ORDER[c] = i; });
+  var OPTION_ORDER = {};
+  DATA.option_order.forEach(function (o, i) { OPTION_ORDER[o] = i; });
+
+  // ---------------------------------------------------------------- the engine
+
+  var TESTS = {
+    is: function (v, x) { return v === x; },
+    in: function (v, x) { return x.indexOf(v) >= 0; },
+    below: function (v, x) { return v < x; },
+    at_most: function (v, x) { return v <= x; },
+    above: function (v, x) { return v > x; },
+    at_least: function (v, x) { return v >= x; },
+    contains: function (v, x) { return v.indexOf(x) >= 0; },
+    empty: function (v, x) { return (v.length === 0) === x; }
+  };
+
+  function isUnknown(v) { return v === null || v === undefined; }
+
+  function evaluate(c, ctx) {
+    var i, v, result;
+    switch (c.t) {
+      case "field":
+        v = ctx.values[c.f];
+        ctx.reads.set(c.f, isUnknown(v) ? null : v);
+        if (isUnknown(v)) { return null; }
+        return TESTS[c.op](v, c.v);
+      case "all":
+        result = true;
+        for (i = 0; i < c.p.length; i++) {
+          v = evaluate(c.p[i], ctx);
+          if (v === false) { return false; }
+          if (v === null) { result = null; }
+        }
+        return result;
+      case "any":
+        result = false;
+        for (i = 0; i < c.p.length; i++) {
+          v = evaluate(c.p[i], ctx);
+          if (v === true) { return true; }
+          if (v === null) { result = null; }
+        }
+        return result;
+      case "not":
+        v = evaluate(c.p, ctx);
+        return v === null ? null : !v;
+      case "offered":
+        return c.o.some(function (o) { return ctx.offered.has(o); });
+      case "cited":
+        var found = false;
+        ctx.offered.forEach(function (cites) {
+          if (cites.some(function (x) { return c.c.indexOf(x) >= 0; })) { found = true; }
+        });
+        return found;
+    }
+    throw new Error("unknown condition " + c.t);
+  }
+
+  function missingOf(c, ctx) {
+    var out = new Set();
+    switch (c.t) {
+      case "field":
+        if (isUnknown(ctx.values[c.f])) { out.add(c.f); }
+        return out;
+      case "all":
+      case "any":
+        if (evaluate(c, ctx) !== null) { return out; }
+        c.p.forEach(function (p) {
+          if (evaluate(p, ctx) === null) { missingOf(p, ctx).forEach(function (m) { out.add(m); }); }
+        });
+        return out;
+      case "not":
+        return missingOf(c.p, ctx);
+      default:
+        return out;
+    }
+  }
+
+  function ordered(names) {
+    return Array.from(names).sort(function (a, b) {
+      var i = FIELD_ORDER.indexOf(a), j = FIELD_ORDER.indexOf(b);
+      return (i < 0 ? FIELD_ORDER.length : i) - (j < 0 ? FIELD_ORDER.length : j);
+    });
+  }
+
+  function showValue(v) {
+    if (v === true) { return "true"; }
+    if (v === false) { return "false"; }
+    return typeof v === "string" ? "'" + v + "'" : String(v);
+  }
+
+  function allowed(f) {
+    if (f.type === "boolean") { return "true or false"; }
+    if (f.type === "number") { return "a number from " + f.min + " to " + f.max; }
+    var listed = f.values.map(function (v) { return "'" + v + "'"; }).join(", ");
+    return f.type === "set" ? "a list of " + listed : "one of " + listed;
+  }
+
+  function derive(spec, number) {
+    for (var i = 0; i < spec.bins.length; i++) {
+      var bin = spec.bins[i];
+      if (bin[1] === null || bin[2] === null) { return bin[0]; }
+      if ((bin[1] === "below" && number < bin[2]) || (bin[1] === "at_most" && number <= bin[2])) {
+        return bin[0];
+      }
+    }
+    throw new Error("no catch-all bin");
+  }
+
+  /* A patient validated like nettree/patient.py: every field present, null when unknown. */
+  function validate(raw) {
+    var errors = [], values = {}, defaulted = new Set(), derived = [];
+    FIELD_ORDER.forEach(function (n) { values[n] = null; });
+    Object.keys(raw).forEach(function (name) {
+      var value = raw[name], f = FIELDS[name];
+      if (!f) { errors.push("'" + name + "' is not a patient field"); return; }
+      if (isUnknown(value)) { return; }
+      var bad = "'" + name + "' must be " + allowed(f) + " (got " + showValue(value) + ")";
+      if (f.type === "boolean") {
+        if (typeof value !== "boolean") { errors.push(bad); return; }
+      } else if (f.type === "number") {
+        if (typeof value !== "number" || !isFinite(value) ||
+            (f.min !== null && value < f.min) || (f.max !== null && value > f.max)) {
+          errors.push(bad); return;
+        }
+      } else if (f.type === "choice") {
+        if (f.values.indexOf(value) < 0) { errors.push(bad); return; }
+      } else {
+        var items = typeof value === "string" ? [value] : value;
+        if (!Array.isArray(items)) { errors.push(bad); return; }
+        for (var i = 0; i < items.length; i++) {
+          if (f.values.indexOf(items[i]) < 0) {
+            errors.push("'" + name + "' must be " + allowed(f) + " (got " + showValue(items[i]) + " in it)");
+            return;
+          }
+        }
+        value = Array.from(new Set(items)).sort();
+      }
+      values[name] = value;
+    });
+    DATA.fields.forEach(function (f) {
+      if (f.derive) {
+        var source = values[f.derive.source];
+        if (!isUnknown(source)) {
+          var implied = derive(f.derive, source), given = values[f.name];
+          if (isUnknown(given)) {
+            values[f.name] = implied;
+            derived.push({ field: f.name, value: implied, from: f.derive.source, from_value: source });
+          } else if (given !== implied) {
+            var higher = f.values.indexOf(given) > f.values.indexOf(implied);
+            if (!(f.derive.given_may_exceed && higher)) {
+              var rule = f.derive.given_may_exceed ? "may be higher than that, never lower" : "must agree with it";
+              errors.push("'" + f.name + "' is '" + given + "' but '" + f.derive.source + "' " + source +
+                          " gives '" + implied + "'; '" + f.name + "' " + rule);
+            }
+          }
+        }
+      }
+      if (isUnknown(values[f.name]) && f.has_default) {
+        values[f.name] = Array.isArray(f.default) ? f.default.slice() : f.default;
+        defaulted.add(f.name);
+      }
+    });
+    if (errors.length) { return { error: "invalid patient: " + errors.join("; ") }; }
+    return { values: values, defaulted: defaulted, derived: derived };
+  }
+
+  function Options() { this.offered = new Map(); this.excluded = new Map(); }
+  Options.prototype.offer = function (option, cites) {
+    if (!this.offered.has(option)) { this.offered.set(option, []); }
+    var held = this.offered.get(option);
+    cites.forEach(function (c) { if (held.indexOf(c) < 0) { held.push(c); } });
+    this.excluded.delete(option);
+  };
+  Options.prototype.drop = function (option, reason, cites) {
+    this.offered.delete(option);
+    this.excluded.set(option, [reason, cites]);
+  };
+
+  function holds(when, ctx, missing) {
+    if (when === null) { return true; }
+    var value = evaluate(when, ctx);
+    if (value === null) { missingOf(when, ctx).forEach(function (m) { missing.add(m); }); }
+    return value === true;
+  }
+
+  function apply(step, state, ctx, missing) {
+    var targets;
+    if (step.t === "offer") {
+      if (holds(step.when, ctx, missing)) { state.offer(step.option, step.cites); }
+    } else if (step.t === "drop") {
+      targets = step.options.filter(function (o) { return state.offered.has(o); });
+      if (targets.length && holds(step.when, ctx, missing)) {
+        targets.forEach(function (o) { state.drop(o, step.reason, step.cites); });
+      }
+    } else if (step.t === "drop_listed") {
+      var listed = ctx.values[step.field];
+      ctx.reads.set(step.field, isUnknown(listed) ? null : listed);
+      if (isUnknown(listed)) { missing.add(step.field); return; }
+      Array.from(state.offered.keys()).filter(function (o) { return listed.indexOf(o) >= 0; })
+        .forEach(function (o) { state.drop(o, step.reason, step.cites); });
+    } else if (step.t === "cite") {
+      var pool = (step.to && step.to.length) ? step.to : Array.from(state.offered.keys());
+      targets = pool.filter(function (o) { return state.offered.has(o); });
+      if (targets.length && holds(step.when, ctx, missing)) {
+        targets.forEach(function (o) { state.offer(o, step.cites); });
+      }
+    }
+  }
+
+  function byCite(a, b) { return CITE_ORDER[a] - CITE_ORDER[b]; }
+
+  function plainValues(reads) {
+    var out = {};
+    reads.forEach(function (v, k) { out[k] = Array.isArray(v) ? v.slice().sort() : v; });
+    return out;
+  }
+
+  function result(patient, allReads, path, status, o) {
+    var options = [], excluded = [];
+    if (o.state) {
+      Array.from(o.state.offered.entries())
+        .sort(function (a, b) { return OPTION_ORDER[a[0]] - OPTION_ORDER[b[0]]; })
+        .forEach(function (e) {
+          options.push({ id: e[0], label: DATA.options[e[0]], cites: e[1].slice().sort(byCite) });
+        });
+      Array.from(o.state.excluded.entries())
+        .sort(function (a, b) { return OPTION_ORDER[a[0]] - OPTION_ORDER[b[0]]; })
+        .forEach(function (e) {
+          excluded.push({ id: e[0], label: DATA.options[e[0]], reason: e[1][0],
+                          cites: e[1][1].slice().sort(byCite) });
+        });
+    }
+    var recs = new Set();
+    options.forEach(function (opt) { opt.cites.forEach(function (c) { recs.add(DATA.cite_owner[c]); }); });
+    var assumed = [];
+    DATA.fields.forEach(function (f) {
+      if (patient.defaulted.has(f.name) && allReads.has(f.name)) {
+        var v = patient.values[f.name];
+        assumed.push({ field: f.name, value: Array.isArray(v) ? v.slice().sort() : v, meaning: f.if_absent });
+      }
+    });
+    var inScope = status !== "out_of_scope" && DATA.in_scope.indexOf(o.stop) >= 0;
+    return {
+      guideline: DATA.guideline.id,
+      status: status,
+      leaf: o.leaf,
+      reason: o.reason || "",
+      recommendations: Array.from(recs).sort(byCite),
+      options: options,
+      excluded: excluded,
+      general: inScope ? DATA.general.slice() : [],
+      missing: ordered(o.missing || []),
+      assumed: assumed,
+      derived: patient.derived,
+      notes: o.notes || [],
+      path: path
+    };
+  }
+
+  /* The result for a raw patient mapping: exactly Result.to_dict() of nettree.traverse,
+     or {error: message} for an invalid patient. */
+  function traverse(raw) {
+    var patient = validate(raw || {});
+    if (patient.error) { return patient; }
+    var ctx = { values: patient.values, reads: new Map(), offered: new Map() };
+    var allReads = new Set(), path = [];
+    var nodeId = DATA.start;
+    while (DATA.decisions[nodeId]) {
+      var decision = DATA.decisions[nodeId];
+      ctx.reads = new Map();
+      var matched = [], unknown = [];
+      decision.branches.forEach(function (b) {
+        var v = evaluate(b.when, ctx);
+        if (v === true) { matched.push(b); } else if (v === null) { unknown.push(b); }
+      });
+      ctx.reads.forEach(function (_, k) { allReads.add(k); });
+      if (matched.length > 1) {
+        return { error: "the guideline is defective: decision '" + nodeId + "' has overlapping branches" };
+      }
+      if (!matched.length && unknown.length) {
+        var missing = new Set();
+        unknown.forEach(function (b) { missingOf(b.when, ctx).forEach(function (m) { missing.add(m); }); });
+        path.push({ node: nodeId, kind: "decision", text: decision.question, answer: null,
+                    values: plainValues(ctx.reads) });
+        return result(patient, allReads, path, "needs_information", {
+          leaf: null, stop: nodeId, missing: missing,
+          reason: decision.question + " needs: " + ordered(missing).join(", ") });
+      }
+      if (!matched.length) {
+        return { error: "the guideline is defective: no branch of decision '" + nodeId + "' matches" };
+      }
+      path.push({ node: nodeId, kind: "decision", text: decision.question,
+                  answer: matched[0].answer, values: plainValues(ctx.reads) });
+      nodeId = matched[0].to;
+    }
+    var leaf = DATA.leaves[nodeId];
+    if (leaf.kind === "out_of_scope") {
+      path.push({ node: nodeId, kind: leaf.kind, text: leaf.label, answer: "reached", values: {} });
+      return result(patient, allReads, path, "out_of_scope", { leaf: nodeId, stop: nodeId, reason: leaf.reason });
+    }
+    var state = new Options();
+    ctx.offered = state.offered;
+    ctx.reads = new Map();
+    var missingLeaf = new Set();
+    var steps = leaf.steps.slice();
+    if (leaf.kind === "recommendation") { steps = steps.concat(DATA.filters); }
+    steps.forEach(function (s) { apply(s, state, ctx, missingLeaf); });
+    ctx.reads.forEach(function (_, k) { allReads.add(k); });
+    var leafValues = plainValues(ctx.reads);
+    if (missingLeaf.size) {
+      path.push({ node: nodeId, kind: leaf.kind, text: leaf.label, answer: null, values: leafValues });
+      return result(patient, allReads, path, "needs_information", {
+        leaf: nodeId, stop: nodeId, missing: missingLeaf,
+        reason: leaf.label + ": the options depend on " + ordered(missingLeaf).join(", ") });
+    }
+    path.push({ node: nodeId, kind: leaf.kind, text: leaf.label, answer: "reached", values: leafValues });
+    if (leaf.kind === "needs_information") {
+      return result(patient, allReads, path, "needs_information", {
+        leaf: nodeId, stop: nodeId, missing: new Set(leaf.missing), state: state, reason: leaf.reason });
+    }
+    if (!state.offered.size && DATA.fallback) { state.offer(DATA.fallback.option, DATA.fallback.cites); }
+    var notes = [];
+    ctx.reads = new Map();
+    DATA.notes.forEach(function (rule) {
+      var value = rule.when === null ? true : evaluate(rule.when, ctx);
+      if (value === false) { return; }
+      var unknownFields = [];
+      if (value === null && rule.when !== null) { unknownFields = ordered(missingOf(rule.when, ctx)); }
+      var remarks = rule.remarks.filter(function (r) { return evaluate(r.when, ctx) === true; })
+        .map(function (r) { return r.text; });
+      var st = DATA.statements[rule.statement];
+      notes.push({ id: rule.statement, text: st.text, remarks: remarks, unknown: unknownFields });
+    });
+    ctx.reads.forEach(function (_, k) { allReads.add(k); });
+    notes = notes.map(function (n, i) { return [n, i]; })
+      .sort(function (a, b) { return (CITE_ORDER[a[0].id] - CITE_ORDER[b[0].id]) || (a[1] - b[1]); })
+      .map(function (p) { return p[0]; });
+    return result(patient, allReads, path, "recommendation", {
+      leaf: nodeId, stop: nodeId, state: state, notes: notes, reason: leaf.reason || leaf.label });
+  }
+
+  // ---------------------------------------------------------------- the page
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
+    return node;
+  }
+
+  function citeBlock(cite, here) {
+    var st = DATA.statements[cite];
+    if (st) {
+      var kind = st.kind === "qualifying" ? "Qualifying statement" : "Note";
+      return el("div", { "class": "cite statement", "data-cite": cite }, [
+        el("h4", { text: cite + " \u2014 " + kind + " of recommendation " + st.of + " (not separately rated)" }),
+        el("blockquote", { text: st.text })]);
+    }
+    var rec = DATA.recommendations[cite];
+    var statements = rec.statements.map(function (s) {
+      var cited = here && here.indexOf(s.id) >= 0;
+      return el("li", { "data-cite": s.id, "class": cited ? "cited" : "" }, [
+        el("b", { text: s.id + (s.kind === "qualifying" ? " qualifying statement" : " note") +
+                        (cited ? " (cited here)" : "") + ": " }),
+        document.createTextNode(s.text)]);
+    });
+    var tone = rec.rank === null ? "unrated" : "strength-" + rec.rank;
+    return el("div", { "class": "cite recommendation " + tone, "data-cite": cite }, [
+      el("h4", { text: "Recommendation " + cite + " \u2014 " + rec.category }),
+      el("p", { "class": "rating", text: rec.rating }),
+      el("blockquote", { text: rec.text }),
+      statements.length ? el("ul", { "class": "statements" }, statements) : null]);
+  }
+
+  function showDetails(nodeId) {
+    var body = document.getElementById("nettree-details-body");
+    body.textContent = "";
+    document.querySelectorAll(".nettree-selected").forEach(function (n) { n.classList.remove("nettree-selected"); });
+    var g = document.getElementById(DATA.keys[nodeId]);
+    if (g) { g.classList.add("nettree-selected"); }
+    var decision = DATA.decisions[nodeId];
+    if (decision) {
+      body.appendChild(el("p", { "class": "kind", text: "Decision \u00b7 " + nodeId }));
+      body.appendChild(el("h3", { "class": "question", text: decision.question }));
+      body.appendChild(el("ul", { "class": "answers" }, decision.branches.map(function (b) {
+        return el("li", {}, [el("b", { text: b.answer }), document.createTextNode(" \u2014 when " + b.text)]);
+      })));
+      if (decision.encoding) { body.appendChild(el("p", { "class": "encoding", text: "Encoding: " + decision.encoding })); }
+      return;
+    }
+    var leaf = DATA.leaves[nodeId];
+    var words = { recommendation: "Recommendation leaf", needs_information: "Needs information",
+                  out_of_scope: "Out of scope" };
+    body.appendChild(el("p", { "class": "kind", text: words[leaf.kind] + " \u00b7 " + nodeId }));
+    body.appendChild(el("h3", { text: leaf.label }));
+    if (leaf.reason) { body.appendChild(el("p", { text: leaf.reason })); }
+    if (leaf.missing.length) { body.appendChild(el("p", { text: "Needs: " + leaf.missing.join(", ") })); }
+    if (leaf.cites.length) {
+      body.appendChild(el("p", { "class": "hint", text: "What this leaf cites, verbatim:" }));
+      leaf.cites.forEach(function (c) {
+        var st = DATA.statements[c];
+        if (st && leaf.cites.indexOf(st.of) >= 0) { return; }  // listed with its recommendation
+        body.appendChild(citeBlock(c, leaf.cites));
+      });
+    }
+    if (leaf.encoding) { body.appendChild(el("p", { "class": "encoding", text: "Encoding: " + leaf.encoding })); }
+  }
+
+  // The form: one control per patient field.
+  var form = document.getElementById("nettree-form");
+
+  function notGiven(f) {
+    return f.has_default ? "not given: " + f.if_absent : "not given (unknown)";
+  }
+
+  function buildForm() {
+    DATA.fields.forEach(function (f) {
+      var id = "nettree-field-" + f.name, control;
+      if (f.type === "set") {
+        var boxes = [el("label", { "class": "check" }, [
+          el("input", { type: "checkbox", name: f.name, value: "", "data-unknown": "1", checked: "checked" }),
+          document.createTextNode(notGiven(f))])];
+        f.values.forEach(function (v) {
+          boxes.push(el("label", { "class": "check" }, [
+            el("input", { type: "checkbox", name: f.name, value: v }), document.createTextNode(v)]));
+        });
+        control = el("div", { "class": "set", id: id }, boxes);
+      } else if (f.type === "number") {
+        control = el("input", { type: "number", name: f.name, id: id, step: "any",
+                                min: f.min === null ? "" : f.min, max: f.max === null ? "" : f.max,
+                                placeholder: notGiven(f) });
+      } else {
+        var choices = f.type === "boolean" ? ["true", "false"] : f.values;
+        control = el("select", { name: f.name, id: id },
+          [el("option", { value: "", text: notGiven(f) })].concat(choices.map(function (v) {
+            return el("option", { value: v, text: v });
+          })));
+      }
+      form.appendChild(el("div", { "class": "field", "data-field": f.name }, [
+        el("label", { "for": id, title: f.description, text: f.name }),
+        el("span", { "class": "description", text: f.description }),
+        control]));
+    });
+  }
+
+  function readForm() {
+    var patient = {};
+    DATA.fields.forEach(function (f) {
+      if (f.type === "set") {
+        var inputs = form.querySelectorAll('input[name="' + f.name + '"]');
+        var unknown = false, chosen = [];
+        inputs.forEach(function (i) {
+          if (i.dataset.unknown) { unknown = i.checked; } else if (i.checked) { chosen.push(i.value); }
+        });
+        if (!unknown) { patient[f.name] = chosen; }
+        return;
+      }
+      var control = form.querySelector('[name="' + f.name + '"]');
+      var text = control.value;
+      if (text === "") { return; }
+      if (f.type === "boolean") { patient[f.name] = text === "true"; }
+      else if (f.type === "number") { patient[f.name] = Number(text); }
+      else { patient[f.name] = text; }
+    });
+    return patient;
+  }
+
+  function fillForm(patient) {
+    DATA.fields.forEach(function (f) {
+      var value = patient ? patient[f.name] : null;
+      if (f.type === "set") {
+        form.querySelectorAll('input[name="' + f.name + '"]').forEach(function (i) {
+          if (i.dataset.unknown) { i.checked = isUnknown(value); }
+          else { i.checked = !isUnknown(value) && [].concat(value).indexOf(i.value) >= 0; }
+        });
+        return;
+      }
+      var control = form.querySelector('[name="' + f.name + '"]');
+      control.value = isUnknown(value) ? "" : String(value);
+    });
+  }
+
+  function highlight(res) {
+    document.querySelectorAll("#nettree-svg .nettree-path, #nettree-svg .nettree-stop").forEach(function (n) {
+      n.classList.remove("nettree-path");
+      n.classList.remove("nettree-stop");
+    });
+    if (!res || res.error) { return; }
+    var svg = document.getElementById("nettree-svg");
+    res.path.forEach(function (step, i) {
+      var g = document.getElementById(DATA.keys[step.node]);
+      if (g) { g.classList.add("nettree-path"); }
+      var last = i === res.path.length - 1;
+      if (last && step.answer === null && res.status === "needs_information" && g) { g.classList.add("nettree-stop"); }
+      if (!last && step.answer !== null) {
+        var next = res.path[i + 1].node;
+        DATA.edges.forEach(function (e) {
+          if (e.source === DATA.keys[step.node] && e.target === DATA.keys[next]) {
+            var edge = document.getElementById(e.key);
+            edge.classList.add("nettree-path");
+            edge.parentNode.appendChild(edge);  // drawn last: on top of the others
+          }
+        });
+      }
+    });
+    var firstNode = svg.querySelector("g.nettree-node");
+    document.querySelectorAll("#nettree-svg g.nettree-edge.nettree-path").forEach(function (e) {
+      svg.insertBefore(e, firstNode);
+    });
+  }
+
+  function showResult(res) {
+    var box = document.getElementById("nettree-result");
+    box.textContent = "";
+    form.querySelectorAll(".field").forEach(function (f) { f.classList.remove("wanted"); });
+    if (res.error) {
+      box.className = "error";
+      box.appendChild(el("p", { "class": "status", text: res.error }));
+      return;
+    }
+    box.className = res.status;
+    var words = { recommendation: "Recommendation", needs_information: "Needs information",
+                  out_of_scope: "Out of scope" };
+    box.appendChild(el("p", { "class": "status", "data-status": res.status, text: words[res.status] }));
+    if (res.reason) { box.appendChild(el("p", { "class": "reason", text: res.reason })); }
+    if (res.missing.length) {
+      box.appendChild(el("p", { "class": "missing", text: "To go on, give: " + res.missing.join(", ") }));
+      res.missing.forEach(function (m) {
+        var f = form.querySelector('.field[data-field="' + m + '"]');
+        if (f) { f.classList.add("wanted"); }
+      });
+    }
+    box.appendChild(el("ol", { "class": "path" }, res.path.map(function (step) {
+      var answer = step.kind === "decision" ? (step.answer === null ? " \u2192 unknown: stopped here" : " \u2192 " + step.answer) :
+        (step.answer === null ? " \u2014 stopped: the options depend on unknown data" : "");
+      return el("li", { "data-node": step.node }, [document.createTextNode(step.text + answer)]);
+    })));
+    if (res.options.length) {
+      box.appendChild(el("h3", { text: res.options.length > 1 ? "Options (not ranked)" : "Option" }));
+      box.appendChild(el("ul", { "class": "options" }, res.options.map(function (o) {
+        return el("li", { "data-option": o.id }, [el("b", { text: o.label }),
+          document.createTextNode(" \u2014 " + o.cites.map(function (c) {
+            var rec = DATA.recommendations[c];
+            return rec ? c + " (" + rec.codes.join("\u00b7") + ")" : c;
+          }).join(", "))]);
+      })));
+    }
+    if (res.excluded.length) {
+      box.appendChild(el("h3", { text: "Excluded" }));
+      box.appendChild(el("ul", { "class": "excluded" }, res.excluded.map(function (x) {
+        return el("li", { "data-option": x.id }, [el("b", { text: x.label }), document.createTextNode(": " + x.reason)]);
+      })));
+    }
+    if (res.notes.length) {
+      box.appendChild(el("h3", { text: "Notes" }));
+      box.appendChild(el("ul", { "class": "notes" }, res.notes.map(function (n) {
+        var may = n.unknown.length ? " (may apply, if known: " + n.unknown.join(", ") + ")" : "";
+        return el("li", { "data-note": n.id }, [el("b", { text: n.id + may + ": " }),
+          document.createTextNode(n.text)].concat(n.remarks.map(function (r) {
+            return el("div", { "class": "remark", text: r });
+          })));
+      })));
+    }
+    if (res.general.length) {
+      box.appendChild(el("p", { "class": "general", text: "General recommendations for everyone in scope: " + res.general.join(", ") }));
+    }
+    if (res.assumed.length) {
+      box.appendChild(el("p", { "class": "assumed", text: "Assumed: " + res.assumed.map(function (a) {
+        return a.field + " (" + a.meaning + ")"; }).join("; ") }));
+    }
+  }
+
+  var cleared = false;
+  function update() {
+    var patient = readForm();
+    var res = traverse(patient);
+    var given = Object.keys(patient).length || (DATA.patient !== null && !cleared);
+    highlight(given ? res : null);  // no case yet: nothing lit
+    showResult(res);
+    if (given && !res.error && res.path.length) {  // keep the end of the path in sight
+      var end = document.getElementById(DATA.keys[res.path[res.path.length - 1].node]);
+      if (end && end.scrollIntoView) { end.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+    }
+    return res;
+  }
+
+  var zoom = 1;
+  function setZoom(z) {
+    var svg = document.getElementById("nettree-svg");
+    zoom = Math.max(0.2, Math.min(3, z));
+    svg.style.width = (svg.viewBox.baseVal.width * zoom) + "px";
+    svg.style.height = (svg.viewBox.baseVal.height * zoom) + "px";
+  }
+  function fit() {
+    var box = document.getElementById("nettree-diagram");
+    var svg = document.getElementById("nettree-svg");
+    setZoom(Math.min(1, (box.clientWidth - 8) / svg.viewBox.baseVal.width));
+  }
+
+  buildForm();
+  form.addEventListener("change", function (event) {
+    var t = event.target;
+    if (t.type === "checkbox") {
+      var boxes = form.querySelectorAll('input[name="' + t.name + '"]');
+      if (t.dataset.unknown && t.checked) { boxes.forEach(function (b) { if (!b.dataset.unknown) { b.checked = false; } }); }
+      if (!t.dataset.unknown && t.checked) { boxes.forEach(function (b) { if (b.dataset.unknown) { b.checked = false; } }); }
+    }
+    update();
+  });
+  form.addEventListener("input", function (event) { if (event.target.type === "number") { update(); } });
+  document.getElementById("nettree-clear").addEventListener("click", function () { cleared = true; fillForm(null); update(); });
+  document.querySelectorAll("#nettree-svg g.nettree-node").forEach(function (g) {
+    g.addEventListener("click", function () { showDetails(g.dataset.node); });
+    g.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showDetails(g.dataset.node); }
+    });
+  });
+  document.getElementById("nettree-zoom-in").addEventListener("click", function () { setZoom(zoom * 1.25); });
+  document.getElementById("nettree-zoom-out").addEventListener("click", function () { setZoom(zoom / 1.25); });
+  document.getElementById("nettree-zoom-fit").addEventListener("click", fit);
+  fillForm(DATA.patient);
+  fit();
+  if (zoom < 0.55) { setZoom(0.55); }  // readable text first; Fit shows the whole graph
+  update();
+
+  window.nettree = { data: DATA, traverse: traverse, showDetails: showDetails, update: update,
+                     fill: function (p) { fillForm(p); return update(); } };
+}());

@@ -1,0 +1,82 @@
+"""Cutting a diagram into pages, for print: a first page with the top of the graph and one
+page for each subtree cut off from it.
+
+Which subtrees to cut is decided by :mod:`nettree.render`, which measures drawings with
+``dot``; here the cutting itself is pure. A cut decision appears twice: at the bottom of the
+page it hangs from, marked "continued on page N", and at the top of its own page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .model import Diagram
+
+__all__ = ["descendants", "paginate", "subtree"]
+
+
+def descendants(diagram: Diagram, key: str) -> list[str]:
+    """The keys of ``key`` and every node below it, in the diagram's order."""
+    below = {key}
+    changed = True
+    while changed:
+        changed = False
+        for edge in diagram.edges:
+            if edge.source in below and edge.target not in below:
+                below.add(edge.target)
+                changed = True
+    return [node.key for node in diagram.nodes if node.key in below]
+
+
+def _keep(diagram: Diagram, keys: set[str], continued: dict[str, int], page: str,
+          *, full: bool = True) -> Diagram:
+    nodes = []
+    for node in diagram.nodes:
+        if node.key not in keys:
+            continue
+        if node.key in continued:
+            note = f"Continued on page {continued[node.key]}."
+            node = replace(node, detail=f"{node.detail} {note}".strip())
+        nodes.append(node)
+    edges = tuple(e for e in diagram.edges if e.source in keys and e.target in keys)
+    return replace(diagram, nodes=tuple(nodes), edges=edges,
+                   legend=replace(diagram.legend, page=page, full=full))
+
+
+def subtree(diagram: Diagram, key: str, page: str = "") -> Diagram:
+    """The part of ``diagram`` from ``key`` down, as a diagram of its own (with a short key
+    instead of the full legend)."""
+    return _keep(diagram, set(descendants(diagram, key)), {}, page, full=False)
+
+
+def paginate(diagram: Diagram, roots: list[str]) -> list[Diagram]:
+    """The first page (everything but the subtrees below ``roots``, which are marked as
+    continued) and one page per root, in order. ``roots`` are node keys."""
+    if not roots:
+        return [diagram]
+    total = len(roots) + 1
+    numbers = {root: index + 2 for index, root in enumerate(roots)}
+    below = {k for root in roots for k in descendants(diagram, root) if k != root}
+    first = _keep(diagram, {n.key for n in diagram.nodes if n.key not in below}, numbers,
+                  f"Page 1 of {total}: the top of the graph; each part marked "
+                  f"\u201ccontinued\u201d is drawn on its own page.")
+    pages = [first]
+    for root in roots:
+        way = " \u203a ".join(_answers_to(diagram, root))
+        pages.append(subtree(diagram, root,
+                             f"Page {numbers[root]} of {total}, continued from page 1 after: "
+                             f"{way}. The legend is on page 1."))
+    return pages
+
+
+def _answers_to(diagram: Diagram, key: str) -> list[str]:
+    """The answers along the first way from the start to ``key``."""
+    answers: list[str] = []
+    seen = {key}
+    while True:
+        edge = next((e for e in diagram.edges if e.target == key), None)
+        if edge is None or edge.source in seen:
+            return answers[::-1]
+        answers.append(edge.label)
+        seen.add(edge.source)
+        key = edge.source

@@ -1,0 +1,329 @@
+"""The self-contained HTML page, in a real headless Chromium (Debian's ``chromium`` package,
+driven by playwright with ``executable_path``; no browser is downloaded).
+
+Browser tests are marked ``browser`` and skipped, with the reason, only where
+/usr/bin/chromium or the playwright package is missing; CI installs both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import nettree
+from nettree.export import export
+from nettree.patient import read_patient_file
+from nettree.render import render
+
+ROOT = Path(__file__).resolve().parents[1]
+PATIENTS = ROOT / "examples" / "patients"
+EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
+CHROMIUM = os.environ.get("NETTREE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = Path(os.environ.get("NETTREE_SCREENSHOTS",
+                                  Path(tempfile.gettempdir()) / "nettree-screenshots"))
+
+
+# -- without a browser
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "data", "action", "poster") and value:
+                self.loads.append(value)
+
+
+def test_page_is_one_self_contained_file(guideline: nettree.Guideline) -> None:
+    page = export(guideline, "html")
+    parser = _Links()
+    parser.feed(page)
+    assert not [u for u in parser.loads if not u.startswith("#")], parser.loads
+    assert "link" not in parser.tags and "iframe" not in parser.tags
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page)
+    assert not re.search(r"url\(\s*['\"]?https?:", page)
+    assert not re.search(r"@import", page)
+    assert "<script src" not in page
+
+
+def test_page_needs_no_dot(guideline: nettree.Guideline, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nettree import render as render_module
+
+    with_dot = render(guideline, "html")
+    monkeypatch.setattr(render_module, "DOT_BINARY", "nettree-no-such-dot")
+    assert render(guideline, "html") == with_dot  # the same page either way
+
+
+def test_page_static_highlight_matches_the_path(guideline: nettree.Guideline) -> None:
+    patient = read_patient_file(PATIENTS / "pan-g2-high-volume.json")
+    result = guideline.traverse(patient)
+    page = export(guideline, "html", result=result, patient=patient)
+    lit = re.findall(r'<g class="nettree-node [^"]*nettree-path[^"]*" id="[^"]+" '
+                     r'data-node="([^"]+)"', page)
+    assert lit == [step.node for step in result.path]
+    edges = re.findall(r'<g class="nettree-edge nettree-path" id="[^"]+" '
+                       r'data-source="([^"]+)" data-target="([^"]+)"', page)
+    steps = [s.node for s in result.path]
+    assert sorted(edges) == sorted(pairwise(steps))
+
+
+def test_layout_has_no_overlapping_boxes_or_labels(guideline: nettree.Guideline) -> None:
+    from nettree.export.extract import build_diagram
+    from nettree.export.html import _content
+    from nettree.export.layout import layered
+
+    for direction in ("TB", "LR"):
+        diagram = build_diagram(guideline, direction=direction)
+        sizes = {n.key: (_content(n).width + 8, _content(n).y + 6) for n in diagram.nodes}
+        labels = {e.key: (100.0, 30.0) for e in diagram.edges}
+        layout = layered(diagram, sizes, labels)
+        rects = list(layout.boxes.values())
+        for key, (points, (lx, ly)) in layout.edges.items():
+            del points
+            rects.append((lx - 50, ly - 15, 100, 30))
+            del key
+        for i, a in enumerate(rects):
+            for b in rects[i + 1:]:
+                apart = (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or
+                         a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1])
+                assert apart, (direction, a, b)
+
+
+# -- in the browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install nettree[browser])")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(browser: Any, path: Path, width: int = 1500) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": 950})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.nettree !== undefined")
+    page.errors = errors
+    page.requests = requests
+    return page
+
+
+def write_page(tmp_path: Path, guideline: nettree.Guideline, name: str = "page.html",
+               **options: Any) -> Path:
+    out = tmp_path / name
+    out.write_text(export(guideline, "html", **options), encoding="utf-8")
+    return out
+
+
+def lit(page: Any) -> tuple[list[str], list[str]]:
+    nodes = page.eval_on_selector_all("#nettree-svg g.nettree-node.nettree-path",
+                                      "els => els.map(e => e.dataset.node)")
+    edges = page.eval_on_selector_all(
+        "#nettree-svg g.nettree-edge.nettree-path",
+        "els => els.map(e => e.dataset.source + '>' + e.dataset.target)")
+    return nodes, sorted(edges)
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    out = SCREENSHOTS / name
+    page.screenshot(path=str(out))
+    return out
+
+
+@pytest.mark.browser
+def test_clicking_a_node_shows_its_question_or_its_recommendations(
+        browser: Any, guideline: nettree.Guideline, tmp_path: Path) -> None:
+    page = open_page(browser, write_page(tmp_path, guideline))
+    page.click('#nettree-svg g.nettree-node[data-node="sstr-known"]')
+    details = page.inner_text("#nettree-details-body")
+    assert "Is the SSTR status known from SSTR PET?" in details
+    assert "no: SSTR status unknown" in details and "sstr_status = unknown" in details
+
+    page.click('#nettree-svg g.nettree-node[data-node="pan-g12-first"]')
+    details = page.inner_text("#nettree-details-body")
+    rec = guideline.recommendation("3.1")
+    assert rec.text in details  # verbatim
+    assert guideline.describe_rating(rec) in details  # the rating in words
+    assert guideline.statement("3.1-q1").text in details  # its qualifying statements
+    assert "Recommendation 3.2" in details
+    selected = page.eval_on_selector_all(".nettree-selected", "els => els.map(e => e.id)")
+    assert selected == ["n_pan_g12_first"]
+    assert page.errors == []
+    shot(page, "details-pan-g12-first.png")
+
+
+@pytest.mark.browser
+def test_answering_lights_the_path_and_shows_the_result(
+        browser: Any, guideline: nettree.Guideline, tmp_path: Path) -> None:
+    page = open_page(browser, write_page(tmp_path, guideline))
+    assert lit(page) == ([], [])
+    page.select_option("#nettree-field-differentiation", "well")
+    assert lit(page)[0] == ["differentiation", "metastatic"]
+    stopped = page.eval_on_selector_all("#nettree-svg .nettree-stop",
+                                        "els => els.map(e => e.dataset.node)")
+    assert stopped == ["metastatic"]
+    assert "needs: metastatic" in page.inner_text("#nettree-result")
+
+    answers = {"metastatic": "true", "primary_site": "pancreas", "sstr_status": "positive",
+               "grade": "G2", "functional": "false", "tumor_volume": "high",
+               "burden_symptoms": "false"}
+    for name, value in answers.items():
+        page.select_option(f"#nettree-field-{name}", value)
+    patient = read_patient_file(PATIENTS / "pan-g2-high-volume.json")
+    result = guideline.traverse(patient)
+    steps = [s.node for s in result.path]
+    nodes, edges = lit(page)
+    assert nodes == steps
+    assert edges == sorted(f"{a}>{b}" for a, b in pairwise(steps))
+    shown = page.inner_text("#nettree-result")
+    assert shown.startswith("Recommendation")
+    for option in result.options:
+        assert option.label in shown
+    options = page.eval_on_selector_all("#nettree-result li[data-option]",
+                                        "els => els.map(e => e.dataset.option)")
+    assert options == list(result.option_ids)
+    assert page.errors == [] and all(u.startswith("file:") for u in page.requests)
+    shot(page, "case-pan-g2-high-volume.png")
+
+    page.click("#nettree-clear")
+    assert lit(page) == ([], [])
+
+
+@pytest.mark.browser
+def test_patient_page_opens_on_its_path(browser: Any, guideline: nettree.Guideline,
+                                        tmp_path: Path) -> None:
+    patient = read_patient_file(PATIENTS / "gi-g1-sstr-unknown.json")
+    result = guideline.traverse(patient)
+    page = open_page(browser, write_page(tmp_path, guideline, result=result, patient=patient))
+    assert lit(page)[0] == [s.node for s in result.path]
+    assert page.input_value("#nettree-field-primary_site") == "gi"
+    assert "SSTR status needed" in page.inner_text("#nettree-result")
+    shot(page, "case-gi-g1-sstr-unknown.png")
+
+
+def _clinical_patients() -> list[dict[str, Any]]:
+    cases = yaml.safe_load((ROOT / "tests" / "cases" / "clinical.yaml").read_text("utf-8"))
+    patients = [case["patient"] for case in cases["cases"]]
+    patients += [read_patient_file(p) for p in sorted(PATIENTS.iterdir())]
+    return patients
+
+
+def _random_patients(guideline: nettree.Guideline, count: int, seed: int) -> list[dict[str,
+                                                                                      Any]]:
+    """Random patients over the guideline's own fields: some fields absent, numbers at and
+    around the thresholds the conditions use (some combinations are invalid on purpose)."""
+    rng = random.Random(seed)
+    patients = []
+    for _ in range(count):
+        patient: dict[str, Any] = {}
+        for field in guideline.fields.values():
+            if rng.random() < 0.25:
+                continue
+            kind = field.type.value
+            if kind == "boolean":
+                patient[field.name] = rng.random() < 0.5
+            elif kind == "choice":
+                patient[field.name] = rng.choice(field.values)
+            elif kind == "set":
+                patient[field.name] = sorted(v for v in field.values if rng.random() < 0.3)
+            else:
+                low, high = field.minimum or 0, field.maximum or 100
+                patient[field.name] = rng.choice([low, high, 2, 3, 5, 9.5, 10, 14, 16, 20, 21,
+                                                  int(rng.uniform(low, high))])
+        patients.append(patient)
+    return patients
+
+
+def _python(guideline: nettree.Guideline, patient: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(json.dumps(guideline.traverse(patient).to_dict()))
+    except nettree.PatientError:
+        return {"error": True}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
+def test_the_page_walks_cases_exactly_as_python_does(browser: Any, source: str,
+                                                     tmp_path: Path) -> None:
+    """The page's engine and nettree.traverse agree, to the last field of Result.to_dict(),
+    on the clinical cases, the examples and a few hundred random patients."""
+    guideline = nettree.load(source)
+    patients = _random_patients(guideline, 400, seed=3)
+    if source == "asco-gepnet-2023":
+        patients = _clinical_patients() + patients
+    page = open_page(browser, write_page(tmp_path, guideline))
+    from_page = page.evaluate("ps => ps.map(p => window.nettree.traverse(p))", patients)
+    assert len(from_page) == len(patients)
+    checked = 0
+    for patient, got in zip(patients, from_page, strict=True):
+        want = _python(guideline, patient)
+        if "error" in want:
+            assert "error" in got, patient
+            continue
+        assert got == want, patient
+        checked += 1
+    assert checked > len(patients) / 2
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_focused_page_and_sore_throat_page_work(browser: Any, tmp_path: Path) -> None:
+    guideline = nettree.load(EXAMPLE)
+    page = open_page(browser, write_page(tmp_path, guideline))
+    page.click('#nettree-svg g.nettree-node[data-node="treat"]')
+    assert guideline.recommendation("2.3").text in page.inner_text("#nettree-details-body")
+    assert page.errors == []
+    shot(page, "example-sore-throat.png")
+
+
+@pytest.mark.browser
+def test_bundled_page_screenshot(browser: Any) -> None:
+    page = open_page(browser, ROOT / "graphs" / "asco-gepnet-2023.html", width=1600)
+    page.click("#nettree-zoom-fit")
+    assert page.errors == []
+    out = shot(page, "bundled-asco-gepnet-2023.png")
+    assert out.stat().st_size > 10_000
+
+
+def test_chromium_present_where_ci_runs() -> None:
+    """On CI (CI=true) the browser tests must not be skipped."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only checked on CI")
+    assert Path(CHROMIUM).exists(), "CI must install Debian's chromium"
+    assert shutil.which("dot"), "CI must install graphviz"
+    import playwright  # noqa: F401

@@ -1,0 +1,317 @@
+"""SVG, PNG and PDF drawn by Graphviz, the path highlight, focus, and the ``render`` command.
+
+Tests marked ``needs_dot`` are skipped where Graphviz's ``dot`` is absent (CI installs it,
+so nothing is skipped there); everything else runs without it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import nettree
+from nettree import render as render_module
+from nettree.cli import main
+from nettree.export import export
+from nettree.export.extract import build_diagram, parse_focus
+from nettree.patient import read_patient_file
+from nettree.render import GraphvizNotFoundError, merge_pdfs, render
+
+ROOT = Path(__file__).resolve().parents[1]
+PATIENTS = ROOT / "examples" / "patients"
+EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
+SVG = "{http://www.w3.org/2000/svg}"
+HAVE_DOT = shutil.which("dot") is not None
+
+needs_dot = pytest.mark.needs_dot
+
+
+@pytest.fixture(autouse=True)
+def _skip_without_dot(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("needs_dot") and not HAVE_DOT:
+        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
+
+
+def patient_result(guideline: nettree.Guideline, name: str) -> tuple[dict[str, Any],
+                                                                     nettree.Result]:
+    patient = read_patient_file(PATIENTS / name)
+    return patient, guideline.traverse(patient)
+
+
+def path_keys(guideline: nettree.Guideline, result: nettree.Result) -> tuple[set[str],
+                                                                             set[str]]:
+    """The node keys and edge keys a result's path should light, from the diagram model."""
+    diagram = build_diagram(guideline)
+    keys = {n.id: n.key for n in diagram.nodes}
+    nodes = {keys[step.node] for step in result.path}
+    pairs = {(keys[a.node], keys[b.node]) for a, b in zip(result.path, result.path[1:],
+                                                             strict=False) if a.answer}
+    edges = {e.key for e in diagram.edges if (e.source, e.target) in pairs}
+    return nodes, edges
+
+
+def classed(svg_root: ET.Element, kind: str) -> dict[str, set[str]]:
+    """id -> classes of every <g> whose class includes ``kind`` (nettree-node/nettree-edge)."""
+    found = {}
+    for g in svg_root.iter(f"{SVG}g"):
+        classes = set((g.get("class") or "").split())
+        if kind in classes:
+            found[g.get("id", "")] = classes
+    return found
+
+
+# -- SVG, PNG, PDF
+
+
+@needs_dot
+def test_svg_parses_and_shows_every_cited_recommendation(guideline: nettree.Guideline) -> None:
+    svg = render(guideline, "svg").decode("utf-8")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    text = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    cited = {c for leaf in guideline.leaves.values() for step in leaf.steps
+             for c in getattr(step, "cites", ())}
+    cited |= {c for step in guideline.filters for c in getattr(step, "cites", ())}
+    assert cited, "the guideline cites something"
+    for cite in sorted(cited):
+        assert re.search(rf"(^|\s|\[){re.escape(cite)}(\s|,|\]|\)|$)", text), cite
+    # every decision and leaf is a node group with its id
+    nodes = classed(root, "nettree-node")
+    assert len(nodes) == len(guideline.decisions) + len(guideline.leaves)
+
+
+@needs_dot
+def test_png_and_pdf_have_their_magic_bytes(guideline: nettree.Guideline) -> None:
+    assert render(guideline, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    pdf = render(guideline, "pdf")
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+
+
+@needs_dot
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
+def test_pdf_pages_fit_a4_and_letter(source: str) -> None:
+    """Every page prints at 100% on A4 and on Letter (595 x 792 points, either way round)."""
+    pdf = render(nettree.load(source), "pdf")
+    boxes = re.findall(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", pdf)
+    assert boxes
+    for width, height in boxes:
+        short, long = sorted((float(width), float(height)))
+        assert short <= 595.3 and long <= 792, (width, height)
+    count = re.search(rb"/Type /Pages /Kids \[[^\]]*\] /Count (\d+)", pdf)
+    if count:  # a printed set of several pages
+        assert int(count.group(1)) == len(boxes)
+    if shutil.which("pdftoppm"):
+        done = subprocess.run(["pdftoppm", "-r", "20", "-png", "-", "/dev/null/none"],
+                              input=pdf, capture_output=True, check=False)
+        assert b"Syntax Error" not in done.stderr, done.stderr
+
+
+def test_merge_pdfs_keeps_every_page() -> None:
+    if not HAVE_DOT:
+        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
+    one = render_module.run_dot("digraph { a -> b }", "pdf")
+    two = render_module.run_dot("digraph { c -> d -> e }", "pdf")
+    merged = merge_pdfs([one, two, one])
+    assert merged.startswith(b"%PDF-")
+    assert b"/Count 3" in merged
+    if shutil.which("pdfinfo"):
+        done = subprocess.run(["pdfinfo", "-"], input=merged, capture_output=True, check=False)
+        assert b"Pages:           3" in done.stdout, done.stderr
+
+
+@needs_dot
+@pytest.mark.parametrize("name", ["pan-g2-high-volume.json", "gi-g1-sstr-unknown.json",
+                                  "pan-poorly-differentiated.yaml",
+                                  "gi-ki67-5-after-ssa.yaml"])
+def test_svg_path_classes_exactly_on_the_path(guideline: nettree.Guideline, name: str) -> None:
+    patient, result = patient_result(guideline, name)
+    svg = render(guideline, "svg", result=result, patient=patient).decode("utf-8")
+    root = ET.fromstring(svg)
+    want_nodes, want_edges = path_keys(guideline, result)
+    nodes = classed(root, "nettree-node")
+    edges = classed(root, "nettree-edge")
+    assert {k for k, c in nodes.items() if "nettree-path" in c} == want_nodes
+    assert {k for k, c in edges.items() if "nettree-path" in c} == want_edges
+    assert 'class="node nettree-node' in svg  # hyphens written plainly, not as &#45;
+
+
+def test_a_path_stopped_by_unknown_data_is_lit_as_far_as_it_got(
+        guideline: nettree.Guideline) -> None:
+    _, result = patient_result(guideline, "gi-g1-sstr-unknown.json")
+    assert result.status == "needs_information"
+    diagram = build_diagram(guideline, result=result)
+    lit = [n.id for n in diagram.nodes if n.on_path]
+    assert lit == [step.node for step in result.path]
+    stopped = build_diagram(guideline, result=guideline.traverse({"differentiation": "well"}))
+    assert [n.id for n in stopped.nodes if n.on_path] == ["differentiation", "metastatic"]
+    assert [n.id for n in stopped.nodes if n.stop] == ["metastatic"]
+    assert [e.key for e in stopped.edges if e.on_path] == ["e_differentiation_1"]
+    dot = export(guideline, "dot", result=guideline.traverse({"differentiation": "well"}))
+    assert "The path stops here: needs metastatic." in dot.replace("<BR/>", " ")
+
+
+def test_mermaid_path_uses_classdef_and_linkstyle(guideline: nettree.Guideline) -> None:
+    _, result = patient_result(guideline, "pan-g2-high-volume.json")
+    text = export(guideline, "mermaid", result=result)
+    want_nodes, want_edges = path_keys(guideline, result)
+    classes = re.search(r"^  class ([\w,]+) path$", text, re.M)
+    assert classes and set(classes.group(1).split(",")) == want_nodes
+    diagram = build_diagram(guideline)
+    indices = {str(i) for i, e in enumerate(diagram.edges) if e.key in want_edges}
+    links = re.search(r"^  linkStyle ([\d,]+) stroke:#c2185b", text, re.M)
+    assert links and set(links.group(1).split(",")) == indices
+    assert "classDef path stroke:#c2185b" in text
+    assert export(guideline, "mermaid").count("linkStyle") == 0
+
+
+# -- focus
+
+
+def test_focus_draws_only_what_is_reachable(guideline: nettree.Guideline) -> None:
+    focus = parse_focus(guideline, ["primary_site=pancreas"])
+    drawn = {n.id for n in build_diagram(guideline, focus=focus).nodes}
+    assert "pan-g12-first" in drawn and "pan-g3-later" in drawn
+    assert not any(n.startswith("gi-") for n in drawn)
+    assert "out-not-gep" not in drawn  # primary_site is pancreas: never 'other'
+    assert "out-poorly-differentiated" in drawn  # unknown differentiation: kept
+    both = parse_focus(guideline, ["primary_site=pancreas", "ki67=25"])  # ki67 25: grade G3
+    assert both == {"primary_site": "pancreas", "ki67": 25.0, "grade": "G3"}
+    drawn = {n.id for n in build_diagram(guideline, focus=both).nodes}
+    assert {"pan-g3-first", "pan-g3-later"} <= drawn
+    assert not {"pan-g12-first", "pan-g12-later", "pan-g12-line"} & drawn
+
+
+def test_focus_drops_offers_that_cannot_hold(guideline: nettree.Guideline) -> None:
+    focus = parse_focus(guideline, ["sstr_status=positive"])
+    diagram = build_diagram(guideline, focus=focus)
+    pan_later = diagram.node("pan-g12-later")
+    offered = {o.id: [c for cl in o.clauses for c in cl.cites] for o in pan_later.options}
+    assert "3.3" not in {c.id for cites in offered.values() for c in cites}  # SSTR-negative only
+    assert "prrt" in offered
+    assert diagram.legend.focus == "Focus: only what is reachable when sstr_status = positive"
+
+
+@pytest.mark.parametrize("items,message", [
+    (["primary_site"], "expected FIELD=VALUE"),
+    (["site=pancreas"], "'site' is not a patient field"),
+    (["primary_site=lung"], "must be one of 'gi', 'pancreas', 'other'"),
+    (["primary_site="], "needs a value"),
+    (["grade=G1", "ki67=30"], "'grade' is 'G1' but 'ki67' 30 gives 'G3'"),
+])
+def test_bad_focus_is_one_clear_message(guideline: nettree.Guideline, items: list[str],
+                                        message: str) -> None:
+    with pytest.raises(nettree.PatientError, match=re.escape(message)):
+        parse_focus(guideline, items)
+
+
+# -- a missing dot
+
+
+def test_missing_dot_says_how_to_install(guideline: nettree.Guideline,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "DOT_BINARY", "nettree-no-such-dot")
+    with pytest.raises(GraphvizNotFoundError) as caught:
+        render(guideline, "svg")
+    message = str(caught.value)
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert hint in message
+    for fmt in ("dot", "mermaid", "html"):  # the text formats need no program
+        assert render(guideline, fmt)
+
+
+def test_cli_missing_dot_exits_1_with_hints(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot on PATH
+    result = CliRunner().invoke(main, ["render", "--format", "svg"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "apt-get install graphviz" in result.stderr
+    assert "brew install graphviz" in result.stderr
+    for fmt in ("dot", "mermaid", "html"):
+        ok = CliRunner().invoke(main, ["render", "--format", fmt])
+        assert ok.exit_code == 0, ok.stderr
+
+
+# -- the command
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, ["render", *args])
+
+
+def test_cli_text_formats_go_to_stdout() -> None:
+    result = run("--format", "mermaid")
+    assert result.exit_code == 0 and "flowchart TB" in result.stdout
+    result = run("--format", "dot", "--direction", "LR")
+    assert result.exit_code == 0 and "rankdir=LR" in result.stdout
+
+
+def test_cli_writes_the_format_of_the_suffix(tmp_path: Path) -> None:
+    out = tmp_path / "pathway.mmd"
+    result = run("-o", str(out), "--focus", "primary_site=gi")
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "flowchart TB" in text and "n_pan_grade" not in text
+
+
+@needs_dot
+def test_cli_binary_formats_to_a_file(tmp_path: Path) -> None:
+    for fmt, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF-")):
+        out = tmp_path / f"x.{fmt}"
+        result = run("-o", str(out), "--patient", str(PATIENTS / "pan-g2-high-volume.json"))
+        assert result.exit_code == 0, result.stderr
+        assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--format", "jpeg"], "Invalid value for '-f' / '--format'"),
+    (["--focus", "nope=1"], "--focus 'nope=1': 'nope' is not a patient field"),
+    (["--focus", "primary_site=lung"], "must be one of"),
+    (["--patient", "/no/such/patient.json"], "cannot read the patient file"),
+    (["--direction", "up"], "Invalid value for '--direction'"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run("--format", "dot", *args) if "--format" not in args else run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_invalid_patient_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"sstr": "positive"}', encoding="utf-8")
+    result = run("--format", "dot", "--patient", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("nettree: error: invalid patient: 'sstr' is not a patient")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_unwritable_output_exit_2(tmp_path: Path) -> None:
+    result = run("--format", "dot", "-o", str(tmp_path / "missing-folder" / "x.dot"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+
+
+def test_cli_help_teaches() -> None:
+    result = CliRunner().invoke(main, ["render", "--help"], terminal_width=100)
+    assert result.exit_code == 0
+    output = " ".join(result.output.split())
+    for text in ("Examples:", "--focus primary_site=pancreas", "--patient", "python -m "
+                 "nettree.export --update-bundled", "dot|svg|png|pdf|mermaid|html"):
+        assert text in output
+
+
+def test_render_command_in_a_subprocess_never_shows_a_traceback() -> None:
+    """The real command line (not CliRunner): a bad focus is one line on stderr, exit 2."""
+    done = subprocess.run([sys.executable, "-m", "nettree", "render", "--focus", "x"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "expected FIELD=VALUE" in done.stderr
