@@ -103,8 +103,13 @@ def explain(guideline: Guideline, result: Result) -> str:
                            "      ", "  - ")
     if result.general:
         lines += ["", "General recommendations (apply to every patient in scope):"]
+        ruled = {rule.statement for rule in guideline.notes}
         for rec_id in result.general:
             lines += _citation(guideline, rec_id, "  ")
+            # Its statements that no note rule governs go with it, as in the guideline.
+            for statement in guideline.recommendation(rec_id).statements:
+                if statement.id not in ruled:
+                    lines += _wrap(f'{statement.id}: "{statement.text}"', "      ", "    - ")
     if result.assumed:
         lines += ["", "Assumed (absent fields, defaults relied on):"]
         for item in result.assumed:

@@ -510,6 +510,8 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             findings.append(Finding("coverage", f"recommendation {rec.id} is neither cited by "
                                                 f"a reachable result nor general"))
         for statement in rec.statements:
+            # A general recommendation is shown in full, with its statements, on every
+            # in-scope result (see text.explain), so those count as used.
             if statement.id not in cited | noted and rec.id not in general:
                 findings.append(Finding("coverage", f"statement {statement.id} is never cited "
                                                     f"nor shown as a note"))

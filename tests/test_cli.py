@@ -645,3 +645,16 @@ def test_unclear_missing_sstr_status_does_not_offer_unknown() -> None:
     missing = flat(section(result.stdout, "Missing information"))
     assert "sstr_status" in missing
     assert "'unknown'" not in missing, missing
+
+
+def test_general_recommendations_show_their_ungoverned_statements() -> None:
+    """1.1's note on local therapy (1.1-n1) has no note rule: it is part of the general
+    recommendation and shown with it; 1.1-n2 has a rule and appears only when it applies."""
+    patient = {"differentiation": "well", "metastatic": True, "primary_site": "gi",
+               "grade": "G1", "sstr_status": "positive", "functional": False,
+               "tumor_volume": "high"}
+    result = run("traverse", "-", input=json.dumps(patient))
+    assert result.exit_code == 0, result.output
+    general = flat(section(result.stdout, "General recommendations"))
+    assert "1.1-n1:" in general and "liver-directed therapy" in general
+    assert "1.1-n2" not in result.stdout
