@@ -28,7 +28,7 @@ import networkx as nx
 from hypothesis import strategies as st
 
 from nettree import Guideline
-from nettree.conditions import AllOf, AnyOf, Condition, Context, FieldTest, Not
+from nettree.conditions import AllOf, AnyOf, Condition, Context, FieldTest, Not, PartialSet
 from nettree.model import Cite, Drop, Field, FieldType, Offer
 from nettree.patient import validate_patient
 
@@ -36,6 +36,7 @@ __all__ = [
     "COND_DOMAINS",
     "assignments",
     "complete_patients",
+    "completion_domain",
     "completions",
     "condition_trees",
     "field_values",
@@ -611,7 +612,7 @@ def _field_tests() -> st.SearchStrategy[Condition]:
         st.builds(FieldTest, st.just("level"),
                   st.sampled_from(["below", "at_most", "above", "at_least", "is"]),
                   st.sampled_from([1.5, 2, 3])),
-        st.builds(FieldTest, st.just("tags"), st.just("contains"), st.sampled_from("xy")),
+        st.builds(FieldTest, st.just("tags"), st.just("contains"), st.sampled_from("xyz")),
         st.builds(FieldTest, st.just("tags"), st.just("empty"), st.booleans()),
     )
 
@@ -629,9 +630,576 @@ def condition_trees() -> st.SearchStrategy[Condition]:
     )
 
 
+_TAGS = frozenset({"x", "y"})
+
+
+@st.composite
+def _partial_tags(draw: st.DrawFn) -> PartialSet:
+    """A set known in part (as verification explores set fields): some elements in, some
+    out, the rest of the universe unknown."""
+    status = draw(st.fixed_dictionaries({e: st.sampled_from("+-?") for e in sorted(_TAGS)}))
+    present = frozenset(e for e, s in status.items() if s == "+")
+    absent = frozenset(e for e, s in status.items() if s == "-")
+    return PartialSet(present, absent, _TAGS)
+
+
+def completion_domain(name: str, value: Any) -> tuple[Any, ...]:
+    """The values a field of :data:`COND_DOMAINS` may turn out to have: all of its domain
+    when unknown (None), the sets agreeing with a :class:`PartialSet`, else the value."""
+    if value is None:
+        return COND_DOMAINS[name]
+    if isinstance(value, PartialSet):
+        return tuple(s for s in COND_DOMAINS[name]
+                     if value.present <= s and not (value.absent & s) and s <= value.universe)
+    return (value,)
+
+
 def assignments() -> st.SearchStrategy[dict[str, Any]]:
-    """Partial assignments of :data:`COND_DOMAINS` (None for unknown)."""
-    return st.fixed_dictionaries({
+    """Partial assignments of :data:`COND_DOMAINS`: None for unknown, and for the set field
+    also a :class:`PartialSet`."""
+    parts = {
         name: st.one_of(st.none(), st.sampled_from(domain))
         for name, domain in COND_DOMAINS.items()
-    })
+    }
+    parts["tags"] = st.one_of(parts["tags"], _partial_tags())
+    return st.fixed_dictionaries(parts)
+
+
+# ==================================================================================================
+# Random VALID guideline files, built by construction (for tests/test_verify.py and
+# tests/test_enumerate.py). Appended as one section; nothing above depends on it.
+#
+# A generated guideline is a tree of decisions, with some nodes shared (a DAG), in which:
+# - each decision tests ONE field and its branches partition that field's whole domain (a
+#   choice field's values split into non-empty groups; a boolean into true and false; a number
+#   cut at thresholds; a set into empty / not empty, or contains x / does not);
+# - no path tests a field twice, and a node is shared only where the fields tested below it
+#   are not tested on the new path to it, so every branch is taken by some patient;
+# - leaves offer options citing recommendations (or statements) that declare they support them;
+#   an offer's or drop's condition reads only fields that the path creating its leaf leaves
+#   free, so each holds for some patient;
+# - a set field `prior` of the offered options feeds a `drop_listed_in` filter, and a general
+#   recommendation backs a fallback; only fields, options and recommendations that are used are
+#   declared. So every check of `nettree verify` passes, by construction.
+# `GuidelineModel` keeps the tree as data so that `MUTATIONS` can break it in one place.
+# ==================================================================================================
+
+_WORDS = ("low", "high", "no", "yes", "off", "on", "mid", "x", "y", "z")  # YAML 1.1 traps too
+_NUMBER_SPECS = ({"min": 0, "max": 100}, {"min": 0, "max": 10}, {"min": -5})  # the last: no max
+
+
+@dataclass
+class GenBranch:
+    """A generated branch: the part of its decision's field's domain it admits.
+
+    ``admits``: for a choice or boolean field, a tuple of values; for a number, an interval
+    ``(low, low_closed, high, high_closed)`` (None: unbounded); for a set, ``("empty", flag)``
+    or ``("contains", value, flag)``.
+    """
+
+    answer: str
+    admits: Any
+    to: str
+    negate: bool = False  # choice or boolean: written as `not` of the other values
+
+
+@dataclass
+class GenDecision:
+    """A generated decision on one field (``written``: the field name the file says)."""
+
+    id: str
+    field: str
+    branches: list[GenBranch]
+    written: str = ""
+
+
+@dataclass
+class GuidelineModel:
+    """A generated guideline as data; :meth:`to_yaml` writes the file."""
+
+    fields: dict[str, dict[str, Any]]
+    options: list[str]
+    recommendations: dict[str, dict[str, Any]]  # id -> {"supports": [...], "statements": {...}}
+    general: list[str]
+    start: str
+    decisions: dict[str, GenDecision]
+    leaves: dict[str, dict[str, Any]]
+    made_below: dict[str, tuple[str, ...]]  # node -> the decisions on the path that created it
+    filters: list[dict[str, Any]]
+    fallback: dict[str, Any] | None
+
+    def copy(self) -> GuidelineModel:
+        import copy
+
+        return copy.deepcopy(self)
+
+    def children(self, node: str) -> list[str]:
+        decision = self.decisions.get(node)
+        return [b.to for b in decision.branches] if decision else []
+
+    def reachable(self) -> set[str]:
+        seen, todo = set(), [self.start]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(self.children(node))
+        return seen
+
+    def leaf_paths(self) -> int:
+        """The number of root-to-leaf paths (branch by branch; the graph must be acyclic)."""
+        @functools.cache
+        def count(node: str) -> int:
+            return 1 if node in self.leaves else sum(count(c) for c in self.children(node))
+
+        return count(self.start)
+
+    def condition(self, decision: GenDecision, branch: GenBranch) -> Any:
+        name = decision.written or decision.field
+        spec = self.fields[decision.field]
+        kind = spec["type"]
+        if kind in ("choice", "boolean"):
+            domain = list(spec["values"]) if kind == "choice" else [True, False]
+            admitted = [v for v in domain if v in branch.admits]
+            others = [v for v in domain if v not in branch.admits]
+            if branch.negate and others:
+                return {"not": _one_of(name, kind, others)}
+            return _one_of(name, kind, admitted)
+        if kind == "number":
+            low, low_closed, high, high_closed = branch.admits
+            parts = []
+            if low is not None:
+                parts.append({name: {"at_least" if low_closed else "above": low}})
+            if high is not None:
+                parts.append({name: {"at_most" if high_closed else "below": high}})
+            return parts[0] if len(parts) == 1 else {"all": parts}
+        if branch.admits[0] == "empty":
+            return {name: {"empty": branch.admits[1]}}
+        _, value, present = branch.admits
+        test = {name: {"contains": value}}
+        return test if present else {"not": test}
+
+    def to_data(self) -> dict[str, Any]:
+        recommendations = []
+        for rec_id, rec in sorted(self.recommendations.items()):
+            item: dict[str, Any] = {
+                "id": rec_id, "category": "Generated", "text": f"Recommendation {rec_id}.",
+                "rating": {"strength": "S"},
+            }
+            if rec["supports"]:
+                item["supports"] = sorted(rec["supports"])
+            if rec["statements"]:
+                item["statements"] = [
+                    {"id": sid, "kind": "qualifying", "text": f"Statement {sid}.",
+                     "supports": sorted(supports)}
+                    for sid, supports in sorted(rec["statements"].items())
+                ]
+            recommendations.append(item)
+        data: dict[str, Any] = {
+            "nettree": 1, "id": "generated", "title": "A generated guideline", "version": "1",
+            "ratings": {"strength": {"label": "Strength", "codes": {"S": "strong"}}},
+        }
+        if self.general:
+            data["general"] = list(self.general)
+        data["recommendations"] = recommendations
+        data["fields"] = self.fields
+        data["options"] = {o: {"label": f"Option {o}"} for o in self.options}
+        data["start"] = self.start
+        data["decisions"] = {
+            d.id: {"question": f"What about {d.field}?",
+                   "branches": [{"answer": b.answer, "when": self.condition(d, b), "to": b.to}
+                                for b in d.branches]}
+            for d in self.decisions.values()
+        }
+        data["leaves"] = self.leaves
+        if self.filters:
+            data["filters"] = self.filters
+        if self.fallback:
+            data["fallback"] = self.fallback
+        return data
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True)
+
+
+def _one_of(name: str, kind: str, values: list[Any]) -> dict[str, Any]:
+    if len(values) == 1:
+        return {name: values[0]}
+    if kind == "choice":
+        return {name: {"in": values}}
+    return {"any": [{name: v} for v in values]}
+
+
+@st.composite
+def _field_pool(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
+    pool: dict[str, dict[str, Any]] = {}
+    for index in range(draw(st.integers(1, 3))):
+        values = draw(st.lists(st.sampled_from(_WORDS), min_size=2, max_size=4, unique=True))
+        spec: dict[str, Any] = {"type": "choice", "values": values, "description": "A choice."}
+        if draw(st.integers(0, 3)) == 0:
+            spec["default"] = draw(st.sampled_from(values))
+            spec["if_absent"] = "not given"
+        pool[f"c{index}"] = spec
+    for index in range(draw(st.integers(0, 2))):
+        spec = {"type": "boolean", "description": "A flag."}
+        if draw(st.integers(0, 3)) == 0:
+            spec["default"] = draw(st.booleans())
+            spec["if_absent"] = "not given"
+        pool[f"b{index}"] = spec
+    for index in range(draw(st.integers(0, 2))):
+        pool[f"n{index}"] = {"type": "number", **draw(st.sampled_from(_NUMBER_SPECS)),
+                             "description": "A number."}
+    if draw(st.booleans()):
+        spec = {"type": "set", "values": ["t0", "t1", "t2"], "description": "Some tags."}
+        if draw(st.booleans()):
+            spec["default"] = []
+            spec["if_absent"] = "no tags"
+        pool["tags"] = spec
+    return pool
+
+
+@st.composite
+def _cuts(draw: st.DrawFn, spec: dict[str, Any]) -> list[float]:
+    low = spec.get("min", -100)
+    high = spec.get("max", 100)
+    points = st.one_of(st.integers(low + 1, high - 1),
+                       st.integers(2 * low + 1, 2 * high - 1).map(lambda n: n / 2))
+    cuts = draw(st.lists(points.filter(lambda p: low < p < high), min_size=1, max_size=3,
+                         unique=True))
+    return sorted(cuts)
+
+
+@st.composite
+def _partition(draw: st.DrawFn, spec: dict[str, Any]) -> list[tuple[Any, bool]]:
+    """(admits, negate) for each part of a field's domain: the parts cover it exactly."""
+    kind = spec["type"]
+    if kind in ("choice", "boolean"):
+        values = list(spec["values"]) if kind == "choice" else [True, False]
+        order = draw(st.permutations(values))
+        count = draw(st.integers(2, len(values)))
+        cuts = sorted(draw(st.lists(st.integers(1, len(values) - 1), min_size=count - 1,
+                                    max_size=count - 1, unique=True)))
+        ends = [0, *cuts, len(values)]
+        groups = [order[ends[i]:ends[i + 1]] for i in range(count)]
+        return [(tuple(g), draw(st.integers(0, 3)) == 0) for g in groups]
+    if kind == "number":
+        cuts = draw(_cuts(spec))
+        closed_left = [draw(st.booleans()) for _ in cuts]  # does the cut belong to the part below?
+        bounds = [(None, False), *zip(cuts, [not c for c in closed_left], strict=True)]
+        uppers = [*zip(cuts, closed_left, strict=True), (None, False)]
+        return [((low, low_closed, high, high_closed), False)
+                for (low, low_closed), (high, high_closed) in zip(bounds, uppers, strict=True)]
+    if draw(st.booleans()):
+        return [(("empty", True), False), (("empty", False), False)]
+    value = draw(st.sampled_from(spec["values"]))
+    return [(("contains", value, True), False), (("contains", value, False), False)]
+
+
+@st.composite
+def _free_test(draw: st.DrawFn, pool: dict[str, dict[str, Any]], free: list[str]
+               ) -> tuple[str, Any] | None:
+    """A condition on one field that can be true and can be false (or None if none is free)."""
+    if not free:
+        return None
+    name = draw(st.sampled_from(free))
+    spec = pool[name]
+    kind = spec["type"]
+    if kind == "choice":
+        return name, {name: draw(st.sampled_from(spec["values"]))}
+    if kind == "boolean":
+        return name, {name: draw(st.booleans())}
+    if kind == "number":
+        cut = draw(_cuts(spec))[0]
+        return name, {name: {draw(st.sampled_from(["below", "at_most", "above", "at_least"])): cut}}
+    return name, {name: {"contains": draw(st.sampled_from(spec["values"]))}}
+
+
+@st.composite
+def guideline_models(draw: st.DrawFn, *, max_decisions: int = 7) -> GuidelineModel:
+    """A random valid guideline (see the comment at the top of this section)."""
+    pool = draw(_field_pool())
+    names = sorted(pool)
+    used: set[str] = set()
+    decisions: dict[str, GenDecision] = {}
+    leaves: dict[str, dict[str, Any]] = {}
+    made_below: dict[str, tuple[str, ...]] = {}
+    below_fields: dict[str, frozenset[str]] = {}  # node -> fields its subtree's decisions test
+    options = [f"o{i}" for i in range(draw(st.integers(1, 4)))]
+    rec_ids = [str(i) for i in range(1, draw(st.integers(1, 3)) + 1)]
+    recs: dict[str, dict[str, Any]] = {}
+
+    def cite(option: str) -> str:
+        rec_id = draw(st.sampled_from(rec_ids))
+        rec = recs.setdefault(rec_id, {"supports": set(), "statements": {}})
+        if draw(st.integers(0, 3)) == 0:
+            statement = f"{rec_id}-q1"
+            rec["statements"].setdefault(statement, set()).add(option)
+            return statement
+        rec["supports"].add(option)
+        return rec_id
+
+    def make_leaf(path: tuple[str, ...], path_fields: frozenset[str]) -> str:
+        node = f"leaf-{len(leaves) + 1}"
+        free = [n for n in names if n not in path_fields]
+        kind = draw(st.sampled_from(["recommendation"] * 4 + ["out_of_scope",
+                                                              "needs_information"]))
+        if not leaves:
+            kind = "recommendation"  # at least one
+        spec: dict[str, Any] = {"kind": kind, "label": f"Leaf {len(leaves) + 1}"}
+        if kind == "out_of_scope":
+            spec["reason"] = "Outside the generated scope."
+        if kind == "needs_information":
+            missing = draw(st.sampled_from(names))
+            used.add(missing)
+            spec["missing"] = [missing]
+        if kind != "out_of_scope":
+            steps = []
+            offer_fields = set()
+            count = draw(st.integers(1 if kind == "recommendation" else 0, 3))
+            for option in draw(st.lists(st.sampled_from(options), min_size=count,
+                                        max_size=count)):
+                step: dict[str, Any] = {"offer": option, "cites": [cite(option)]}
+                test = draw(_free_test(pool, free)) if draw(st.booleans()) else None
+                if test:
+                    used.add(test[0])
+                    offer_fields.add(test[0])
+                    step["when"] = test[1]
+                steps.append(step)
+            if steps and draw(st.integers(0, 3)) == 0:
+                # The drop reads a field no offer of this leaf reads: it cannot undo them all.
+                test = draw(_free_test(pool, [n for n in free if n not in offer_fields]))
+                if test:
+                    used.add(test[0])
+                    steps.append({"drop": draw(st.sampled_from([s["offer"] for s in steps])),
+                                  "when": test[1], "reason": "A generated exclusion."})
+            if steps:
+                spec["steps"] = steps
+        leaves[node] = spec
+        made_below[node] = path
+        below_fields[node] = frozenset()
+        return node
+
+    def build(path: tuple[str, ...], path_fields: frozenset[str]) -> str:
+        shared = [n for n, below in below_fields.items() if not below & path_fields]
+        if path and shared and draw(st.integers(0, 4)) == 0:
+            return draw(st.sampled_from(sorted(shared)))
+        free = [n for n in names if n not in path_fields]
+        if path and (not free or len(decisions) >= max_decisions or draw(st.booleans())):
+            return make_leaf(path, path_fields)
+        name = draw(st.sampled_from(free))
+        used.add(name)
+        node = f"d{len(decisions) + 1}"
+        decision = GenDecision(node, name, [])
+        decisions[node] = decision
+        made_below[node] = path
+        for index, (admits, negate) in enumerate(draw(_partition(pool[name]))):
+            child = build((*path, node), path_fields | {name})
+            decision.branches.append(GenBranch(f"branch {index + 1}", admits, child, negate))
+        below_fields[node] = frozenset({name}).union(
+            *(below_fields[b.to] for b in decision.branches))
+        return node
+
+    start = build((), frozenset())
+    offered = sorted({s["offer"] for leaf in leaves.values() for s in leaf.get("steps", [])
+                      if "offer" in s}, key=options.index)
+    fields = {n: pool[n] for n in names if n in used}
+    filters: list[dict[str, Any]] = []
+    fallback = None
+    general: list[str] = []
+    if offered and draw(st.booleans()):
+        prior: dict[str, Any] = {"type": "set", "values": offered,
+                                 "description": "Options already tried."}
+        if draw(st.booleans()):
+            prior["default"] = []
+            prior["if_absent"] = "nothing tried"
+        fields["prior"] = prior
+        filters.append({"drop_listed_in": "prior", "reason": "Tried already."})
+        if draw(st.booleans()):
+            offered.append("review")
+            recs["g"] = {"supports": {"review"}, "statements": {}}
+            general = ["g"]
+            fallback = {"option": "review", "cites": ["g"]}
+    return GuidelineModel(fields, offered, recs, general, start, decisions, leaves, made_below,
+                          filters, fallback)
+
+
+# ------------------------------------------------------------------ single mutations
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A guideline broken in one place, and what ``verify`` must then report."""
+
+    model: GuidelineModel
+    check: str  # the check that must fail
+    node: str | None  # the node a finding of that check must name (None: not asked)
+    what: str  # the edit, in words (shown when a test fails)
+    says: str = ""  # a word some finding's message must hold
+
+
+def _choice_like(model: GuidelineModel, decision: GenDecision) -> bool:
+    return model.fields[decision.field]["type"] in ("choice", "boolean")
+
+
+@st.composite
+def _narrow(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Take one value out of a branch that admits several: patients with it fall through."""
+    spots = [(d.id, i) for d in model.decisions.values() if d.field in model.fields
+             and _choice_like(model, d) for i, b in enumerate(d.branches) if len(b.admits) > 1]
+    if not spots:
+        return None
+    node, index = draw(st.sampled_from(spots))
+    out = model.copy()
+    branch = out.decisions[node].branches[index]
+    value = draw(st.sampled_from(branch.admits))
+    branch.admits = tuple(v for v in branch.admits if v != value)
+    return Mutation(out, "exhaustive", node, f"{node}, {branch.answer}: drop {value!r}")
+
+
+@st.composite
+def _drop_branch(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Delete a branch: a gap (or, with two branches left or its target orphaned, structure)."""
+    spots = [(d.id, i) for d in model.decisions.values() for i in range(len(d.branches))]
+    node, index = draw(st.sampled_from(spots))
+    out = model.copy()
+    decision = out.decisions[node]
+    removed = decision.branches.pop(index)
+    what = f"{node}: delete {removed.answer} (to {removed.to})"
+    if len(decision.branches) < 2:
+        return Mutation(out, "structure", node, what)
+    if removed.to not in out.reachable():
+        return Mutation(out, "structure", removed.to, what)
+    return Mutation(out, "exhaustive", node, what)
+
+
+@st.composite
+def _duplicate(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Admit a value of one branch in another too: patients with it satisfy both."""
+    spots = [d.id for d in model.decisions.values() if _choice_like(model, d)]
+    if not spots:
+        return None
+    out = model.copy()
+    decision = out.decisions[draw(st.sampled_from(spots))]
+    first, second = draw(st.permutations(decision.branches))[:2]
+    value = draw(st.sampled_from(first.admits))
+    second.admits = (*second.admits, value)
+    return Mutation(out, "exclusive", decision.id,
+                    f"{decision.id}, {second.answer}: also admit {value!r}")
+
+
+@st.composite
+def _boundary(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """At a number cut, both neighbouring parts include the cut (overlap) or neither (gap)."""
+    spots = [(d.id, i) for d in model.decisions.values()
+             if model.fields[d.field]["type"] == "number" for i in range(len(d.branches) - 1)]
+    if not spots:
+        return None
+    node, index = draw(st.sampled_from(spots))
+    out = model.copy()
+    below, above = out.decisions[node].branches[index:index + 2]
+    overlap = draw(st.booleans())
+    low, _, high, _ = below.admits
+    below.admits = (low, below.admits[1], high, overlap)
+    _, _, top, top_closed = above.admits
+    above.admits = (high, overlap, top, top_closed)
+    return Mutation(out, "exclusive" if overlap else "exhaustive", node,
+                    f"{node}: the cut at {high} in {'both' if overlap else 'neither'} part")
+
+
+@st.composite
+def _unsupported(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Make an offer also cite a recommendation or statement that does not support it."""
+    supports = {rec_id: rec["supports"] for rec_id, rec in model.recommendations.items()}
+    for rec in model.recommendations.values():
+        supports.update(rec["statements"])
+    spots = [(leaf_id, i, cite) for leaf_id, leaf in model.leaves.items()
+             for i, step in enumerate(leaf.get("steps", [])) if "offer" in step
+             for cite, options in sorted(supports.items()) if step["offer"] not in options]
+    if not spots:
+        return None
+    leaf_id, index, cite = draw(st.sampled_from(spots))
+    out = model.copy()
+    step = out.leaves[leaf_id]["steps"][index]
+    step["cites"] = [*step["cites"], cite]
+    return Mutation(out, "citations", leaf_id, f"{leaf_id}: {step['offer']} also cites {cite}")
+
+
+@st.composite
+def _back_edge(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Send a branch back to a decision on the path above it (or to its own decision)."""
+    node = draw(st.sampled_from(sorted(model.decisions)))
+    out = model.copy()
+    decision = out.decisions[node]
+    branch = draw(st.sampled_from(decision.branches))
+    target = draw(st.sampled_from([*model.made_below[node], node]))
+    branch.to = target
+    return Mutation(out, "structure", None, f"{node}, {branch.answer}: back to {target}",
+                    says="cycle")
+
+
+@st.composite
+def _contradiction(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Below a branch, ask its field again and send the values it excluded to a new leaf."""
+    spots = [(d.id, i) for d in model.decisions.values() if _choice_like(model, d)
+             for i in range(len(d.branches))]
+    if not spots:
+        return None
+    node, index = draw(st.sampled_from(spots))
+    out = model.copy()
+    decision = out.decisions[node]
+    branch = decision.branches[index]
+    again, dead = f"{node}-again", f"{node}-dead"
+    others = tuple(v for b in decision.branches if b is not branch for v in b.admits)
+    out.decisions[again] = GenDecision(again, decision.field, [
+        GenBranch("as before", branch.admits, branch.to),
+        GenBranch("contradicts the path", others, dead),
+    ])
+    out.leaves[dead] = {"kind": "out_of_scope", "label": "Never reached",
+                        "reason": "The path here contradicts itself."}
+    branch.to = again
+    return Mutation(out, "satisfiable", dead, f"{node}, {branch.answer}: ask again -> {dead}")
+
+
+def _orphan(model: GuidelineModel) -> st.SearchStrategy[Mutation | None]:
+    """Declare a leaf that no branch goes to."""
+    out = model.copy()
+    out.leaves["orphan"] = {"kind": "out_of_scope", "label": "Orphan", "reason": "Unused."}
+    return st.just(Mutation(out, "structure", "orphan", "add an unreachable leaf"))
+
+
+@st.composite
+def _bad_reference(draw: st.DrawFn, model: GuidelineModel) -> Mutation | None:
+    """Name an option, a recommendation or a field that the file does not declare."""
+    out = model.copy()
+    offers = [(leaf_id, i) for leaf_id, leaf in out.leaves.items()
+              for i, step in enumerate(leaf.get("steps", [])) if "offer" in step]
+    kind = draw(st.sampled_from(["option", "recommendation", "field"] if offers else ["field"]))
+    if kind == "field":
+        decision = out.decisions[draw(st.sampled_from(sorted(out.decisions)))]
+        decision.written = "no_such_field"
+        return Mutation(out, "load", decision.id, f"{decision.id}: test an unknown field")
+    leaf_id, index = draw(st.sampled_from(offers))
+    step = out.leaves[leaf_id]["steps"][index]
+    if kind == "option":
+        step["offer"] = "no_such_option"
+    else:
+        step["cites"] = ["99.9"]
+    return Mutation(out, "load", leaf_id, f"{leaf_id}: an unknown {kind}")
+
+
+MUTATIONS = (_narrow, _drop_branch, _duplicate, _boundary, _unsupported, _back_edge,
+             _contradiction, _orphan, _bad_reference)
+"""Each takes a model and draws a :class:`Mutation` of it, or None where it does not apply."""
+
+
+@st.composite
+def mutations(draw: st.DrawFn, model: GuidelineModel) -> Mutation:
+    """One random single mutation of ``model`` that applies to it."""
+    order = draw(st.permutations(MUTATIONS))
+    for make in order:
+        mutation = draw(make(model))
+        if mutation is not None:
+            return mutation
+    raise AssertionError("the orphan mutation always applies")
