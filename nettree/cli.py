@@ -261,9 +261,18 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
       nettree enumerate --profiles --format json -o classes.json
     """
     from .table import paths_table, profiles_table
+    from .verify import explore
 
     guideline = _load(guideline_name)
-    text = profiles_table(guideline, fmt) if profiles else paths_table(guideline, fmt)
+    exploration = explore(guideline) if profiles else None
+    if exploration is not None and exploration.defects:
+        # Patients in a gap or an overlap have no result: the table would not be complete.
+        for finding in exploration.defects:
+            click.echo(f"nettree: error: {finding}", err=True)
+        _fail("the guideline has gaps or overlaps, so not every patient class has a result; "
+              "run `nettree verify` and fix them first", 1)
+    text = profiles_table(guideline, fmt, exploration) if profiles else \
+        paths_table(guideline, fmt)
     if fmt == "csv":  # keep the CSV pure: its count line goes to stderr
         rows = text.count("\n") - 1
         click.echo(f"{rows} {'classes, each with a result' if profiles else 'paths'}.", err=True)
@@ -288,7 +297,8 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
     Each PATIENT file (JSON or YAML) holds one patient, a list of patients, or a mapping with
     `cases:`, a list of items that each have a `patient:` (like tests/cases/clinical.yaml).
     An invalid patient is reported (file and item) and skipped; the rest still count, and
-    the exit status is then 2.
+    the exit status is then 2. A patient who falls into a gap or an overlap of the guideline
+    is reported too (exit status 1; `nettree verify` shows every such defect).
 
     \b
     Example:
@@ -300,7 +310,7 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
 
     guideline = _load(guideline_name)
     good: list[Any] = []
-    bad = 0
+    bad = defects = 0
     for source in patients:
         try:
             data = read_patient_file(source)
@@ -322,6 +332,10 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
                 click.echo(f"nettree: error: {where}: {exc}", err=True)
                 bad += 1
                 continue
+            except GuidelineError as exc:  # a gap or overlap in the guideline: `nettree verify`
+                click.echo(f"nettree: error: {where}: {exc}", err=True)
+                defects += 1
+                continue
             good.append(patient)
     report = measure(guideline, good)
     if as_json:
@@ -330,7 +344,7 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
         click.echo(show_coverage(guideline, report), nl=False)
     if bad:
         sys.exit(2)
-    if fail_under is not None and report.percent("leaves") < fail_under:
+    if defects or (fail_under is not None and report.percent("leaves") < fail_under):
         sys.exit(1)
 
 def _render_formats() -> list[str]:

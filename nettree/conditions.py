@@ -164,17 +164,19 @@ class FieldTest(Condition):
     op: str
     operand: Any
     _test: Callable[[Any, Any], bool] = dataclass_field(init=False, repr=False, compare=False)
+    _on_set: bool = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Compiled once: evaluation is then one lookup and one call.
         object.__setattr__(self, "_test", _TESTS[self.op])
+        object.__setattr__(self, "_on_set", self.op in ("contains", "empty"))
 
     def evaluate(self, ctx: Context) -> Tri:
         value = ctx.values.get(self.field)
         ctx.reads[self.field] = value
         if value is None:
             return None
-        if isinstance(value, PartialSet):
+        if self._on_set and type(value) is PartialSet:
             answer = value.has(self.operand) if self.op == "contains" else (
                 None if value.is_empty() is None else value.is_empty() == self.operand)
             if answer is None:

@@ -149,12 +149,14 @@ class _Builder:
         # own definition is broken: so one defect is reported once, not again as a dangling
         # edge or an unreachable subtree.
         self.declared: dict[str, Mark] = {}
+        self.current_node: str | None = None  # the decision or leaf being read, for problems
         self.edges: list[tuple[str, str, Mark, str]] = []
 
     # -- small helpers
 
     def problem(self, mark: Mark, message: str, *, check: str = "schema",
                 node: str | None = None) -> None:
+        node = node if node is not None else self.current_node
         self.problems.append(Problem(self.file, mark.line, mark.column, message, check, node))
 
     def position(self, mark: Mark) -> Position:
@@ -892,6 +894,7 @@ class _Builder:
         decisions = {}
         for node_id, spec, spec_mark in _items(node):
             what = f"decision {node_id!r}"
+            self.current_node = str(node_id)
             self.declared[str(node_id)] = spec_mark
             for _, item, _mark in _items(spec.get("branches") if isinstance(spec, YMap)
                                          else None):
@@ -945,6 +948,7 @@ class _Builder:
             decisions[str(node_id)] = Decision(
                 str(node_id), question, reads, tuple(branches), self.position(spec_mark),
                 self.text_of(spec, "encoding", what, required=False))
+        self.current_node = None
         return decisions
 
     def leaves(self, node: Any, mark: Mark) -> dict[str, Leaf]:
@@ -954,6 +958,7 @@ class _Builder:
         leaves = {}
         for node_id, spec, spec_mark in _items(node):
             what = f"leaf {node_id!r}"
+            self.current_node = str(node_id)
             if str(node_id) in self.declared:
                 self.problem(spec_mark, f"{node_id!r} is both a decision and a leaf",
                              check="structure", node=str(node_id))
@@ -1007,6 +1012,7 @@ class _Builder:
                 str(node_id), kind, self.text_of(spec, "label", what),
                 self.text_of(spec, "reason", what, required=False), tuple(missing), uses, steps,
                 self.position(spec_mark), self.text_of(spec, "encoding", what, required=False))
+        self.current_node = None
         return leaves
 
     def filters(self, data: YMap) -> tuple[Step, ...]:

@@ -250,6 +250,10 @@ class Decision:
     position: Position
     encoding: str = ""
 
+    def branch_to(self, answer: str | None) -> str:
+        """Where the branch with this answer goes."""
+        return next(b.to for b in self.branches if b.answer == answer)
+
 
 class LeafKind(Enum):
     """What a leaf concludes."""

@@ -109,13 +109,15 @@ def _check_set(spec: Field, value: Any) -> tuple[Any, str | None]:
 
 
 def validate_patient(
-    fields: Mapping[str, Field], raw: Any, *, apply_defaults: bool = True
+    fields: Mapping[str, Field], raw: Any, *, apply_defaults: bool = True, derive: bool = True
 ) -> Patient:
     """Check ``raw`` against ``fields``; raise :class:`PatientError` naming every bad field.
 
     Nothing is half-evaluated: either every field is valid or nothing is returned.
-    ``apply_defaults=False`` leaves absent fields unknown even where a default exists
-    (verification uses it to explore every value).
+    ``apply_defaults=False`` leaves absent fields unknown even where a default exists, and
+    ``derive=False`` leaves a derived field unknown when it is not given (its consistency
+    with its source is still checked): verification uses both to explore every value,
+    including a derived value given higher than its source implies.
     """
     if not isinstance(raw, Mapping):
         raise PatientError(
@@ -145,8 +147,9 @@ def validate_patient(
                 implied = spec.derive.derive(source_value)
                 given = values[name]
                 if given is None:
-                    values[name] = implied
-                    derived.append((name, implied, spec.derive.source, source_value))
+                    if derive:
+                        values[name] = implied
+                        derived.append((name, implied, spec.derive.source, source_value))
                 elif given != implied:
                     order = spec.values
                     higher = order.index(given) > order.index(implied)

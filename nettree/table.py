@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .guideline import Guideline
-from .verify import Exploration, PathRow, decision_table, explore
+from .verify import SEVERAL, Exploration, PathRow, decision_table, explore
 
 __all__ = ["FORMATS", "paths_table", "profiles_table"]
 
@@ -59,6 +59,8 @@ def paths_table(guideline: Guideline, fmt: str = "markdown",
     rows = rows if rows is not None else decision_table(guideline)
     fields = [name for name in guideline.fields
               if any(name in dict(row.conditions) for row in rows)]
+    if any(SEVERAL in dict(row.conditions) for row in rows):
+        fields.append(SEVERAL)  # conditions that read several fields at once
     if fmt == "json":
         data = {"guideline": guideline.id, "fields": fields,
                 "paths": [row.to_dict(fields) for row in rows]}

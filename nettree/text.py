@@ -160,7 +160,10 @@ def show_report(report: Any) -> str:
         lines.append(f"  {mark}  {check.name:<{width}}  {check.summary}")
         for finding in check.findings:
             for number, text in enumerate(str(finding).splitlines()):
-                lines += _wrap(text, "          ", "        - " if number == 0 else "          ")
+                if number:  # the counterexample: one line, so it can be copied as JSON
+                    lines.append(f"          {text.strip()}")
+                else:
+                    lines += _wrap(text, "          ", "        - ")
     lines.append("")
     passed = sum(check.passed for check in report.checks)
     if report.ok:

@@ -9,6 +9,7 @@ is the answer every value of those fields would give.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Context, PartialSet, describe_value
@@ -50,12 +51,44 @@ class _Options:
 
     def offer(self, option: str, cites: tuple[str, ...]) -> None:
         held = self.offered.setdefault(option, [])
-        held.extend(c for c in cites if c not in held)
-        self.excluded.pop(option, None)
+        for cite in cites:
+            if cite not in held:
+                held.append(cite)
+        if option in self.excluded:
+            del self.excluded[option]
 
     def drop(self, option: str, reason: str, cites: tuple[str, ...]) -> None:
         del self.offered[option]
         self.excluded[option] = (reason, cites)
+
+    def snapshot(self) -> tuple[tuple[tuple[str, tuple[str, ...]], ...],
+                                tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]]:
+        return (tuple((o, tuple(c)) for o, c in self.offered.items()),
+                tuple(self.excluded.items()))
+
+    def restore(self, offered: tuple[tuple[str, tuple[str, ...]], ...],
+                excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]) -> None:
+        self.offered.clear()
+        self.offered.update((o, list(c)) for o, c in offered)
+        self.excluded.clear()
+        self.excluded.update(excluded)
+
+
+@dataclass(frozen=True)
+class LeafProgress:
+    """Where a strict walk stopped inside a leaf: the decisions passed, and the leaf's state
+    just before the step (or note rule) whose answer was unknown. Verification resumes
+    the walks of its splits from here: each step changes nothing when its answer is unknown,
+    and a split sets only a field that nothing before that point read."""
+
+    path: tuple[PathStep, ...]
+    path_reads: frozenset[str]
+    stage: str  # "steps" or "notes"
+    index: int
+    offered: tuple[tuple[str, tuple[str, ...]], ...]
+    excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]
+    reads: tuple[tuple[str, Any], ...]
+    notes: tuple[NoteResult, ...]
 
 
 def _holds(when: Condition | None, ctx: Context, missing: set[str]) -> bool:
@@ -68,37 +101,51 @@ def _holds(when: Condition | None, ctx: Context, missing: set[str]) -> bool:
     return value is True
 
 
-def _apply(step: Step, state: _Options, ctx: Context, missing: set[str]) -> None:
-    if isinstance(step, Offer):
-        if _holds(step.when, ctx, missing):
-            state.offer(step.option, step.cites)
-    elif isinstance(step, Drop):
-        targets = [o for o in step.options if o in state.offered]
-        if targets and _holds(step.when, ctx, missing):
-            for option in targets:
-                state.drop(option, step.reason, step.cites)
-    elif isinstance(step, DropListed):
-        listed = ctx.values.get(step.field)
-        ctx.reads[step.field] = listed
-        if listed is None:
-            missing.add(step.field)
-            return
-        if isinstance(listed, PartialSet):  # verification: membership may be unknown
-            for option in list(state.offered):
-                member = listed.has(option)
-                if member is None:
-                    missing.add(step.field)
-                    ctx.asked.append((step.field, option))
-                elif member:
-                    state.drop(option, step.reason, step.cites)
-            return
-        for option in [o for o in state.offered if o in listed]:
+def _offer(step: Offer, state: _Options, ctx: Context, missing: set[str]) -> None:
+    if _holds(step.when, ctx, missing):
+        state.offer(step.option, step.cites)
+
+
+def _drop(step: Drop, state: _Options, ctx: Context, missing: set[str]) -> None:
+    targets = [o for o in step.options if o in state.offered]
+    if targets and _holds(step.when, ctx, missing):
+        for option in targets:
             state.drop(option, step.reason, step.cites)
-    elif isinstance(step, Cite):
-        targets = [o for o in (step.to or tuple(state.offered)) if o in state.offered]
-        if targets and _holds(step.when, ctx, missing):
-            for option in targets:
-                state.offer(option, step.cites)
+
+
+def _drop_listed(step: DropListed, state: _Options, ctx: Context, missing: set[str]) -> None:
+    listed = ctx.values.get(step.field)
+    ctx.reads[step.field] = listed
+    if listed is None:
+        missing.add(step.field)
+        return
+    if isinstance(listed, PartialSet):  # verification: membership may be unknown
+        members = {option: listed.has(option) for option in state.offered}
+        unknown = [option for option, member in members.items() if member is None]
+        if unknown:  # change nothing: a step is all or nothing (verification resumes at it)
+            missing.add(step.field)
+            ctx.asked.extend((step.field, option) for option in unknown)
+            return
+        for option in [o for o, member in members.items() if member]:
+            state.drop(option, step.reason, step.cites)
+        return
+    for option in [o for o in state.offered if o in listed]:
+        state.drop(option, step.reason, step.cites)
+
+
+def _cite(step: Cite, state: _Options, ctx: Context, missing: set[str]) -> None:
+    targets = [o for o in (step.to or tuple(state.offered)) if o in state.offered]
+    if targets and _holds(step.when, ctx, missing):
+        for option in targets:
+            state.offer(option, step.cites)
+
+
+_APPLY: dict[type, Any] = {Offer: _offer, Drop: _drop, DropListed: _drop_listed, Cite: _cite}
+
+
+def _apply(step: Step, state: _Options, ctx: Context, missing: set[str]) -> None:
+    """Apply one step: offer, drop, drop what a set field lists, or add citations."""
+    _APPLY[type(step)](step, state, ctx, missing)
 
 
 def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
@@ -107,20 +154,23 @@ def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
     Raises :class:`~nettree.errors.PatientError` for an invalid patient, before anything
     is evaluated.
     """
-    result, _ = walk(guideline, validate_patient(guideline.fields, patient))
+    result, _, _ = walk(guideline, validate_patient(guideline.fields, patient))
     return result
 
 
 def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
          asked: list[tuple[str, str | None]] | None = None,
-         ) -> tuple[Result, frozenset[str]]:
+         resume: LeafProgress | None = None,
+         ) -> tuple[Result, frozenset[str], LeafProgress | None]:
     """Walk a validated patient; also return the unknown fields that stopped the walk.
 
     The second value is empty when the result holds whatever the unknown fields are. With
     ``strict`` (used by verification, which splits on every field it is told about), a
-    decision stops as soon as any branch is unknown, even if another is true, and notes that
-    depend on unknown fields count as stops too. ``asked`` collects, for partly known sets,
-    the elements whose membership was asked (verification splits on them).
+    decision stops as soon as any branch is unknown, even if another is true, a leaf stops
+    at its first unknown step, and notes that depend on unknown fields count as stops too;
+    the third value then says where a strict walk stopped inside a leaf. ``asked`` collects,
+    for partly known sets, the elements whose membership was asked (verification splits on
+    them). ``resume`` continues such a walk for a refined patient (see :class:`LeafProgress`).
     """
     ctx = Context(patient.values)
     if asked is not None:
@@ -129,6 +179,10 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
     path: list[PathStep] = []
 
     node_id = guideline.start
+    if resume is not None:
+        path = list(resume.path)
+        all_reads.update(resume.path_reads)
+        node_id = guideline.decisions[path[-1].node].branch_to(path[-1].answer)
     while node_id in guideline.decisions:
         decision = guideline.decisions[node_id]
         ctx.reads = {}
@@ -141,12 +195,13 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
             result = _result(guideline, patient, all_reads, path, NEEDS_INFORMATION,
                              leaf=None, stop=node_id, missing=missing,
                              reason=f"{decision.question} needs: {needs}")
-            return result, frozenset(missing)
+            return result, frozenset(missing), None
         path.append(PathStep(node_id, "decision", decision.question, chosen.answer, values))
         node_id = chosen.to
 
     leaf = guideline.leaves[node_id]
-    return _conclude(guideline, leaf, patient, ctx, all_reads, path, strict=strict)
+    return _conclude(guideline, leaf, patient, ctx, all_reads, path, strict=strict,
+                     resume=resume)
 
 
 def _decide(decision: Decision, ctx: Context, *, strict: bool = False,
@@ -182,12 +237,16 @@ def _conclude(
     path: list[PathStep],
     *,
     strict: bool,
-) -> tuple[Result, frozenset[str]]:
+    resume: LeafProgress | None = None,
+) -> tuple[Result, frozenset[str], LeafProgress | None]:
     if leaf.kind is LeafKind.OUT_OF_SCOPE:
         path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", ()))
         return _result(guideline, patient, all_reads, path, OUT_OF_SCOPE,
-                       leaf=leaf.id, stop=leaf.id, reason=leaf.reason), frozenset()
+                       leaf=leaf.id, stop=leaf.id, reason=leaf.reason), frozenset(), None
 
+    decisions = tuple(path)
+    decision_reads = frozenset(all_reads)
+    progress: LeafProgress | None = None
     state = _Options()
     ctx.offered = state.offered
     ctx.reads = {}
@@ -195,8 +254,19 @@ def _conclude(
     steps = leaf.steps
     if leaf.kind is LeafKind.RECOMMENDATION:
         steps = steps + guideline.filters
-    for step in steps:
-        _apply(step, state, ctx, missing)
+    start = 0
+    if resume is not None:
+        state.restore(resume.offered, resume.excluded)
+        ctx.reads = dict(resume.reads)
+        start = resume.index if resume.stage == "steps" else len(steps)
+    for index in range(start, len(steps)):
+        _apply(steps[index], state, ctx, missing)
+        if missing and strict:
+            # Verification splits on one field at a time; its walks resume from here.
+            offered, excluded = state.snapshot()
+            progress = LeafProgress(decisions, decision_reads, "steps", index, offered,
+                                    excluded, tuple(ctx.reads.items()), ())
+            break
     all_reads.update(ctx.reads)
     leaf_values = tuple(ctx.reads.items())
 
@@ -206,21 +276,26 @@ def _conclude(
         return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
                        stop=leaf.id, missing=missing,
                        reason=f"{leaf.label}: the options depend on {', '.join(names)}",
-                       ), frozenset(missing)
+                       ), frozenset(missing), progress if strict else None
     path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
 
     if leaf.kind is LeafKind.NEEDS_INFORMATION:
         return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
                        stop=leaf.id, missing=set(leaf.missing), state=state, reason=leaf.reason,
-                       ), frozenset()
+                       ), frozenset(), None
 
     if not state.offered and guideline.fallback is not None:
         state.offer(guideline.fallback.option, guideline.fallback.cites)
 
-    notes = []
+    notes: list[NoteResult] = []
     note_unknowns: set[str] = set()
-    ctx.reads = {}
-    for rule in guideline.notes:
+    note_reads: dict[str, Any] = {}
+    first = 0
+    if resume is not None and resume.stage == "notes":
+        notes, first, note_reads = list(resume.notes), resume.index, dict(resume.reads)
+    ctx.reads = note_reads
+    for index in range(first, len(guideline.notes)):
+        rule = guideline.notes[index]
         value = True if rule.when is None else rule.when.evaluate(ctx)
         if value is False:
             continue
@@ -228,16 +303,30 @@ def _conclude(
         if value is None and rule.when is not None:
             unknown = tuple(_ordered(guideline, rule.when.missing(ctx)))
             note_unknowns.update(unknown)
-        remarks = tuple(r.text for r in rule.remarks if r.when.evaluate(ctx) is True)
+        remarks = []
+        for remark in rule.remarks:
+            shown = remark.when.evaluate(ctx)
+            if shown is True:
+                remarks.append(remark.text)
+            elif shown is None and strict:  # verification: a remark must be exact too
+                note_unknowns.update(remark.when.missing(ctx))
+        if note_unknowns and strict:
+            # As above: resume at this rule once the field is split.
+            offered, excluded = state.snapshot()
+            progress = LeafProgress(decisions, decision_reads, "notes", index, offered,
+                                    excluded, tuple(ctx.reads.items()), tuple(notes))
+            break
         statement = guideline.statement(rule.statement)
-        notes.append(NoteResult(statement.id, statement.text, remarks, unknown))
+        notes.append(NoteResult(statement.id, statement.text, tuple(remarks), unknown))
     all_reads.update(ctx.reads)
     notes.sort(key=lambda n: guideline.cite_order[n.id])
 
     result = _result(guideline, patient, all_reads, path, RECOMMENDATION, leaf=leaf.id,
                      stop=leaf.id, state=state, notes=tuple(notes),
                      reason=leaf.reason or leaf.label)
-    return result, frozenset(note_unknowns) if strict else frozenset()
+    if strict:
+        return result, frozenset(note_unknowns), progress
+    return result, frozenset(), None
 
 
 def _ordered(guideline: Guideline, names: set[str]) -> list[str]:

@@ -32,7 +32,7 @@ from .guideline import Guideline
 from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
 from .result import Result
-from .traverse import walk
+from .traverse import LeafProgress, walk
 
 __all__ = [
     "CHECKS",
@@ -85,7 +85,8 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"{self.position}: " if self.position else ""
-        text = f"{where}{self.message}"
+        node = f"[{self.node}] " if self.node and repr(self.node) not in self.message else ""
+        text = f"{where}{node}{self.message}"
         if self.counterexample is not None:
             text += f"\n      counterexample: {_patient_text(self.counterexample)}"
         return text
@@ -283,20 +284,38 @@ def explore(guideline: Guideline) -> Exploration:
     classes: list[PatientClass] = []
     defects: list[Finding] = []
     seen_defects: set[tuple[str, str | None]] = set()
-    stack: list[dict[str, Any]] = [{}]
+    # Each item: an assignment, and where the walk of the coarser assignment it refines
+    # stopped inside a leaf. A split sets only the field that stopped it, which nothing
+    # before that point read (strict walks stop at the first unknown answer, and a step
+    # changes nothing when its answer is unknown), so the walk resumes there.
+    # A value set on a field outside any derivation is a valid domain value: only a split on
+    # a derived field or its source needs the patient checked again.
+    derived = {name for name, spec in guideline.fields.items() if spec.derive} | {
+        spec.derive.source for spec in guideline.fields.values() if spec.derive}
+    stack: list[tuple[dict[str, Any], LeafProgress | None, Patient | None, str]] = [
+        ({}, None, None, "")]
     while stack:
-        assignment = stack.pop()
-        plain = {k: v for k, v in assignment.items() if k not in sets}
-        try:
-            patient = validate_patient(guideline.fields, plain, apply_defaults=False)
-        except PatientError:
-            continue  # an impossible combination (a derived field lower than its source)
-        if len(plain) != len(assignment):
-            partial = {k: v for k, v in assignment.items() if k in sets}
-            patient = Patient({**patient.values, **partial}, patient.defaulted, patient.derived)
+        assignment, resume, parent, name = stack.pop()
+        if parent is not None and name not in derived:
+            value = assignment[name]
+            value = float(value) if isinstance(value, int) and not isinstance(value, bool) \
+                else value
+            patient = Patient({**parent.values, name: value}, parent.defaulted, parent.derived)
+        else:
+            plain = {k: v for k, v in assignment.items() if k not in sets}
+            try:
+                patient = validate_patient(guideline.fields, plain, apply_defaults=False,
+                                           derive=False)
+            except PatientError:
+                continue  # an impossible combination (a derived field below its source)
+            if len(plain) != len(assignment):
+                partial = {k: v for k, v in assignment.items() if k in sets}
+                patient = Patient({**patient.values, **partial}, patient.defaulted,
+                                  patient.derived)
         asked: list[tuple[str, str | None]] = []
         try:
-            result, unknown = walk(guideline, patient, strict=True, asked=asked)
+            result, unknown, progress = walk(guideline, patient, strict=True, asked=asked,
+                                             resume=resume)
         except GuidelineError as exc:
             problem = exc.problems[0]
             defect = (problem.check, problem.node)
@@ -307,27 +326,15 @@ def explore(guideline: Guideline) -> Exploration:
                                        _concrete(assignment)))
             continue
         if unknown:
-            name = min(unknown, key=order.index)
-            stack.extend(_split(name, assignment, domains, sets, asked))
+            split = min(unknown, key=order.index)
+            stack.extend((child, progress, patient, split)
+                         for child in _split(split, assignment, domains, sets, asked))
             continue
         values = tuple((n, assignment[n]) for n in order if n in assignment)
         classes.append(PatientClass(values, result))
-    index = {name: {repr(rep): i for i, (rep, _) in enumerate(domains[name])} for name in order}
-
-    def key(patient_class: PatientClass) -> list[tuple[Any, ...]]:
-        given = dict(patient_class.values)
-        out: list[tuple[Any, ...]] = []
-        for name in order:
-            value = given.get(name)
-            if value is None:
-                out.append((0,))
-            elif isinstance(value, PartialSet):
-                out.append((2, sorted(value.present), sorted(value.absent)))
-            else:
-                out.append((1, index[name][repr(value)]))
-        return out
-
-    classes.sort(key=key)
+    # No sort needed: the walk is depth first and pushes each split's values in reverse, so
+    # classes come out in the order of the fields split on and of their domains, the same
+    # every run.
     return Exploration(tuple(classes), tuple(defects), domains)
 
 
@@ -359,12 +366,13 @@ def _concrete(values: Mapping[str, Any]) -> dict[str, Any]:
 def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> Report:
     """Run every check on a loaded guideline."""
     exploration = exploration or explore(guideline)
+    blocked = bool(exploration.defects)
     checks = [
         Check("load", (), "the file loaded: every reference resolves"),
         _structure(guideline),
         *_gaps_and_overlaps(exploration),
-        _satisfiable(guideline, exploration),
-        _coverage(guideline, exploration),
+        _blocked("satisfiable") if blocked else _satisfiable(guideline, exploration),
+        _blocked("coverage") if blocked else _coverage(guideline, exploration),
         _citations(guideline, exploration),
     ]
     return Report(guideline.id, str(guideline.path), tuple(checks), len(exploration.classes))
@@ -384,11 +392,12 @@ def verify_file(source: str | Path) -> Report:
             by_check[name].append(Finding(
                 name, problem.message, problem.node,
                 Position(problem.file, problem.line, problem.column)))
-        checks = [
-            Check("load", tuple(by_check["load"]), _count(by_check["load"], "problem")),
-            Check("structure", tuple(by_check["structure"]),
-                  _count(by_check["structure"], "problem")),
-        ]
+        checks = [Check("load", tuple(by_check["load"]), _count(by_check["load"], "problem"),
+                        ran=bool(by_check["load"]) or not by_check["structure"])]
+        checks.append(Check("structure", tuple(by_check["structure"]),
+                            _count(by_check["structure"], "problem")) if by_check["structure"]
+                      else Check("structure", (), "not run: the file must load first",
+                                 ran=False))
         checks += [Check(name, (), "not run: the file must load first", ran=False)
                    for name in CHECKS if name not in ("load", "structure")]
         return Report(path.stem, str(path), tuple(checks), 0)
@@ -429,10 +438,20 @@ def _gaps_and_overlaps(exploration: Exploration) -> list[Check]:
         found = tuple(f for f in exploration.defects if f.check == name)
         ok = ("every patient who reaches a decision satisfies a branch" if name == "exhaustive"
               else "no patient satisfies two branches of a decision")
-        summary = f"{ok} ({len(exploration.classes)} patient classes)" if not found \
-            else _count(list(found), "decision")
+        if found:
+            kind = "a gap" if name == "exhaustive" else "an overlap"
+            summary = f"{kind} at {_count(list(found), 'decision')}"
+        elif exploration.defects:  # patients past another defect were not explored
+            summary = f"{ok}, among those explored (patients past a gap or overlap were not)"
+        else:
+            summary = f"{ok} ({len(exploration.classes)} patient classes)"
         checks.append(Check(name, found, summary))
     return checks
+
+
+def _blocked(name: str) -> Check:
+    return Check(name, (), "not run: fix the gaps and overlaps first (patients past them were "
+                           "not explored)", ran=False)
 
 
 def _taken(exploration: Exploration) -> tuple[set[str], set[tuple[str, str]]]:
@@ -520,9 +539,11 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             findings.append(Finding("coverage", f"option {option_id!r} is never offered"))
     for name in sorted(set(guideline.fields) - _fields_used(guideline)):
         findings.append(Finding("coverage", f"field {name!r} is never used"))
-    summary = (f"{len(guideline.recommendations)} recommendations, {len(guideline.options)} "
-               f"options, {len(guideline.statements)} statements and {len(guideline.fields)} "
-               f"fields all used" if not findings else _count(findings, "problem"))
+    summary = (f"{_count(list(guideline.recommendations), 'recommendation')}, "
+               f"{_count(list(guideline.options), 'option')}, "
+               f"{_count(list(guideline.statements), 'statement')} and "
+               f"{_count(list(guideline.fields), 'field')}: all used"
+               if not findings else _count(findings, "problem"))
     return Check("coverage", tuple(findings), summary)
 
 
@@ -589,9 +610,12 @@ class PathRow:
 
     def to_dict(self, fields: Iterable[str]) -> dict[str, Any]:
         conditions = dict(self.conditions)
+        shown = {name: conditions.get(name, "any") for name in fields}
+        if SEVERAL in conditions:
+            shown[SEVERAL] = conditions[SEVERAL]
         return {
             "path": list(self.path),
-            "conditions": {name: conditions.get(name, "any") for name in fields},
+            "conditions": shown,
             "leaf": self.leaf,
             "kind": self.kind,
             "options": [{"option": o, "cites": list(c), "when": w} for o, c, w in self.options],
@@ -599,34 +623,32 @@ class PathRow:
 
 
 def decision_table(guideline: Guideline) -> list[PathRow]:
-    """One row per root-to-leaf path, in graph order."""
+    """One row per root-to-leaf path (a path is a sequence of branches), in graph order.
+
+    A condition on one field becomes that field's column; a condition on several fields is
+    kept whole under ``(several fields)``.
+    """
     cuts = thresholds(guideline)
     rows = []
-    for path in _paths(guideline, guideline.start, ()):
-        per_field: dict[str, set[Any] | None] = {}
+    for branches in _paths(guideline, guideline.start, ()):
+        per_field: dict[str, set[Any]] = {}
         other: list[str] = []
-        for here, there in itertools.pairwise(path):
-            for branch in guideline.decisions[here].branches:
-                if branch.to != there:
-                    continue
-                names = branch.when.fields()
-                if len(names) == 1:
-                    (name,) = names
-                    domain = [v for v, _ in field_domain(guideline.fields[name],
-                                                         cuts.get(name, ()))]
-                    allowed = {_freeze(v) for v in domain if _holds_alone(branch.when, name, v)}
-                    held = per_field.get(name)
-                    per_field[name] = allowed if held is None else held & allowed
-                else:
-                    other.append(str(branch.when))
-        conditions = []
-        for name in guideline.fields:
-            if name in per_field:
-                conditions.append((name, _describe_set(guideline.fields[name],
-                                                       per_field[name] or set(), cuts)))
+        for branch in branches:
+            names = branch.when.fields()
+            if len(names) == 1:
+                (name,) = names
+                domain = [v for v, _ in field_domain(guideline.fields[name], cuts.get(name, ()))]
+                allowed = {_freeze(v) for v in domain if _holds_alone(branch.when, name, v)}
+                per_field[name] = per_field[name] & allowed if name in per_field else allowed
+            else:
+                other.append(str(branch.when))
+        conditions = [(name, _describe_set(guideline.fields[name], per_field[name], cuts))
+                      for name in guideline.fields if name in per_field]
         if other:
-            conditions.append(("(other)", "; ".join(other)))
-        leaf = guideline.leaves[path[-1]]
+            conditions.append((SEVERAL, "; ".join(other)))
+        leaf_id = branches[-1].to if branches else guideline.start
+        leaf = guideline.leaves[leaf_id]
+        path = [guideline.start, *(b.to for b in branches)]
         options = []
         for step in leaf.steps:
             if isinstance(step, Offer):
@@ -641,13 +663,16 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     return rows
 
 
-def _paths(guideline: Guideline, node: str, prefix: tuple[str, ...]) -> Iterator[list[str]]:
-    here = (*prefix, node)
+SEVERAL = "(several fields)"
+
+
+def _paths(guideline: Guideline, node: str,
+           taken: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
     if node in guideline.leaves:
-        yield list(here)
+        yield taken
         return
     for branch in guideline.decisions[node].branches:
-        yield from _paths(guideline, branch.to, here)
+        yield from _paths(guideline, branch.to, (*taken, branch))
 
 
 def _freeze(value: Any) -> Any:
@@ -670,10 +695,60 @@ def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]
             return "empty"
         if () not in allowed and len(allowed) == len(domain) - 1:
             return "not empty"
+    if spec.type is FieldType.NUMBER:
+        return _describe_ranges(spec, [_freeze(v) in allowed for v in domain],
+                                cuts.get(spec.name, ()))
     texts = [text for v, text in field_domain(spec, cuts.get(spec.name, ()))
              if _freeze(v) in allowed]
     prefix = f"{spec.name} = "
     return ", ".join(t.removeprefix(prefix) for t in texts) or "none"
+
+
+def _describe_ranges(spec: Field, allowed: list[bool], cuts: Iterable[float]) -> str:
+    """Consecutive pieces of a number's domain merged into ranges: ``>= 3 and <= 20``.
+
+    >>> f = Field("age", FieldType.NUMBER, "", minimum=0, maximum=120)
+    >>> _describe_ranges(f, [False, True, True, True, True], [16, 65])
+    '>= 16'
+    >>> _describe_ranges(f, [True, False, False, True, False], [16, 65])
+    '< 16; = 65'
+    """
+    low = spec.minimum if spec.minimum is not None else -math.inf
+    high = spec.maximum if spec.maximum is not None else math.inf
+    points = sorted({c for c in cuts if low <= c <= high})
+    # Each piece as (lower, lower included, upper, upper included), in field_domain's order.
+    pieces: list[tuple[float, bool, float, bool]] = []
+    if not points:
+        pieces.append((low, True, high, True))
+    else:
+        if low < points[0]:
+            pieces.append((low, True, points[0], False))
+        for index, point in enumerate(points):
+            pieces.append((point, True, point, True))
+            if index + 1 < len(points):
+                pieces.append((point, False, points[index + 1], False))
+        if points[-1] < high:
+            pieces.append((points[-1], False, high, True))
+    ranges: list[tuple[float, bool, float, bool]] = []
+    previous_kept = False
+    for piece, keep in zip(pieces, allowed, strict=True):
+        if keep and previous_kept:  # extend the range the previous piece started
+            ranges[-1] = (*ranges[-1][:2], *piece[2:])
+        elif keep:
+            ranges.append(piece)
+        previous_kept = keep
+    texts = []
+    for lower, lower_in, upper, upper_in in ranges:
+        if lower == upper:
+            texts.append(f"= {_num(lower)}")
+            continue
+        parts = []
+        if not (lower == low and lower_in):
+            parts.append(f"{'>=' if lower_in else '>'} {_num(lower)}")
+        if not (upper == high and upper_in):
+            parts.append(f"{'<=' if upper_in else '<'} {_num(upper)}")
+        texts.append(" and ".join(parts) or "any")
+    return "; ".join(texts) or "none"
 
 
 # ---------------------------------------------------------------- coverage of a set of patients

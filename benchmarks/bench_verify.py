@@ -1,0 +1,108 @@
+"""Benchmark: verifying and enumerating a guideline, against baselines run alongside.
+
+Issue 4 sets the target: verifying and enumerating the bundled guideline "well under a second".
+Reports the median time of each step over several runs, its ratio against a baseline measured
+in the same run (one `load` of the guideline from a cleared cache), so the numbers compare
+across machines, and whether `verify` + `enumerate --profiles` (as the two commands do it,
+each exploring the patients anew) is under the target. A second baseline, traversals of the
+example patients, gives the cost of one walk for scale.
+
+    python benchmarks/bench_verify.py [--repeat 3] [--guideline asco-gepnet-2023] [--target 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nettree
+from nettree.loader import _load_cached
+from nettree.patient import read_patient_file
+from nettree.table import paths_table, profiles_table
+from nettree.verify import explore, verify
+
+PATIENTS = Path(__file__).resolve().parents[1] / "examples" / "patients"
+TRAVERSALS = 1000
+
+
+def timed(step: Callable[[], object], repeat: int) -> float:
+    """The median wall-clock time of ``step``, in seconds, after one warm-up run."""
+    step()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--guideline", default="asco-gepnet-2023")
+    parser.add_argument("--target", type=float, default=1.0,
+                        help="seconds for verify + enumerate --profiles (default: 1)")
+    args = parser.parse_args()
+    guideline = nettree.load(args.guideline)
+    patients = [read_patient_file(p) for p in sorted(PATIENTS.iterdir())] \
+        if guideline.id == "asco-gepnet-2023" else [{}]
+
+    def cold_load() -> object:
+        _load_cached.cache_clear()
+        return nettree.load(args.guideline)
+
+    def traversals() -> None:
+        for index in range(TRAVERSALS):
+            guideline.traverse(patients[index % len(patients)])
+
+    def both_commands() -> None:  # what `nettree verify` then `nettree enumerate --profiles` do
+        verify(guideline)
+        profiles_table(guideline, "csv")
+
+    def both_shared() -> None:  # the same, exploring once
+        exploration = explore(guideline)
+        verify(guideline, exploration=exploration)
+        profiles_table(guideline, "csv", exploration)
+
+    steps: dict[str, Callable[[], object]] = {
+        "baseline: load from a cleared cache": cold_load,
+        f"baseline: {TRAVERSALS} traversals": traversals,
+        "explore (the patient classes)": lambda: explore(guideline),
+        "verify (every check)": lambda: verify(guideline),
+        "enumerate: paths table (csv)": lambda: paths_table(guideline, "csv"),
+        "enumerate --profiles (csv)": lambda: profiles_table(guideline, "csv"),
+        "enumerate --profiles (json)": lambda: profiles_table(guideline, "json"),
+        "verify + enumerate --profiles": both_commands,
+        "verify + enumerate --profiles, one explore": both_shared,
+    }
+    results = {name: timed(step, args.repeat) for name, step in steps.items()}
+    baseline = results["baseline: load from a cleared cache"]
+    classes = len(explore(guideline).classes)
+    print(f"{guideline.id}: {len(guideline.decisions)} decisions, {len(guideline.leaves)} "
+          f"leaves, {classes} patient classes; median of {args.repeat} runs")
+    for name, seconds in results.items():
+        print(f"  {name:<44} {seconds * 1000:8.1f} ms   {seconds / baseline:7.2f} x load")
+    walk = results[f"baseline: {TRAVERSALS} traversals"] / TRAVERSALS
+    total = results["verify + enumerate --profiles"]
+    explored = results["explore (the patient classes)"]
+    print(f"  one traversal: {walk * 1e6:.0f} us; explore costs {explored / walk:.0f} of them")
+    def verdict(seconds: float) -> str:
+        return "well under" if seconds < args.target / 2 else (
+            "under" if seconds < args.target else "NOT under")
+
+    # Two readings of issue 4's "verifying and enumerating": the decision table that
+    # `nettree enumerate` prints by default, and the far larger table of every class.
+    table = results["verify (every check)"] + results["enumerate: paths table (csv)"]
+    print(f"verify + enumerate (paths): {table:.3f} s, {verdict(table)} the target of "
+          f"{args.target:g} s (issue 4: well under a second)")
+    print(f"verify + enumerate --profiles: {total:.3f} s, {verdict(total)} the target of "
+          f"{args.target:g} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

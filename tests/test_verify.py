@@ -1,0 +1,458 @@
+"""Verification (issue 4): `nettree verify`, the broken files in tests/mutations/, random files.
+
+1. The bundled guideline and the fictional example pass every check, asserted by name, through
+   the library and through `nettree verify` (text and --json). A broken file exits 1 and names
+   the failing check; an unknown guideline exits 2.
+2. tests/mutations/: each file has ONE defect and a header `# expect: CHECK at NODE` (`base.yaml`,
+   the file they were all derived from, says `# expect: pass`). verify_file must fail exactly
+   that check, with a finding naming NODE; a counterexample patient must really show the
+   defect: traversing it raises at NODE (exhaustive), or two branches of NODE hold (exclusive);
+   for `satisfiable`, no patient of a grid across every threshold reaches NODE.
+3. Hypothesis: random valid guidelines built by construction (tests/strategies.py, section
+   "Random VALID guideline files") pass every check; a random single mutation of one (per kind
+   of mutation) is reported by the matching check.
+4. test_bug_*: engine bugs found while writing these tests; each fails until the bug is fixed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from strategies import MUTATIONS, GuidelineModel, guideline_models
+
+import nettree
+from nettree.cli import main
+from nettree.conditions import Context
+from nettree.errors import GuidelineError, PatientError
+from nettree.model import FieldType
+from nettree.patient import validate_patient
+from nettree.verify import (
+    CHECKS,
+    Finding,
+    Report,
+    explore,
+    field_domain,
+    thresholds,
+    verify,
+    verify_file,
+)
+
+HERE = Path(__file__).resolve().parent
+MUTATION_DIR = HERE / "mutations"
+MUTATION_FILES = sorted(MUTATION_DIR.glob("*.yaml"))
+BUNDLED = "asco-gepnet-2023"
+EXAMPLE = HERE / "guidelines" / "example-sore-throat.yaml"
+GUIDELINES = [pytest.param(BUNDLED, id="bundled"), pytest.param(str(EXAMPLE), id="example")]
+
+# The checks the issue names, in its order, after `load` (a file that does not load).
+ISSUE_CHECKS = ["load", "structure", "exhaustive", "exclusive", "satisfiable", "coverage",
+                "citations"]
+
+# Sized for a 2-core CI machine: each example writes, loads and verifies one small file.
+RANDOM = settings(max_examples=40, deadline=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+MUTATED = settings(max_examples=15, deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                          HealthCheck.filter_too_much])
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), prog_name="nettree")
+
+
+def expectation(path: Path) -> tuple[str, str | None]:
+    """The (check, node) a mutation file's header promises; ("pass", None) for the base."""
+    match = re.match(r"# expect: (\w+)(?: at (\S+))?\n", path.read_text(encoding="utf-8"))
+    assert match, f"{path.name} must start with '# expect: CHECK at NODE'"
+    return match.group(1), match.group(2)
+
+
+def names(finding: Finding, node: str) -> bool:
+    """Whether a finding names ``node``: as its node, or quoted in its message."""
+    return finding.node == node or f"'{node}'" in finding.message
+
+
+def failed(report: Report) -> list[str]:
+    return [check.name for check in report.checks if check.ran and not check.passed]
+
+
+def branches_holding(guideline: nettree.Guideline, node: str,
+                     patient: Mapping[str, Any]) -> list[str]:
+    ctx = Context(validate_patient(guideline.fields, patient).values)
+    return [b.answer for b in guideline.decisions[node].branches if b.when.evaluate(ctx) is True]
+
+
+def grid(guideline: nettree.Guideline) -> Iterator[dict[str, Any]]:
+    """Patients across every class of every field (numbers at and between every threshold,
+    every subset of a set, each field also left out), valid ones only."""
+    cuts = thresholds(guideline)
+    axes: list[list[Any]] = []
+    for name, spec in guideline.fields.items():
+        if spec.type is FieldType.SET:
+            axes.append([list(s) for size in range(len(spec.values) + 1)
+                         for s in itertools.combinations(spec.values, size)])
+        else:
+            axes.append([None, *(v for v, _ in field_domain(spec, cuts.get(name, ())))])
+    for values in itertools.product(*axes):
+        patient = {n: v for n, v in zip(guideline.fields, values, strict=True) if v is not None}
+        try:
+            validate_patient(guideline.fields, patient)
+        except PatientError:
+            continue
+        yield patient
+
+
+# ---------------------------------------------------------------- valid guidelines pass
+
+
+def test_the_checks_are_the_issues() -> None:
+    assert list(CHECKS) == ISSUE_CHECKS
+
+
+@pytest.mark.parametrize("source", GUIDELINES)
+def test_guideline_passes_every_check(source: str) -> None:
+    guideline = nettree.load(source)
+    report = verify_file(source)
+    assert verify(guideline).to_dict() == report.to_dict()
+    assert [check.name for check in report.checks] == ISSUE_CHECKS
+    for name in ISSUE_CHECKS:
+        check = report.check(name)
+        assert check.ran, name
+        assert check.passed, (name, [str(f) for f in check.findings])
+        assert check.findings == ()
+    assert report.ok
+    assert report.guideline == guideline.id
+    assert report.classes > 0
+
+
+@pytest.mark.parametrize("source", GUIDELINES)
+def test_cli_verify_passes(source: str) -> None:
+    result = run("verify", source)
+    assert result.exit_code == 0, result.output
+    for name in ISSUE_CHECKS:
+        assert re.search(rf"^  PASS  {name} ", result.stdout, re.M), (name, result.stdout)
+    assert "FAIL" not in result.stdout
+    assert f"All {len(ISSUE_CHECKS)} checks passed" in result.stdout
+
+
+@pytest.mark.parametrize("source", GUIDELINES)
+def test_cli_verify_json(source: str) -> None:
+    result = run("verify", source, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert data["guideline"] == nettree.load(source).id
+    assert [check["name"] for check in data["checks"]] == ISSUE_CHECKS
+    for check in data["checks"]:
+        assert check["ran"] and check["passed"] and check["findings"] == [], check
+        assert check["description"] == CHECKS[check["name"]]
+    assert data["classes"] == verify_file(source).classes
+
+
+def test_cli_verify_defaults_to_the_bundled_guideline() -> None:
+    result = run("verify")
+    assert result.exit_code == 0, result.output
+    assert BUNDLED in result.stdout.splitlines()[0]
+
+
+def test_verify_is_exact_not_sampled() -> None:
+    """Verifying twice gives the same classes, and each class is a distinct set of values."""
+    guideline = nettree.load(EXAMPLE)
+    first, second = explore(guideline), explore(guideline)
+    assert first.classes == second.classes
+    assert len({c.values for c in first.classes}) == len(first.classes)
+
+
+# ---------------------------------------------------------------- CLI on broken files
+
+
+@pytest.mark.parametrize("name", ["missing-choice-value", "overlapping-number", "cycle",
+                                  "unknown-option", "unsupported-citation"])
+def test_cli_verify_broken_file_exits_1_naming_the_check(name: str) -> None:
+    path = MUTATION_DIR / f"{name}.yaml"
+    check, node = expectation(path)
+    result = run("verify", str(path))
+    assert result.exit_code == 1, result.output
+    assert re.search(rf"^  FAIL  {check} ", result.stdout, re.M), result.stdout
+    assert f"1 check failed: {check}." in result.stdout
+    assert f"{path}:" in result.stdout  # the finding's file position
+    as_json = run("verify", str(path), "--json")
+    assert as_json.exit_code == 1, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["ok"] is False
+    assert [c["name"] for c in data["checks"] if c["ran"] and not c["passed"]] == [check]
+    (failing,) = [c for c in data["checks"] if c["name"] == check]
+    assert any(f["node"] == node or f"'{node}'" in f["message"] for f in failing["findings"])
+    assert all(f["position"].startswith(f"{path}:") for f in failing["findings"])
+
+
+@pytest.mark.parametrize("args", [["no-such-guideline"], ["no-such-guideline", "--json"],
+                                  ["missing/file.yaml"]])
+def test_cli_verify_unknown_guideline_exits_2(args: list[str]) -> None:
+    result = run("verify", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("nettree: error: "), result.stderr
+    assert args[0] in result.stderr
+
+
+def test_cli_verify_unparsable_file_fails_load(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("nettree: 1\nid: [unclosed\n", encoding="utf-8")
+    result = run("verify", str(path))
+    assert result.exit_code == 1, result.output
+    assert re.search(r"^  FAIL  load ", result.stdout, re.M), result.stdout
+    assert "broken.yaml:" in result.stdout  # a file position
+
+
+# ---------------------------------------------------------------- the mutation folder
+
+
+def test_mutation_folder_has_every_defect_of_the_issue() -> None:
+    """Issue 4, item 4: cycle, dangling edge, missing branch value, overlapping branches,
+    unreachable leaf, citation of a missing recommendation, unknown option, unknown field, an
+    option cited to a recommendation that does not support it (and a contradictory path)."""
+    present = {path.stem for path in MUTATION_FILES}
+    assert {"cycle", "dangling-edge", "missing-choice-value", "overlapping-choice",
+            "unreachable-leaf", "missing-recommendation", "unknown-option", "unknown-field",
+            "unsupported-citation", "unsatisfiable-branch", "unsatisfiable-leaf"} <= present
+    checks = {expectation(path)[0] for path in MUTATION_FILES}
+    assert checks == {"pass", *ISSUE_CHECKS}
+
+
+@pytest.mark.parametrize("path", MUTATION_FILES, ids=lambda p: p.stem)
+def test_mutation_fails_exactly_its_check(path: Path) -> None:
+    check, node = expectation(path)
+    report = verify_file(path)
+    if check == "pass":
+        assert report.ok, failed(report)
+        return
+    assert failed(report) == [check], [str(f) for c in report.checks for f in c.findings]
+    for other in report.checks:
+        assert other.passed or not other.ran or other.name == check
+    findings = report.check(check).findings
+    assert node is not None
+    assert any(names(f, node) for f in findings), [f.to_dict() for f in findings]
+    for finding in findings:
+        assert finding.check == check
+        if check != "coverage":
+            assert finding.position is not None, finding
+            assert Path(finding.position.file) == path
+            assert 1 <= finding.position.line <= len(path.read_text().splitlines())
+
+
+@pytest.mark.parametrize("path", [p for p in MUTATION_FILES
+                                  if expectation(p)[0] in ("exhaustive", "exclusive")],
+                         ids=lambda p: p.stem)
+def test_mutation_counterexample_shows_the_defect(path: Path) -> None:
+    check, node = expectation(path)
+    assert node is not None
+    guideline = nettree.load(path)
+    (finding,) = verify_file(path).check(check).findings
+    assert finding.node == node
+    patient = finding.counterexample
+    assert patient is not None
+    validate_patient(guideline.fields, patient)  # a valid patient
+    with pytest.raises(GuidelineError) as info:
+        guideline.traverse(patient)
+    (problem,) = info.value.problems
+    assert (problem.check, problem.node) == (check, node)
+    assert f"'{node}'" in str(info.value)
+    holding = branches_holding(guideline, node, patient)
+    if check == "exhaustive":
+        assert holding == []
+    else:
+        assert len(holding) >= 2, holding
+
+
+def test_counterexamples_sit_on_the_thresholds() -> None:
+    """A gap or overlap at exactly one value is found at that value, not beside it."""
+    for name, days in [("missing-number-boundary", 7), ("overlapping-number", 7),
+                       ("missing-number-range", 5)]:
+        path = MUTATION_DIR / f"{name}.yaml"
+        check, _ = expectation(path)
+        (finding,) = verify_file(path).check(check).findings
+        assert finding.counterexample is not None
+        assert finding.counterexample["days"] == days, (name, finding.counterexample)
+
+
+def test_set_gap_counterexample_is_a_concrete_set() -> None:
+    path = MUTATION_DIR / "missing-set-case.yaml"
+    (finding,) = verify_file(path).check("exhaustive").findings
+    assert finding.counterexample is not None
+    tried = finding.counterexample["tried"]
+    assert tried and "rest" not in tried, tried
+
+
+@pytest.mark.parametrize("path", [p for p in MUTATION_FILES
+                                  if expectation(p)[0] == "satisfiable"], ids=lambda p: p.stem)
+def test_unsatisfiable_node_is_reached_by_no_patient(path: Path) -> None:
+    """Checked apart from verify's own exploration: a grid of concrete patients."""
+    guideline = nettree.load(path)
+    reached: set[str] = set()
+    taken: set[tuple[str, str | None]] = set()
+    count = 0
+    for patient in grid(guideline):
+        count += 1
+        for step in guideline.traverse(patient).path:
+            reached.add(step.node)
+            taken.add((step.node, step.answer))
+    assert count > 1000
+    dead_nodes = set()
+    for finding in verify_file(path).check("satisfiable").findings:
+        branch = re.search(r"takes branch '(.+?)'", finding.message)
+        assert finding.node is not None
+        if branch:
+            assert (finding.node, branch.group(1)) not in taken, finding
+        else:
+            dead_nodes.add(finding.node)
+    # the grid reaches every other node: it is not too thin to tell
+    assert set(guideline.graph.nodes) - reached == dead_nodes
+
+
+# ---------------------------------------------------------------- random guidelines
+
+_written = itertools.count()
+
+
+def write_model(model: GuidelineModel, directory: Path) -> Path:
+    # A new name each time: the loader caches by path, size and modification time.
+    path = directory / f"generated-{next(_written)}.yaml"
+    path.write_text(model.to_yaml(), encoding="utf-8")
+    return path
+
+
+@RANDOM
+@given(model=guideline_models())
+def test_random_valid_guideline_passes_every_check(
+        model: GuidelineModel, tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = write_model(model, tmp_path_factory.getbasetemp())
+    report = verify_file(path)
+    problems = {c.name: [str(f) for f in c.findings] for c in report.checks if not c.passed}
+    assert report.ok, (problems, path.read_text())
+    guideline = nettree.load(path)
+    assert report.classes == len(explore(guideline).classes) > 0
+
+
+@pytest.mark.parametrize("make", MUTATIONS, ids=lambda make: make.__name__.strip("_"))
+@MUTATED
+@given(model=guideline_models(), data=st.data())
+def test_random_mutation_is_caught(make: Any, model: GuidelineModel, data: st.DataObject,
+                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    mutation = data.draw(make(model))
+    assume(mutation is not None)
+    path = write_model(mutation.model, tmp_path_factory.getbasetemp())
+    report = verify_file(path)
+    check = report.check(mutation.check)
+    context = (mutation.what, {c.name: [str(f) for f in c.findings] for c in report.checks})
+    assert check.ran and not check.passed, context
+    if mutation.node is not None:
+        assert any(names(f, mutation.node) for f in check.findings), context
+    if mutation.says:
+        assert any(mutation.says in f.message for f in check.findings), context
+    if mutation.check not in ("load", "structure"):
+        assert report.check("load").passed and report.check("structure").passed, context
+    if mutation.check in ("exhaustive", "exclusive"):
+        guideline = nettree.load(path)
+        for finding in check.findings:
+            assert finding.counterexample is not None, context
+            with pytest.raises(GuidelineError) as info:
+                guideline.traverse(finding.counterexample)
+            assert info.value.problems[0].check == mutation.check, context
+            assert info.value.problems[0].node == finding.node, context
+
+
+# ---------------------------------------------------------------- bugs found
+
+DERIVED_ABOVE_SOURCE = """\
+nettree: 1
+id: derived-above-source
+title: A derived field read after its source
+version: "1"
+ratings:
+  strength: {label: Strength, codes: {S: strong}}
+recommendations:
+  - {id: "1", category: All, text: Offer A., rating: {strength: S}, supports: [a]}
+fields:
+  score: {type: number, min: 0, max: 10, description: A score.}
+  level:
+    type: choice
+    values: [low, mid, high]
+    description: Derived from score when not given; may be given higher, never lower.
+    derive:
+      from: score
+      bins: [{value: low, below: 5}, {value: mid, at_most: 8}, {value: high}]
+      given_may_exceed: true
+options:
+  a: {label: A}
+start: by-score
+decisions:
+  by-score:
+    question: Is the score below 2?
+    branches:
+      - {answer: "yes", when: {score: {below: 2}}, to: by-level}
+      - {answer: "no", when: {score: {at_least: 2}}, to: done}
+  by-level:
+    question: Which level?
+    branches:
+      - {answer: low, when: {level: low}, to: done}
+      - {answer: mid, when: {level: mid}, to: done-mid}
+leaves:
+  done: {kind: recommendation, label: Done, steps: [{offer: a, cites: ["1"]}]}
+  done-mid: {kind: recommendation, label: Done (mid), steps: [{offer: a, cites: ["1"]}]}
+"""
+
+
+def test_regression_derived_field_given_above_its_source_is_not_explored(tmp_path: Path) -> None:
+    """Regression (was a bug).
+
+    A derived field with `given_may_exceed` may be given higher than its source implies
+    (grade G3 with Ki-67 1). Once exploration has split on the source (score), validation
+    derives the field (level) from it and it is never split again: verify misses the gap at
+    `by-level` for {score: 1, level: high} (exhaustive passes) and calls the branch `mid`
+    unsatisfiable although {score: 1, level: mid} takes it."""
+    path = tmp_path / "derived.yaml"
+    path.write_text(DERIVED_ABOVE_SOURCE, encoding="utf-8")
+    guideline = nettree.load(path)
+    # The two patients are valid, and really fall through / take the branch:
+    with pytest.raises(GuidelineError, match="by-level"):
+        guideline.traverse({"score": 1, "level": "high"})
+    assert guideline.traverse({"score": 1, "level": "mid"}).leaf == "done-mid"
+    report = verify_file(path)
+    assert failed(report) == ["exhaustive"], {c.name: [str(f) for f in c.findings]
+                                              for c in report.checks}
+
+
+@pytest.mark.parametrize("name", ["missing-recommendation", "unknown-option", "unknown-field"])
+def test_regression_load_findings_carry_their_node(name: str) -> None:
+    """Regression (was a bug).
+
+    Issue 4 wants each defect rejected "with the specific check and node". A reference
+    problem inside a decision or a leaf names the node only in its message text: the
+    Finding's (and the JSON's) `node` is null, so a tool cannot point at the node."""
+    path = MUTATION_DIR / f"{name}.yaml"
+    _, node = expectation(path)
+    (finding,) = verify_file(path).check("load").findings
+    assert f"'{node}'" in finding.message  # named in words...
+    assert finding.node == node  # ...but not as data
+
+
+def test_regression_text_report_names_the_leaf_of_a_citation_finding() -> None:
+    """Regression (was a bug).
+
+    Issue 4: checks report "offenders with node ids". The text of `nettree verify` gives a
+    citation finding's file position and the option, but not the leaf it is in (the JSON
+    has it as `node`); an exhaustive, exclusive or satisfiable finding names its node."""
+    path = MUTATION_DIR / "unsupported-citation.yaml"
+    result = run("verify", str(path))
+    assert result.exit_code == 1
+    assert "mild-first" in result.stdout, result.stdout
