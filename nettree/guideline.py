@@ -1,8 +1,9 @@
 """A loaded guideline: an immutable value that answers for patients.
 
 Build one with :func:`nettree.load`. It holds the recommendations verbatim, the patient
-fields, the options, the decision graph (also as a frozen ``networkx.DiGraph`` in ``graph``)
-and the filters and notes. Share it freely between threads: nothing in it changes.
+fields, the options, the decision graph (also as a frozen ``networkx.MultiDiGraph`` in
+``graph``, one edge per branch keyed by its answer) and the filters and notes. Share it
+freely between threads: nothing in it changes.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Guideline:
     filters: tuple[Step, ...]
     fallback: Fallback | None
     notes: tuple[NoteRule, ...]
-    graph: nx.DiGraph[str] = field(repr=False)
+    graph: nx.MultiDiGraph[str] = field(repr=False)  # one edge per branch, keyed by answer
     in_scope_nodes: frozenset[str] = field(repr=False)
     cite_order: Mapping[str, int] = field(repr=False)
     option_order: Mapping[str, int] = field(repr=False)

@@ -1096,7 +1096,7 @@ class _Builder:
                 self.problem(start_mark, f"'start' must name a decision (got {start!r})"
                              f"{_suggest(start, decisions)}", check="structure")
             if not (isinstance(start, str) and start in written):
-                return nx.freeze(nx.DiGraph()), frozenset()
+                return nx.freeze(nx.MultiDiGraph()), frozenset()
         order = {node: index for index, node in enumerate(self.declared)}
         cycles = set()
         for cycle in nx.simple_cycles(written):
@@ -1111,7 +1111,8 @@ class _Builder:
                 self.problem(node_mark, f"{node_id!r} is unreachable from the start node "
                                         f"{start!r}", check="structure", node=node_id)
 
-        graph: nx.DiGraph[str] = nx.DiGraph()
+        # One edge per branch (two answers may lead to the same node), keyed by the answer.
+        graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         for node_id, leaf in leaves.items():
             graph.add_node(node_id, kind=leaf.kind.value)
         for node_id in decisions:
@@ -1119,7 +1120,8 @@ class _Builder:
         for decision in decisions.values():
             for branch in decision.branches:
                 if branch.to in graph:
-                    graph.add_edge(decision.id, branch.to, answer=branch.answer)
+                    graph.add_edge(decision.id, branch.to, key=branch.answer,
+                                   answer=branch.answer)
         out_of_scope = {n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE}
         in_scope = frozenset(
             n for n in graph.nodes

@@ -132,7 +132,7 @@ def check_path(guideline: nettree.Guideline, result: Result) -> None:
     for step, following in itertools.pairwise(path):
         assert step.kind == "decision" and step.node in guideline.decisions, step
         assert graph.has_edge(step.node, following.node), (step.node, following.node)
-        assert graph.edges[step.node, following.node]["answer"] == step.answer
+        assert graph.has_edge(step.node, following.node, key=step.answer)
     last = path[-1]
     if result.leaf is not None:
         assert last.node == result.leaf
