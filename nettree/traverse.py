@@ -8,12 +8,14 @@ is the answer every value of those fields would give.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Context, PartialSet, describe_value
-from .errors import GuidelineError, Problem
+from .errors import GuidelineError, PatientError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
 from .result import (
@@ -270,6 +272,10 @@ def _conclude(
     all_reads.update(ctx.reads)
     leaf_values = tuple(ctx.reads.items())
 
+    if missing and not strict:
+        settled = _settle(guideline, patient, missing, decisions, leaf, leaf_values)
+        if settled is not None:
+            return settled, frozenset(), None
     if missing:
         path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, leaf_values))
         names = _ordered(guideline, missing)
@@ -327,6 +333,78 @@ def _conclude(
     if strict:
         return result, frozenset(note_unknowns), progress
     return result, frozenset(), None
+
+
+# A leaf whose options depend on unknown fields tries every completion of them, up to this
+# many (their domains are finite: see nettree.domains); past it, it asks for the fields.
+SETTLE_LIMIT = 512
+
+
+def _settle(
+    guideline: Guideline,
+    patient: Patient,
+    missing: set[str],
+    decisions: tuple[PathStep, ...],
+    leaf: Leaf,
+    leaf_values: tuple[tuple[str, Any], ...],
+) -> Result | None:
+    """The result every completion of the unknown ``missing`` fields gives, or None.
+
+    A step's unknown answer need not change the result: an option may be cited by one more
+    recommendation, then removed by a filter anyway. So each completion over the fields'
+    finite domains is walked; if all give the same status, options and exclusions, that is
+    the answer (exact, since the domains cover every value the conditions tell apart), and
+    the notes on which they differ are shown as "may apply". Otherwise: None (ask).
+    """
+    from .domains import domains
+
+    names = _ordered(guideline, missing)
+    field_domains = domains(guideline)
+    if math.prod(len(field_domains[name]) for name in names) > SETTLE_LIMIT:
+        return None
+    derived = {name for name, *_ in patient.derived}
+    given = {name: value for name, value in patient.values.items()
+             if value is not None and name not in patient.defaulted and name not in derived}
+    results: list[Result] = []
+    for combination in itertools.product(*(field_domains[name] for name in names)):
+        completed = {**given, **{name: value for name, (value, _) in zip(names, combination,
+                                                                          strict=True)}}
+        try:
+            checked = validate_patient(guideline.fields, completed)
+        except PatientError:
+            continue  # not a possible patient (a derived field below its source)
+        result, unknown, _ = walk(guideline, checked)
+        if unknown or result.status == NEEDS_INFORMATION or (
+                results and _answer(result) != _answer(results[0])):
+            return None
+        results.append(result)
+    if not results:
+        return None
+    first = results[0]
+    notes = []
+    for note_id in sorted({n.id for r in results for n in r.notes},
+                          key=guideline.cite_order.__getitem__):
+        found = [next((n for n in r.notes if n.id == note_id), None) for r in results]
+        kept = [n for n in found if n is not None]
+        certain = len(kept) == len(results) and all(
+            not n.unknown and n.remarks == kept[0].remarks for n in kept)
+        remarks = tuple(r for r in kept[0].remarks if all(r in n.remarks for n in kept))
+        depends = () if certain else tuple(_ordered(guideline, missing | {
+            field for n in kept for field in n.unknown}))
+        notes.append(NoteResult(note_id, kept[0].text, remarks, depends))
+    assumed = {a.field: a for r in results for a in r.assumed}
+    path = (*decisions, PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
+    return Result(
+        guideline=first.guideline, status=first.status, leaf=first.leaf, reason=first.reason,
+        recommendations=first.recommendations, options=first.options,
+        excluded=first.excluded, general=first.general, missing=(),
+        assumed=tuple(assumed[name] for name in guideline.fields if name in assumed),
+        derived=tuple(Derived(*d) for d in patient.derived), notes=tuple(notes), path=path,
+    )
+
+
+def _answer(result: Result) -> tuple[Any, ...]:
+    return (result.status, result.leaf, result.options, result.excluded)
 
 
 def _ordered(guideline: Guideline, names: set[str]) -> list[str]:

@@ -18,7 +18,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
+from ..domains import domains
 from ..model import Cite, Drop, DropListed, Offer, Step
+from ..traverse import SETTLE_LIMIT
 from .extract import describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
@@ -320,6 +322,11 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "option_order": sorted(guideline.option_order, key=guideline.option_order.__getitem__),
         "cite_order": sorted(guideline.cite_order, key=guideline.cite_order.__getitem__),
         "cite_owner": dict(guideline.cite_owner),
+        # Each field's finite domain (one value per class the conditions tell apart): a leaf
+        # whose options depend on unknown fields tries each, as nettree.traverse does.
+        "domains": {name: [_plain_value(value) for value, _ in values]
+                    for name, values in domains(guideline).items()},
+        "settle_limit": SETTLE_LIMIT,
         "start": guideline.start,
         "decisions": decisions,
         "leaves": leaves,
@@ -435,3 +442,10 @@ you answer.</p>
 </body>
 </html>
 """
+
+
+def _plain_value(value: object) -> object:
+    """A domain value as JSON carries it (a set's subset as a sorted list)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(value)
+    return value

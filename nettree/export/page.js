@@ -175,7 +175,7 @@
         defaulted.add(f.name);
       }
     });
-    if (errors.length) { return { error: "invalid patient: " + errors.join("; ") }; }
+    if (errors.length) { return { error: "invalid patient: " + errors.join("; "), invalid: true }; }
     return { values: values, defaulted: defaulted, derived: derived };
   }
 
@@ -272,6 +272,67 @@
     };
   }
 
+  /* As nettree.traverse._settle: when a leaf's options depend on unknown fields, walk every
+     completion of them over their finite domains; if all give the same status, options and
+     exclusions, that is the answer, with the notes they differ on shown as "may apply". */
+  function settle(patient, missing, decisions, nodeId, leaf, leafValues) {
+    var names = ordered(missing);
+    var size = names.reduce(function (n, name) { return n * DATA.domains[name].length; }, 1);
+    if (size > DATA.settle_limit) { return null; }
+    var derivedNames = new Set(patient.derived.map(function (d) { return d.field; }));
+    var given = {};
+    FIELD_ORDER.forEach(function (n) {
+      var v = patient.values[n];
+      if (!isUnknown(v) && !patient.defaulted.has(n) && !derivedNames.has(n)) { given[n] = v; }
+    });
+    var results = [], answer = null;
+    function answerOf(r) { return JSON.stringify([r.status, r.leaf, r.options, r.excluded]); }
+    function visit(index, completed) {
+      if (index === names.length) {
+        var r = traverse(completed);
+        if (r.error && r.invalid) { return true; }  // not a possible patient: skip it
+        if (r.error || r.status === "needs_information") { return false; }
+        if (answer === null) { answer = answerOf(r); } else if (answerOf(r) !== answer) { return false; }
+        results.push(r);
+        return true;
+      }
+      var values = DATA.domains[names[index]];
+      for (var i = 0; i < values.length; i++) {
+        var next = Object.assign({}, completed);
+        next[names[index]] = values[i];
+        if (!visit(index + 1, next)) { return false; }
+      }
+      return true;
+    }
+    if (!visit(0, given) || !results.length) { return null; }
+    var first = results[0];
+    var ids = new Set();
+    results.forEach(function (r) { r.notes.forEach(function (n) { ids.add(n.id); }); });
+    var notes = Array.from(ids).sort(byCite).map(function (id) {
+      var kept = results.map(function (r) { return r.notes.find(function (n) { return n.id === id; }); })
+        .filter(function (n) { return n; });
+      var same = JSON.stringify(kept[0].remarks);
+      var certain = kept.length === results.length && kept.every(function (n) {
+        return !n.unknown.length && JSON.stringify(n.remarks) === same; });
+      var remarks = kept[0].remarks.filter(function (r) {
+        return kept.every(function (n) { return n.remarks.indexOf(r) >= 0; }); });
+      var depends = new Set(missing);
+      kept.forEach(function (n) { n.unknown.forEach(function (f) { depends.add(f); }); });
+      return { id: id, text: kept[0].text, remarks: remarks, unknown: certain ? [] : ordered(depends) };
+    });
+    var assumed = {};
+    results.forEach(function (r) { r.assumed.forEach(function (a) { assumed[a.field] = a; }); });
+    return {
+      guideline: first.guideline, status: first.status, leaf: first.leaf, reason: first.reason,
+      recommendations: first.recommendations, options: first.options, excluded: first.excluded,
+      general: first.general, missing: [],
+      assumed: FIELD_ORDER.filter(function (n) { return assumed[n]; }).map(function (n) { return assumed[n]; }),
+      derived: patient.derived, notes: notes,
+      path: decisions.concat([{ node: nodeId, kind: leaf.kind, text: leaf.label, answer: "reached",
+                                values: leafValues }])
+    };
+  }
+
   /* The result for a raw patient mapping: exactly Result.to_dict() of nettree.traverse,
      or {error: message} for an invalid patient. */
   function traverse(raw) {
@@ -323,6 +384,8 @@
     ctx.reads.forEach(function (_, k) { allReads.add(k); });
     var leafValues = plainValues(ctx.reads);
     if (missingLeaf.size) {
+      var settled = settle(patient, missingLeaf, path, nodeId, leaf, leafValues);
+      if (settled) { return settled; }
       path.push({ node: nodeId, kind: leaf.kind, text: leaf.label, answer: null, values: leafValues });
       return result(patient, allReads, path, "needs_information", {
         leaf: nodeId, stop: nodeId, missing: missingLeaf,
