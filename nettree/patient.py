@@ -98,8 +98,9 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
 
 
 def _check_set(spec: Field, value: Any) -> tuple[Any, str | None]:
-    # A set: a list of allowed values (a single value is accepted as a list of one).
-    items = [value] if isinstance(value, str) else value
+    # A set is a list of allowed values; a bare text is refused, not read as a list of one
+    # (text forms such as --set go through coerce_text, which splits on commas).
+    items = value
     if not isinstance(items, list | tuple | set | frozenset):
         return None, f"{spec.name!r} must be {spec.allowed()} (got {_show(value)})"
     for item in items:

@@ -156,7 +156,6 @@ def field_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
         return st.one_of(
             st.lists(items, unique=True),
             st.lists(items, max_size=len(spec.values) + 1),  # repeats are allowed
-            items,  # a single value stands for a list of one
         )
     low, high = _bounds(spec)
     return _numbers(low, high, _thresholds(guideline).get(name, ()))
@@ -490,7 +489,7 @@ def _wrong_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
         bad_item = st.one_of(outside, st.integers(), st.booleans(), st.none(), _NESTED)
         good_item = st.sampled_from(spec.values)
         return st.one_of(
-            outside, st.integers(), st.floats(), st.booleans(),
+            outside, good_item, st.integers(), st.floats(), st.booleans(),  # a text is no list
             st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
             st.tuples(st.lists(good_item, max_size=2), bad_item, st.lists(good_item, max_size=2))
             .map(lambda t: [*t[0], t[1], *t[2]]),

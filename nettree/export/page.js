@@ -140,7 +140,7 @@
       } else if (f.type === "choice") {
         if (f.values.indexOf(value) < 0) { errors.push(bad); return; }
       } else {
-        var items = typeof value === "string" ? [value] : value;
+        var items = value;
         if (!Array.isArray(items)) { errors.push(bad); return; }
         for (var i = 0; i < items.length; i++) {
           if (f.values.indexOf(items[i]) < 0) {
