@@ -201,6 +201,7 @@ class _Builder:
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             self.problem(mark, f"{what} must be a text: quote it ('{value}')")
+            return str(value)  # go on with it, so its users are not reported as well
         else:
             self.problem(mark, f"{what} must be a text (got {_kind(value)})")
         return None
@@ -238,7 +239,7 @@ class _Builder:
                                    f"{cite!r}{_suggest(cite, self.cites)}", check="references")
             else:
                 cites.append(cite)
-        if required and not listed and isinstance(node.get(key), YList):
+        if required and isinstance(node.get(key), YList) and not node[key]:
             self.problem(node.value_marks[key], f"{what}: {key!r} cannot be empty")
         return tuple(cites)
 
@@ -297,7 +298,7 @@ class _Builder:
         notes = self.notes(data)
         start = data.get("start")
         graph, in_scope = self.graph(start, data.value_marks.get("start", top), decisions, leaves,
-                                     start_given="start" in data)
+                                     start_given="start" in data and "decisions" in data)
         if self.problems:
             raise GuidelineError(self.problems, file=self.file)
 
@@ -1091,8 +1092,8 @@ class _Builder:
                 continue
             written.add_edge(source, target)
         if not isinstance(start, str) or start not in decisions:
-            if start_given and not (isinstance(start, str) and start in self.declared
-                                    and start not in leaves):
+            if start_given and not (
+                    isinstance(start, str) and start in self.declared and start not in leaves):
                 self.problem(start_mark, f"'start' must name a decision (got {start!r})"
                              f"{_suggest(start, decisions)}", check="structure")
             if not (isinstance(start, str) and start in written):

@@ -231,6 +231,11 @@ def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
 
     Raises :class:`PatientError` with the position of a syntax error.
     """
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the patient
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes read with surrogate escapes
+        raise PatientError(f"{source}: the patient is not UTF-8 text") from None
     stripped = text.strip()
     if not stripped:
         raise PatientError(f"{source}: no patient given (the input is empty)")
@@ -240,6 +245,8 @@ def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
             return json.loads(text, object_pairs_hook=_no_duplicates(source))
         except PatientError:
             raise
+        except RecursionError:
+            raise PatientError(f"{source}: the patient is nested too deeply") from None
         except json.JSONDecodeError as exc:
             json_error = PatientError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
             if source.endswith(".json"):

@@ -90,9 +90,14 @@ def explain(guideline: Guideline, result: Result) -> str:
             lines += _wrap(f"{excl.label} [{excl.id}]: {excl.reason}{cites}", "      ", "  - ")
     certain = [n for n in result.notes if not n.unknown]
     possible = [n for n in result.notes if n.unknown]
+    quoted = {cite: option.label for option in result.options for cite in option.cites}
     if certain:
         lines += ["", "Notes that apply:"]
         for note in certain:
+            if note.id in quoted and not note.remarks:  # its words are printed above already
+                lines += _wrap(f"{note.id}: quoted above, with {quoted[note.id]}", "      ",
+                               "  - ")
+                continue
             lines += _wrap(f'{note.id}: "{note.text}"', "      ", "  - ")
             for remark in note.remarks:
                 lines += _wrap(remark, "        ", "      > ")

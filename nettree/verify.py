@@ -303,8 +303,9 @@ def verify_file(source: str | Path) -> Report:
             by_check[name].append(Finding(
                 name, problem.message, problem.node,
                 Position(problem.file, problem.line, problem.column)))
-        checks = [Check("load", tuple(by_check["load"]), _count(by_check["load"], "problem"),
-                        ran=bool(by_check["load"]) or not by_check["structure"])]
+        load_summary = _count(by_check["load"], "problem") if by_check["load"] else \
+            "every key, field, option, recommendation and node named exists"
+        checks = [Check("load", tuple(by_check["load"]), load_summary)]
         checks.append(Check("structure", tuple(by_check["structure"]),
                             _count(by_check["structure"], "problem")) if by_check["structure"]
                       else Check("structure", (), "not run: the file must load first",
@@ -445,9 +446,21 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             if statement.id not in cited | noted and rec.id not in general:
                 findings.append(Finding("coverage", f"statement {statement.id} is never cited "
                                                     f"nor shown as a note"))
+    # The fallback's option is a safety net: proving it is never needed is no defect.
+    safety_net = {guideline.fallback.option} if guideline.fallback else set()
     for option_id in guideline.options:
-        if option_id not in offered:
+        if option_id not in offered | safety_net:
             findings.append(Finding("coverage", f"option {option_id!r} is never offered"))
+    empty: set[str] = set()
+    for patient_class in exploration.classes:
+        result = patient_class.result
+        if result.status == "recommendation" and not result.options and result.leaf not in empty:
+            empty.add(str(result.leaf))
+            leaf = guideline.leaves[str(result.leaf)]
+            findings.append(Finding(
+                "coverage", f"leaf {result.leaf!r} gives a recommendation with no option for "
+                            f"some patients (every option was removed and there is no "
+                            f"'fallback')", result.leaf, leaf.position, patient_class.patient))
     for name in sorted(set(guideline.fields) - _fields_used(guideline)):
         findings.append(Finding("coverage", f"field {name!r} is never used"))
     summary = (f"{_count(list(guideline.recommendations), 'recommendation')}, "

@@ -111,7 +111,10 @@ def parse_yaml(text: str) -> tuple[Any, list[tuple[Mark, str]]]:
     """
     import yaml
 
-    loader = _loader_class()(text)
+    try:
+        loader = _loader_class()(text)
+    except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
+        return None, [(Mark(1, 1), f"YAML error: {exc}")]
     loader.problems = []
     try:
         data = loader.get_single_data()
@@ -119,9 +122,22 @@ def parse_yaml(text: str) -> tuple[Any, list[tuple[Mark, str]]]:
         where = exc.problem_mark or exc.context_mark
         position = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
         message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [(position, f"YAML syntax error: {message}")]
+        return None, [(position, f"YAML syntax error: {message}{_hint(message)}")]
     except yaml.YAMLError as exc:
         return None, [(Mark(1, 1), f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [(Mark(1, 1), "YAML error: nested too deeply")]
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _hint(message: str) -> str:
+    """PyYAML's words for a misplaced line rarely say "indentation": add it."""
+    if any(words in message for words in ("mapping values are not allowed",
+                                          "expected <block end>",
+                                          "did not find expected key",
+                                          "could not find expected ':'")):
+        return (" (check the indentation of this line and of the line before it: keys of "
+                "one mapping line up, and a nested value is indented further)")
+    return ""

@@ -1015,11 +1015,13 @@ def guideline_models(draw: st.DrawFn, *, max_decisions: int = 7) -> GuidelineMod
             prior["if_absent"] = "nothing tried"
         fields["prior"] = prior
         filters.append({"drop_listed_in": "prior", "reason": "Tried already."})
-        if draw(st.booleans()):
-            offered.append("review")
-            recs["g"] = {"supports": {"review"}, "statements": {}}
-            general = ["g"]
-            fallback = {"option": "review", "cites": ["g"]}
+    if offered:
+        # A filter or a leaf's own drop may remove every option of a leaf: a valid guideline
+        # then needs a fallback, or verify reports a recommendation with no option.
+        offered.append("review")
+        recs["g"] = {"supports": {"review"}, "statements": {}}
+        general = ["g"]
+        fallback = {"option": "review", "cites": ["g"]}
     return GuidelineModel(fields, offered, recs, general, start, decisions, leaves, made_below,
                           filters, fallback)
 

@@ -229,3 +229,17 @@ def test_supports_use_the_option_vocabulary(guideline: dict[str, Any]) -> None:
 
 def test_general_recommendations(guideline: dict[str, Any]) -> None:
     assert guideline["general"] == ["1.1", "1.2"]
+
+
+def test_the_encoding_copy_matches_the_clinical_leads_file() -> None:
+    """graphs/sources keeps a copy of ENCODING.md; where the shared original is beside the
+    repository (on the developers' machines and CI), the copy must not have drifted."""
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    copy = root / "graphs" / "sources" / "asco-gepnet-2023-ENCODING.md"
+    assert copy.read_text(encoding="utf-8").startswith("# Encoding the ASCO GEP-NET")
+    original = root.parent / "shared" / "guideline" / "ENCODING.md"
+    if not original.is_file():
+        pytest.skip("the shared ENCODING.md is not beside this checkout")
+    assert copy.read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
