@@ -37,8 +37,10 @@ def _load(name: str | None) -> Any:
     """Load a guideline, turning every failure into a message and an exit code."""
     from .loader import bundled_guidelines, load
 
+    from_env = ""
     if name is None:
         name = os.environ.get("NETTREE_GUIDELINE")
+        from_env = " (from $NETTREE_GUIDELINE)" if name is not None else ""
     if name is None:
         bundled = list(bundled_guidelines())
         if len(bundled) != 1:
@@ -47,7 +49,7 @@ def _load(name: str | None) -> Any:
     try:
         return load(name)
     except GuidelineNotFoundError as exc:
-        _fail(str(exc), 2)
+        _fail(f"{exc}{from_env}", 2)
     except GuidelineError as exc:
         _guideline_failed(exc)
 
@@ -128,6 +130,14 @@ def traverse(patient: str | None, guideline_name: str | None, as_json: bool,
 
     Exit status: 0 for any result, 2 for an invalid patient or usage, 1 for an invalid
     guideline file.
+
+    \b
+    Examples:
+      nettree traverse examples/patients/pan-g2-high-volume.json
+      nettree traverse patient.yaml --json > result.json
+      nettree traverse patient.json --set functional=true --set prior_therapies=
+      echo '{"differentiation": "poor"}' | nettree traverse -
+      nettree traverse -g my-guideline.yaml patient.json
     """
     guideline = _load(guideline_name)
     try:
@@ -147,7 +157,10 @@ def traverse(patient: str | None, guideline_name: str | None, as_json: bool,
 
 @main.command(name="list")
 def list_() -> None:
-    """List the bundled guidelines: id, version and title."""
+    """List the bundled guidelines: id, version and title (tab-separated).
+
+    Any other guideline file is used by its path: `--guideline PATH` or `GUIDELINE`.
+    """
     from .loader import bundled_guidelines, load
 
     for guideline_id, path in bundled_guidelines().items():
@@ -166,7 +179,14 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
     """Print a guideline's recommendations verbatim, with ratings and statements.
 
     GUIDELINE is a bundled id or a file path (default: $NETTREE_GUIDELINE, or the only
-    bundled guideline).
+    bundled guideline). Loading checks the file: every problem is listed with its
+    file:line:column (exit 1). To prove it complete and sound, use `nettree verify`.
+
+    \b
+    Examples:
+      nettree show
+      nettree show --fields
+      nettree show graphs/my-guideline.yaml
     """
     guideline = _load(guideline_name)
     if show_fields:
@@ -226,6 +246,12 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
     result holds for all its patients.
 
     Exit status: 0 when every check passes, 1 otherwise, 2 for a bad argument.
+
+    \b
+    Examples:
+      nettree verify
+      nettree verify graphs/my-guideline.yaml
+      nettree verify --json > report.json
     """
     from .text import show_report
     from .verify import verify_file
@@ -277,8 +303,11 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
         rows = text.count("\n") - 1
         click.echo(f"{rows} {'classes, each with a result' if profiles else 'paths'}.", err=True)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror}", 2)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
@@ -337,6 +366,8 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
                 defects += 1
                 continue
             good.append(patient)
+    if not good:
+        _fail("no valid patient to measure", 2)
     report = measure(guideline, good)
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "invalid": bad}, indent=2))
@@ -356,9 +387,10 @@ def _render_formats() -> list[str]:
 @main.command()
 @click.argument("guideline_name", required=False, metavar="[GUIDELINE]")
 @click.option("-f", "--format", "fmt", type=click.Choice(_render_formats(), case_sensitive=False),
-              help="Output format. Default: from the suffix of -o (.svg .png .pdf .dot .mmd "
-                   ".html), else svg. dot, mermaid and html need no other program; svg, png "
-                   "and pdf run Graphviz's dot.")
+              help="Output format. Default: from the suffix of -o (.svg .png .pdf .dot .gv "
+                   ".mmd .html; any other suffix is an error unless --format is given), else "
+                   "svg. dot, mermaid and html need no other program; svg, png and pdf run "
+                   "Graphviz's dot.")
 @click.option("-o", "--output", metavar="FILE",
               help="Write to FILE. Without it, text formats go to standard output; png and pdf "
                    "need -o or a redirection.")
@@ -369,7 +401,7 @@ def _render_formats() -> list[str]:
               help="Draw only what is reachable when FIELD has VALUE (repeatable): a handout "
                    "for one pathway.")
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False),
-              default="TB", show_default=True,
+              metavar="TB|LR", default="TB", show_default=True,
               help="Top to bottom, or left to right.")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
            patient: str | None, focus_items: tuple[str, ...], direction: str) -> None:
@@ -396,14 +428,18 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     invalid guideline file or when Graphviz (dot) is missing for svg, png or pdf.
     """
     from .export import FORMATS, format_for_path
-    from .export.extract import parse_focus
+    from .export.extract import check_focus_fits, parse_focus
     from .render import GraphvizError, GraphvizNotFoundError
     from .render import render as draw
 
+    if fmt is None and output and output != "-":
+        fmt = format_for_path(output)
+        if fmt is None:
+            known = " ".join(sorted({f.suffix for f in FORMATS.values()} | {".gv"}))
+            _fail(f"cannot tell the format of {output!r} from its suffix (known: {known}); "
+                  f"give --format", 2)
     guideline = _load(guideline_name)
-    if fmt is None:
-        fmt = (format_for_path(output) if output and output != "-" else None) or "svg"
-    fmt = fmt.lower()
+    fmt = (fmt or "svg").lower()
     binary = FORMATS[fmt].binary
     to_stdout = output in (None, "-")
     if binary and to_stdout and sys.stdout.isatty():
@@ -415,6 +451,8 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         if patient is not None:
             data = _read_patient(patient, (), guideline)
             result = guideline.traverse(data)
+            who = "the patient" if patient == "-" else f"the patient ({patient})"
+            check_focus_fits(guideline, focus, data, who)
     except PatientError as exc:
         _fail(str(exc), 2)
     except GuidelineError as exc:  # a gap or overlap met at run time

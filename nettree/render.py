@@ -14,7 +14,7 @@ import hashlib
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import NettreeError
@@ -160,12 +160,55 @@ def _pdf(diagram: Diagram) -> bytes:
                     visit(child)
 
         visit(diagram.nodes[0].key)
+        _cut_higher(diagram, roots, scale)
+        order = {node.key: index for index, node in enumerate(diagram.nodes)}
+        roots.sort(key=order.__getitem__)  # pages in the order the graph is read
     pdfs = []
     for page in paginate(diagram, roots):
         dot_text = to_dot(page)
         fit = _fit(_measure(dot_text))
         pdfs.append(run_dot(dot_text, "pdf", f"-Gsize={fit[1][0]:.2f},{fit[1][1]:.2f}"))
     return pdfs[0] if len(pdfs) == 1 else merge_pdfs(pdfs)
+
+
+def _cut_higher(diagram: Diagram, roots: list[str], scale: Callable[[Diagram], float]) -> None:
+    """Add to ``roots`` until every page fits at :data:`MIN_SCALE` (or nothing more can be
+    cut): a page too large for it (usually the first, the top of the graph) gives its
+    largest part that fits on a page of its own, drawn on a page of its own."""
+    from .export.pages import paginate
+
+    for _ in range(len(diagram.nodes)):
+        pages = paginate(diagram, roots)
+        owners: list[str | None] = [None, *roots]
+        for owner, page in zip(owners, pages, strict=True):
+            if scale(page) >= MIN_SCALE:
+                continue
+            best = _largest_part(page, owner, scale)
+            if best is not None:
+                roots.append(best)
+                break
+        else:
+            return
+
+
+def _largest_part(page: Diagram, owner: str | None,
+                  scale: Callable[[Diagram], float]) -> str | None:
+    """The decision of ``page`` (not its own root) with the most nodes below it on the page
+    that fits on a page of its own at :data:`MIN_SCALE`; None if there is none."""
+    from .export.pages import descendants, subtree
+
+    sources = {edge.source for edge in page.edges}
+    top = owner if owner is not None else (page.nodes[0].key if page.nodes else None)
+    candidates = sorted(
+        (node.key for node in page.nodes
+         if node.key != top and node.key in sources),
+        key=lambda key: -len(descendants(page, key)))
+    for key in candidates:
+        if len(descendants(page, key)) < 3:
+            break
+        if scale(subtree(page, key)) >= MIN_SCALE:
+            return key
+    return None
 
 
 _OBJECT = re.compile(rb"(\d+) 0 obj\b")

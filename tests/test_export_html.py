@@ -327,3 +327,79 @@ def test_chromium_present_where_ci_runs() -> None:
     assert Path(CHROMIUM).exists(), "CI must install Debian's chromium"
     assert shutil.which("dot"), "CI must install graphviz"
     import playwright  # noqa: F401
+
+
+# -- the options of the leaf a patient reached
+
+
+def _static_marks(page: str) -> dict[str, set[str]]:
+    """option id -> the marks (offered, excluded) of its lines in the page's SVG."""
+    found: dict[str, set[str]] = {}
+    for css, option in re.findall(r'<text [^>]*class="option ([a-z]+)" data-option="([^"]+)"',
+                                  page):
+        found.setdefault(option, set()).add(css)
+    return found
+
+
+def test_page_static_highlight_marks_the_patients_options(guideline: nettree.Guideline) -> None:
+    patient = read_patient_file(PATIENTS / "pan-later-line-uncontrolled-diabetes.yaml")
+    result = guideline.traverse(patient)
+    page = export(guideline, "html", result=result, patient=patient)
+    marks = _static_marks(page)
+    assert {o for o, m in marks.items() if m == {"offered"}} == set(result.option_ids)
+    assert {o for o, m in marks.items() if m == {"excluded"}} == {x.id for x in result.excluded}
+    assert page.count('class="mark offered"') == len(result.options)
+    assert page.count('class="mark excluded"') == len(result.excluded) == 1
+    assert "struck through: an option excluded for this patient" in page  # the legend's key
+    assert _static_marks(export(guideline, "html")) == {}  # no patient: nothing marked
+
+
+@pytest.mark.browser
+def test_the_page_marks_the_options_of_the_case_as_it_changes(
+        browser: Any, guideline: nettree.Guideline, tmp_path: Path) -> None:
+    patient = read_patient_file(PATIENTS / "pan-later-line-uncontrolled-diabetes.yaml")
+    result = guideline.traverse(patient)
+    page = open_page(browser, write_page(tmp_path, guideline, result=result, patient=patient))
+
+    def marked() -> dict[str, list[str]]:
+        return page.evaluate("""() => {
+            const out = {offered: [], excluded: [], marks: []};
+            document.querySelectorAll('#nettree-svg text.option.offered').forEach(
+                t => out.offered.push(t.dataset.option));
+            document.querySelectorAll('#nettree-svg text.option.excluded').forEach(
+                t => out.excluded.push(t.dataset.option));
+            document.querySelectorAll('#nettree-svg text.mark').forEach(
+                t => out.marks.push(t.closest('g.nettree-node').dataset.node + ':' +
+                                    t.dataset.option));
+            return out; }""")
+
+    got = marked()
+    assert set(got["offered"]) == set(result.option_ids)
+    assert set(got["excluded"]) == {"everolimus"}
+    assert sorted(got["marks"]) == sorted(f"pan-g12-later:{o}" for o in
+                                          [*result.option_ids, "everolimus"])
+    shot(page, "case-pan-later-line-uncontrolled-diabetes.png")
+
+    other = read_patient_file(PATIENTS / "pan-g2-high-volume.json")
+    page.evaluate("p => window.nettree.fill(p)", other)
+    got = marked()
+    want = guideline.traverse(other)
+    assert set(got["offered"]) == set(want.option_ids) and got["excluded"] == []
+    assert sorted(got["marks"]) == sorted(f"pan-g12-first:{o}" for o in want.option_ids)
+    page.click("#nettree-clear")
+    assert marked() == {"offered": [], "excluded": [], "marks": []}
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_the_page_opens_readable_on_the_top_of_the_graph(browser: Any) -> None:
+    page = open_page(browser, ROOT / "graphs" / "asco-gepnet-2023.html", width=1400)
+    zoom = page.evaluate("""() => { const s = document.getElementById('nettree-svg');
+        return parseFloat(s.style.width) / s.viewBox.baseVal.width; }""")
+    assert zoom == pytest.approx(1.0)  # leaf text at its full 11-13 px
+    start = page.eval_on_selector('#nettree-svg g.nettree-node[data-node="differentiation"]',
+                                  "g => g.getBoundingClientRect().toJSON()")
+    view = page.eval_on_selector("#nettree-diagram", "d => d.getBoundingClientRect().toJSON()")
+    assert view["left"] <= start["left"] and start["right"] <= view["right"]
+    assert view["top"] <= start["top"] and start["bottom"] <= view["bottom"]
+    assert page.errors == []

@@ -315,3 +315,146 @@ def test_render_command_in_a_subprocess_never_shows_a_traceback() -> None:
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "expected FIELD=VALUE" in done.stderr
+
+
+# -- the options the patient gets, marked in the leaf it reached
+
+
+def test_dot_marks_the_options_the_patient_gets_and_those_excluded(
+        guideline: nettree.Guideline) -> None:
+    patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
+    text = export(guideline, "dot", result=result, patient=patient)
+    leaf = next(line for line in text.splitlines() if line.startswith("  n_pan_g12_later ["))
+    for option in result.option_ids:
+        assert f"[{option}] for this patient" in leaf
+    assert leaf.count("\u2713 ") == len(result.options)
+    assert "<S>Everolimus</S>" in leaf and "[everolimus] \u2717 excluded for this patient " \
+        "(3.4-q5)" in leaf
+    others = [line for line in text.splitlines() if line.startswith("  n_") and line != leaf]
+    assert not any("for this patient" in line for line in others)  # only the leaf reached
+    assert "struck through: an option excluded for this patient" in text  # the legend's key
+    assert "for this patient" not in export(guideline, "dot")
+
+
+def test_the_fallback_a_patient_gets_is_added_to_its_leaf(guideline: nettree.Guideline) -> None:
+    _, result = patient_result(guideline, "gi-sstr-negative-after-everolimus.json")
+    assert result.option_ids == ("mdt_discussion",)
+    diagram = build_diagram(guideline, result=result)
+    leaf = diagram.node(result.leaf or "")
+    marks = {o.id: o.mark for o in leaf.options}
+    assert marks["mdt_discussion"] == "offered" and marks["everolimus"] == "excluded"
+    assert leaf.options[-1].clauses[0].condition == "no other option is left"
+
+
+def test_a_path_stopped_before_a_leaf_marks_no_option(guideline: nettree.Guideline) -> None:
+    _, result = patient_result(guideline, "pan-grade-unknown.json")
+    diagram = build_diagram(guideline, result=result)
+    assert not any(o.mark for n in diagram.nodes for o in n.options)
+    assert not diagram.legend.marks
+
+
+def test_mermaid_marks_the_options_the_patient_gets(guideline: nettree.Guideline) -> None:
+    patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
+    text = export(guideline, "mermaid", result=result, patient=patient)
+    assert "\u2717 <s>Everolimus</s>: excluded for this patient (3.4-q5)" in text
+    assert text.count(": for this patient") == len(result.options)
+    assert "  class n_pan_g12_later reached" in text.splitlines()
+
+
+@needs_dot
+def test_svg_and_pdf_show_the_marks(guideline: nettree.Guideline) -> None:
+    patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
+    svg = render(guideline, "svg", result=result, patient=patient).decode("utf-8")
+    assert 'text-decoration="line-through"' in svg
+    # each option offered, the one excluded, and the legend's key
+    assert svg.count("for this patient") == len(result.options) + 2
+    assert render(guideline, "pdf", result=result, patient=patient).startswith(b"%PDF-")
+
+
+# -- the command refuses what would draw a misleading picture
+
+
+def test_cli_focus_contradicting_the_patient_exit_2() -> None:
+    result = run("--format", "dot", "--patient", str(PATIENTS / "pan-g2-high-volume.json"),
+                 "--focus", "primary_site=gi")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "--focus primary_site=gi contradicts the patient" in result.stderr
+    assert "primary_site is pancreas" in result.stderr
+    agreeing = run("--format", "dot", "--patient", str(PATIENTS / "pan-g2-high-volume.json"),
+                   "--focus", "primary_site=pancreas")
+    assert agreeing.exit_code == 0, agreeing.stderr
+    unknown = run("--format", "dot", "--patient", str(PATIENTS / "pan-grade-unknown.json"),
+                  "--focus", "grade=G3")  # a field the patient leaves unknown: no conflict
+    assert unknown.exit_code == 0, unknown.stderr
+
+
+def test_cli_focus_repeated_with_different_values_exit_2() -> None:
+    result = run("--format", "dot", "--focus", "primary_site=gi",
+                 "--focus", "primary_site=pancreas")
+    assert result.exit_code == 2
+    assert "--focus primary_site: given twice, as gi and pancreas" in result.stderr
+    assert result.stderr.count("\n") == 1
+    same = run("--format", "dot", "--focus", "primary_site=gi", "--focus", "primary_site=gi")
+    assert same.exit_code == 0, same.stderr
+
+
+def test_cli_unknown_suffix_without_format_exit_2(tmp_path: Path) -> None:
+    out = tmp_path / "x.jpg"
+    result = run("-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert "cannot tell the format of" in result.stderr
+    for suffix in (".svg", ".png", ".pdf", ".dot", ".mmd", ".html"):
+        assert suffix in result.stderr
+    given = run("-o", str(out), "--format", "dot")  # with --format, any name will do
+    assert given.exit_code == 0, given.stderr
+    assert out.read_text(encoding="utf-8").startswith("// ")
+
+
+def test_cli_help_shows_direction_as_in_the_readme() -> None:
+    result = CliRunner().invoke(main, ["render", "--help"], terminal_width=100)
+    assert "--direction TB|LR" in result.output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[--direction TB|LR]" in readme
+
+
+# -- print: every page legible
+
+
+@needs_dot
+@pytest.mark.parametrize("focus", [(), ("primary_site=pancreas",)])
+def test_every_pdf_page_prints_its_text_legibly(guideline: nettree.Guideline,
+                                                 focus: tuple[str, ...],
+                                                 tmp_path: Path) -> None:
+    """No page is shrunk below MIN_SCALE: the smallest text (the 8-point rating codes) is
+    at least 7 points tall as pdftotext measures it (it measured 4.7 on the first page when
+    only the subtrees were cut off and the top of the graph was not)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = tmp_path / "x.pdf"
+    out.write_bytes(render(guideline, "pdf", focus=parse_focus(guideline, list(focus))))
+    done = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True,
+                          text=True, check=True)
+    pages = done.stdout.split("<page ")[1:]
+    assert pages
+    for number, page in enumerate(pages, start=1):
+        heights = [float(b) - float(a) for a, b in
+                   re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" '
+                              r'yMax="([\d.]+)"', page)]
+        assert heights and min(heights) >= 7.0, (number, min(heights))
+
+
+def test_pages_may_be_cut_below_a_cut() -> None:
+    """A page may itself be cut: each page says which page it continues."""
+    from nettree.export.pages import paginate
+
+    diagram = build_diagram(nettree.load("asco-gepnet-2023"))
+    roots = ["n_site", "n_gi_grade"]
+    first, site, gi = paginate(diagram, roots)
+    assert "Continued on page 2." in first.node_by_key("n_site").detail
+    assert "n_gi_grade" not in {n.key for n in first.nodes}
+    assert "Continued on page 3." in site.node_by_key("n_gi_grade").detail
+    assert "n_gi_g12_first" not in {n.key for n in site.nodes}
+    assert "n_pan_g12_first" in {n.key for n in site.nodes}
+    assert gi.legend.page.startswith("Page 3 of 3, continued from page 2 after:")
+    assert {n.key for n in gi.nodes} >= {"n_gi_grade", "n_gi_g12_first", "n_gi_g3_later"}

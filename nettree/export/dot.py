@@ -8,7 +8,8 @@ plus ``nettree-path`` on the highlighted path), which Graphviz writes into its S
 
 from __future__ import annotations
 
-from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend
+from .extract import MARK_KEY
+from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_html, dot_string, wrap
 from .style import KIND_STYLE, KIND_WORDS, PATH, WIDTH, strength_colours
 
@@ -61,6 +62,30 @@ _RULER = ('<TR><TD FIXEDSIZE="TRUE" WIDTH="1" HEIGHT="1" CELLPADDING="0"></TD>'
           '<TD FIXEDSIZE="TRUE" WIDTH="215" HEIGHT="1" CELLPADDING="0"></TD></TR>')
 
 
+OFFERED_FILL = "#fce4ec"
+"""The background of an option the highlighted patient is offered (a pale path colour)."""
+EXCLUDED_INK = "#8a8a8a"
+
+
+def _option_row(option: OptionEntry) -> str:
+    """An option's name and id; in the leaf a patient reached, marked with what the result
+    did to it: offered (a check mark, bold, in the path colour) or excluded (struck, grey)."""
+    label = _lines(option.label, WIDTH["option"])
+    ident = dot_html(f"[{option.id}]")
+    if option.mark == "offered":
+        return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1" '
+                f'BGCOLOR="{OFFERED_FILL}"><FONT COLOR="{PATH}"><B>\u2713 {label}</B> '
+                f'<FONT POINT-SIZE="{SMALL}">{ident} for this patient</FONT></FONT></TD></TR>')
+    if option.mark == "excluded":
+        by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+        return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
+                f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S> <FONT POINT-SIZE="{SMALL}">'
+                f'{ident} \u2717 excluded for this patient{dot_html(by)}</FONT></FONT>'
+                f'</TD></TR>')
+    return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
+            f'{label} <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident}</FONT></TD></TR>')
+
+
 def _leaf_label(node: DiagramNode) -> str:
     ink = KIND_STYLE[node.kind][2]
     rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{ink}"><B>'
@@ -69,9 +94,7 @@ def _leaf_label(node: DiagramNode) -> str:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
     for option in node.options:
-        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
-                    f'{_lines(option.label, WIDTH["option"])} <FONT POINT-SIZE="{SMALL}" '
-                    f'COLOR="{MUTED}">[{dot_html(option.id)}]</FONT></TD></TR>')
+        rows.append(_option_row(option))
         for clause in option.clauses:
             rows.extend(_clause_rows(clause))
     for clause in node.footer:
@@ -199,6 +222,8 @@ def _legend(diagram: Diagram) -> str:
                  "(nettree show --fields); \u201cif\u201d: offered when it holds"))
     lines = [f"{head}: {body}" for head, body in text]
     lines += [line for line in (legend.focus, legend.path) if line]  # they say what they are
+    if legend.marks:
+        lines.append(MARK_KEY)
     for line in lines:
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
                     f'{_lines(line, width)}</FONT></TD></TR>')

@@ -12,6 +12,7 @@ point of a leaf (an ``offered`` test of an option no step can have offered is fa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from ..guideline import Guideline
     from ..result import Result
 
-__all__ = ["DIRECTIONS", "build_diagram", "describe", "parse_focus", "simplify"]
+__all__ = ["DIRECTIONS", "build_diagram", "check_focus_fits", "describe", "parse_focus",
+           "simplify"]
 
 DIRECTIONS = ("TB", "LR")
 """Layout directions: top to bottom, left to right."""
@@ -86,6 +88,10 @@ def parse_focus(guideline: Guideline, items: Sequence[str]) -> dict[str, Any]:
         except PatientError as exc:
             message = str(exc).removeprefix("invalid patient: ")
             raise PatientError(f"--focus {item!r}: {message}", field=name) from None
+        if name in raw and raw[name] != value:
+            raise PatientError(f"--focus {name}: given twice, as {describe_value(raw[name])} "
+                               f"and {describe_value(value)}: give each field once",
+                               field=name)
         raw[name] = value
     try:
         patient = validate_patient(guideline.fields, raw, apply_defaults=False)
@@ -93,6 +99,29 @@ def parse_focus(guideline: Guideline, items: Sequence[str]) -> dict[str, Any]:
         message = str(exc).removeprefix("invalid patient: ")
         raise PatientError(f"--focus: {message}") from None
     return {name: value for name, value in patient.values.items() if value is not None}
+
+
+def check_focus_fits(guideline: Guideline, focus: Mapping[str, Any],
+                     patient: Mapping[str, Any], who: str = "the patient") -> None:
+    """Raise :class:`~nettree.errors.PatientError` when a focus value contradicts what the
+    patient gives (or what is derived from it): the drawing would not contain the patient's
+    path. A field the patient leaves unknown never contradicts a focus.
+
+    >>> import nettree
+    >>> g = nettree.load("asco-gepnet-2023")
+    >>> check_focus_fits(g, {"primary_site": "gi"}, {"primary_site": "pancreas"})
+    Traceback (most recent call last):
+    ...
+    nettree.errors.PatientError: --focus primary_site=gi contradicts the patient: ...
+    """
+    from ..patient import validate_patient
+
+    given = validate_patient(guideline.fields, patient, apply_defaults=False).values
+    for name, value in focus.items():
+        known = given.get(name)
+        if known is not None and known != value:
+            raise PatientError(f"--focus {name}={describe_value(value)} contradicts {who}: "
+                               f"{name} is {describe_value(known)}", field=name)
 
 
 # -- conditions, simplified and described
@@ -410,6 +439,37 @@ def _reachable(guideline: Guideline, focus: Known,
     return order, edges, known
 
 
+MARK_KEY = ("In the leaf reached: \u2713 an option this patient is offered; struck through: an "
+            "option excluded for this patient; unmarked: its condition does not hold.")
+"""The legend's key to the options marked in the leaf a result reached."""
+
+
+def _marked(guideline: Guideline, citations: _Citations, options: tuple[OptionEntry, ...],
+            result: Result) -> tuple[OptionEntry, ...]:
+    """The options of the leaf ``result`` reached, marked with what the result did to each;
+    an option the result offers that the leaf does not list (the fallback, or one a
+    guideline-wide step offers) is added, marked, with its citations."""
+    offered = {o.id: o for o in result.options}
+    excluded = {x.id: x for x in result.excluded}
+    marked = []
+    for entry in options:
+        if entry.id in offered:
+            entry = replace(entry, mark="offered")
+        elif entry.id in excluded:
+            entry = replace(entry, mark="excluded", excluded_by=excluded[entry.id].cites)
+        marked.append(entry)
+    listed = {entry.id for entry in options}
+    for option in result.options:
+        if option.id in listed:
+            continue
+        fallback = guideline.fallback is not None and guideline.fallback.option == option.id
+        why = "no other option is left" if fallback else "a step for every leaf offers it"
+        marked.append(OptionEntry(option.id, option.label,
+                                  (Clause("offer", citations.many(option.cites), why),),
+                                  mark="offered"))
+    return tuple(marked)
+
+
 def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
     who = f" for {label}" if label else ""
     status = result.status.replace("_", " ").upper()
@@ -444,6 +504,7 @@ def build_diagram(
     order, branches, known = _reachable(guideline, focus_known)
     keys = safe_ids(order)
 
+    marks = False
     path_nodes: set[str] = set()
     path_edges: set[tuple[str, str]] = set()
     stop_node, stop_note = "", ""
@@ -474,8 +535,12 @@ def build_diagram(
             detail = f"{detail} Needs: {', '.join(leaf.missing)}.".strip()
         if node_id == stop_node:
             detail = f"{detail} {stop_note}".strip()
+        options = summary.options()
+        if result is not None and node_id == result.leaf and node_id != stop_node:
+            options = _marked(guideline, citations, options, result)
+            marks = any(entry.mark for entry in options)
         nodes.append(DiagramNode(keys[node_id], node_id, leaf.kind.value, leaf.label, detail,
-                                 summary.options(), tuple(summary.footer),
+                                 options, tuple(summary.footer),
                                  tuple(summary.removed), node_id in path_nodes,
                                  node_id == stop_node))
 
@@ -507,6 +572,7 @@ def build_diagram(
         fallback=fallback,
         focus=focus_text,
         path=_path_summary(guideline, result, path_label) if result is not None else "",
+        marks=marks,
     )
     return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,
                    direction=direction, nodes=tuple(nodes), edges=edges, legend=legend)

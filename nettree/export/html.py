@@ -21,7 +21,7 @@ from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
 from ..domains import domains
 from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
-from .extract import describe
+from .extract import MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import html_text, wrap
@@ -37,6 +37,8 @@ __all__ = ["page_data", "to_html"]
 EM = {"normal": 0.6, "bold": 0.66}
 PAD = 8.0
 BADGE_H = 16.0
+GUTTER = 14.0  # left of a leaf's options: where the mark of a patient's option goes
+MARKS = {"offered": "\u2713", "excluded": "\u2717"}
 
 _CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
                  "also": "also cites"}
@@ -56,6 +58,7 @@ class _Text:
     text: str
     size: float
     css: str  # class
+    option: str = ""  # the option an option's line names (data-option)
 
 
 @dataclass(frozen=True)
@@ -83,14 +86,14 @@ class _Box:
         self.width = 0.0
 
     def lines(self, text: str, width: int, size: float, css: str, *, x: float = PAD,
-              weight: str = "normal", gap: float = 2.0) -> None:
+              weight: str = "normal", gap: float = 2.0, option: str = "") -> None:
         for line in wrap(text, width):
             self.y += size + gap
-            self.items.append(_Text(x, self.y - 3, line, size, css))
+            self.items.append(_Text(x, self.y - 3, line, size, css, option))
             self.width = max(self.width, x + _text_width(line, size, weight))
         self.y += 2
 
-    def clause(self, clause: Clause, *, x: float = PAD + 10) -> None:
+    def clause(self, clause: Clause, *, x: float = PAD + GUTTER + 10) -> None:
         top = self.y + 1
         cursor = x
         for cite in clause.cites:
@@ -122,7 +125,14 @@ def _content(node: DiagramNode) -> _Box:
         box.lines(node.detail, 46, 11, "detail")
     for option in node.options:
         box.y += 2
-        box.lines(f"{option.label} [{option.id}]", 44, 12, "option", weight="bold")
+        first = len(box.items)
+        css = f"option {option.mark}".strip()
+        box.lines(f"{option.label} [{option.id}]", 44, 12, css, weight="bold", x=PAD + GUTTER,
+                  option=option.id)
+        if option.mark:  # the page's script redraws these marks when the case changes
+            line = box.items[first]
+            box.items.append(_Text(PAD, line.y, MARKS[option.mark], 12, f"mark {option.mark}",
+                                   option.id))
         for clause in option.clauses:
             box.clause(clause)
     for clause in node.footer:
@@ -139,7 +149,11 @@ def _svg_items(box: _Box, centred: bool, width: float) -> list[str]:
     out = []
     for item in box.items:
         if isinstance(item, _Text):
-            if centred:
+            if item.option:
+                out.append(f'<text x="{item.x:.1f}" y="{item.y:.1f}" class="{item.css}" '
+                           f'data-option="{html_text(item.option)}">{html_text(item.text)}'
+                           f"</text>")
+            elif centred:
                 out.append(f'<text x="{width / 2:.1f}" y="{item.y:.1f}" class="{item.css}" '
                            f'text-anchor="middle">{html_text(item.text)}</text>')
             else:
@@ -373,6 +387,7 @@ def _legend(diagram: Diagram) -> str:
         parts.append(f"<p>Then, at every recommendation leaf, in order:</p><ul>{filters}</ul>")
     if legend.fallback:
         parts.append(f"<p>{html_text(legend.fallback)}</p>")
+    parts.append(f'<p class="marks">{html_text(MARK_KEY)}</p>')
     if legend.focus:
         parts.append(f"<p><b>{html_text(legend.focus)}</b></p>")
     return "\n".join(parts)

@@ -9,6 +9,8 @@ of the strongest recommendation it cites. The path is drawn with ``classDef`` an
 
 from __future__ import annotations
 
+from .dot import OFFERED_FILL
+from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_label, wrap
 from .style import KIND_STYLE, PATH, strength_colours
@@ -52,7 +54,14 @@ def _label(node: DiagramNode) -> str:
     if node.detail:
         parts.append(f"<i>{_lines(node.detail)}</i>")
     for option in node.options:
-        parts.append(f"\u2022 <b>{_lines(option.label)}</b>")
+        if option.mark == "offered":
+            parts.append(f"\u2713 <b><u>{_lines(option.label)}</u></b>: for this patient")
+        elif option.mark == "excluded":
+            by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+            parts.append(f"\u2717 <s>{_lines(option.label)}</s>: "
+                         f"{_lines(f'excluded for this patient{by}')}")
+        else:
+            parts.append(f"\u2022 <b>{_lines(option.label)}</b>")
         parts.extend(f"\u2003{_clause(clause)}" for clause in option.clauses)
     for clause in node.footer:
         shown = Clause("offer", clause.cites, clause.condition)
@@ -101,6 +110,8 @@ def _legend(diagram: Diagram) -> str:
     for line in (legend.fallback, legend.focus, legend.path):
         if line:
             parts.append(_lines(line))
+    if legend.marks:
+        parts.append(_lines(MARK_KEY))
     return f'legend["{"<br/>".join(parts)}"]'
 
 
@@ -130,6 +141,8 @@ def to_mermaid(diagram: Diagram) -> str:
     lines.append("  classDef legend fill:#fafafa,stroke:#bbbbbb,color:#333333,text-align:left")
     lines.append(f"  classDef path stroke:{PATH},stroke-width:4px")
     lines.append("  classDef stop stroke-dasharray:6 4")
+    if diagram.legend.marks:  # the leaf a patient reached, whose options are marked
+        lines.append(f"  classDef reached fill:{OFFERED_FILL}")
 
     by_class: dict[str, list[str]] = {}
     for node in diagram.nodes:
@@ -143,6 +156,8 @@ def to_mermaid(diagram: Diagram) -> str:
             by_class.setdefault("path", []).append(node.key)
         if node.stop:
             by_class.setdefault("stop", []).append(node.key)
+        if any(option.mark for option in node.options):
+            by_class.setdefault("reached", []).append(node.key)
     by_class["legend"] = ["legend"]
     for name, keys in by_class.items():
         lines.append(f"  class {','.join(keys)} {name}")

@@ -65,11 +65,18 @@ class Clause:
 
 @dataclass(frozen=True)
 class OptionEntry:
-    """An option a leaf may offer, with the clauses that offer and restrict it."""
+    """An option a leaf may offer, with the clauses that offer and restrict it.
+
+    In the leaf a highlighted result reached, ``mark`` says what the result did with the
+    option: ``offered`` (the patient gets it) or ``excluded`` (a step removed it, citing
+    ``excluded_by``); empty elsewhere, and for an option whose offer does not hold.
+    """
 
     id: str
     label: str
     clauses: tuple[Clause, ...]
+    mark: str = ""  # "", "offered" or "excluded"
+    excluded_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class Legend:
     path: str
     page: str = ""  # on a page of a printed set: which page, and where it continues from
     full: bool = True  # False on the later pages of a printed set: a short key only
+    marks: bool = False  # a leaf marks the options the highlighted result offers or excludes
 
 
 @dataclass(frozen=True)

@@ -560,10 +560,38 @@
     });
   }
 
+  /* In the leaf the case reached, mark the options it offers and those it excludes. */
+  var MARKS = { offered: "\u2713", excluded: "\u2717" };
+  function markOptions(res) {
+    var last = res.path[res.path.length - 1];
+    if (!res.leaf || !last || last.node !== res.leaf || last.answer === null) { return; }
+    var g = document.getElementById(DATA.keys[res.leaf]);
+    if (!g) { return; }
+    [["offered", res.options], ["excluded", res.excluded]].forEach(function (pair) {
+      pair[1].forEach(function (o) {
+        var lines = g.querySelectorAll('text.option[data-option="' + o.id + '"]');
+        if (!lines.length) { return; }
+        lines.forEach(function (t) { t.classList.add(pair[0]); });
+        var mark = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        mark.setAttribute("x", "8");
+        mark.setAttribute("y", lines[0].getAttribute("y"));
+        mark.setAttribute("class", "mark " + pair[0]);
+        mark.setAttribute("data-option", o.id);
+        mark.textContent = MARKS[pair[0]];
+        g.appendChild(mark);
+      });
+    });
+  }
+
   function highlight(res) {
     document.querySelectorAll("#nettree-svg .nettree-path, #nettree-svg .nettree-stop").forEach(function (n) {
       n.classList.remove("nettree-path");
       n.classList.remove("nettree-stop");
+    });
+    document.querySelectorAll("#nettree-svg text.mark").forEach(function (m) { m.parentNode.removeChild(m); });
+    document.querySelectorAll("#nettree-svg text.option").forEach(function (t) {
+      t.classList.remove("offered");
+      t.classList.remove("excluded");
     });
     if (!res || res.error) { return; }
     var svg = document.getElementById("nettree-svg");
@@ -583,6 +611,7 @@
         });
       }
     });
+    markOptions(res);
     var firstNode = svg.querySelector("g.nettree-node");
     document.querySelectorAll("#nettree-svg g.nettree-edge.nettree-path").forEach(function (e) {
       svg.insertBefore(e, firstNode);
@@ -699,8 +728,17 @@
   document.getElementById("nettree-zoom-out").addEventListener("click", function () { setZoom(zoom / 1.25); });
   document.getElementById("nettree-zoom-fit").addEventListener("click", fit);
   fillForm(DATA.patient);
-  fit();
-  if (zoom < 0.55) { setZoom(0.55); }  // readable text first; Fit shows the whole graph
+  // Readable text first (Fit shows the whole graph), opened on the top of the graph: the
+  // start is centred; a case's path then scrolls its end into view.
+  setZoom(1);
+  (function () {
+    var box = document.getElementById("nettree-diagram");
+    var start = document.getElementById(DATA.keys[DATA.start]);
+    if (!start || !start.getBoundingClientRect) { return; }
+    var r = start.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollLeft = Math.max(0, box.scrollLeft + r.left - b.left + r.width / 2 - box.clientWidth / 2);
+    box.scrollTop = 0;
+  }());
   update();
 
   window.nettree = { data: DATA, traverse: traverse, showDetails: showDetails, update: update,

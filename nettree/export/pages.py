@@ -50,22 +50,39 @@ def subtree(diagram: Diagram, key: str, page: str = "") -> Diagram:
 
 
 def paginate(diagram: Diagram, roots: list[str]) -> list[Diagram]:
-    """The first page (everything but the subtrees below ``roots``, which are marked as
-    continued) and one page per root, in order. ``roots`` are node keys."""
+    """The first page and one page per root, in order. ``roots`` are node keys.
+
+    Each page holds its root and everything below it except what hangs below another root
+    (that root is drawn at the bottom, marked as continued): a root may lie below another
+    one, so that a page of the top of the graph can itself be cut."""
     if not roots:
         return [diagram]
     total = len(roots) + 1
     numbers = {root: index + 2 for index, root in enumerate(roots)}
-    below = {k for root in roots for k in descendants(diagram, root) if k != root}
-    first = _keep(diagram, {n.key for n in diagram.nodes if n.key not in below}, numbers,
+
+    def part(top: str | None) -> tuple[set[str], dict[str, int]]:
+        keys = set(descendants(diagram, top)) if top else {n.key for n in diagram.nodes}
+        inner = [r for r in roots if r != top and r in keys]
+        for root in inner:
+            keys -= set(descendants(diagram, root)) - {root}
+        return keys, {root: numbers[root] for root in inner if root in keys}
+
+    parts = [part(None)] + [part(root) for root in roots]
+    came_from: dict[str, int] = {}
+    for number, (_, continued) in enumerate(parts, start=1):
+        for root in continued:
+            came_from.setdefault(root, number)
+    keys, continued = parts[0]
+    first = _keep(diagram, keys, continued,
                   f"Page 1 of {total}: the top of the graph; each part marked "
                   f"\u201ccontinued\u201d is drawn on its own page.")
     pages = [first]
-    for root in roots:
+    for root, (keys, continued) in zip(roots, parts[1:], strict=True):
         way = " \u203a ".join(_answers_to(diagram, root))
-        pages.append(subtree(diagram, root,
-                             f"Page {numbers[root]} of {total}, continued from page 1 after: "
-                             f"{way}. The legend is on page 1."))
+        pages.append(_keep(diagram, keys, continued,
+                           f"Page {numbers[root]} of {total}, continued from page "
+                           f"{came_from.get(root, 1)} after: {way}. The legend is on page 1.",
+                           full=False))
     return pages
 
 
