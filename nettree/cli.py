@@ -33,9 +33,10 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _load(name: str | None) -> Any:
-    """Load a guideline, turning every failure into a message and an exit code."""
-    from .loader import bundled_guidelines, load
+def _resolve(name: str | None) -> Any:
+    """The file behind a guideline argument: the argument, else $NETTREE_GUIDELINE, else the
+    only bundled guideline. A bad one ends the command with exit status 2."""
+    from .loader import bundled_guidelines, resolve
 
     from_env = ""
     if name is None:
@@ -47,9 +48,17 @@ def _load(name: str | None) -> Any:
             _fail(f"choose a guideline with --guideline (bundled: {', '.join(bundled)})", 2)
         name = bundled[0]
     try:
-        return load(name)
+        return resolve(name)
     except GuidelineNotFoundError as exc:
         _fail(f"{exc}{from_env}", 2)
+
+
+def _load(name: str | None) -> Any:
+    """Load a guideline, turning every failure into a message and an exit code."""
+    from .loader import load
+
+    try:
+        return load(_resolve(name))
     except GuidelineError as exc:
         _guideline_failed(exc)
 
@@ -204,22 +213,6 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
 
     click.echo(show_guideline(guideline), nl=False)
 
-
-
-def _resolve(name: str | None) -> Any:
-    """The file behind a guideline argument (as `_load`, without loading it)."""
-    from .loader import bundled_guidelines, resolve
-
-    name = name or os.environ.get("NETTREE_GUIDELINE")
-    if name is None:
-        bundled = list(bundled_guidelines())
-        if len(bundled) != 1:
-            _fail(f"choose a guideline (bundled: {', '.join(bundled)})", 2)
-        name = bundled[0]
-    try:
-        return resolve(name)
-    except GuidelineNotFoundError as exc:
-        _fail(str(exc), 2)
 
 
 @main.command()
