@@ -10,25 +10,13 @@ mostly the cost of starting the program.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
+
+from timing import timed  # benchmarks/timing.py (the script's folder is on sys.path)
 
 import nettree
 from nettree.export import export
 from nettree.render import find_dot, render, run_dot
-
-
-def timed(step: Callable[[], object], repeat: int) -> float:
-    """The median wall-clock time of ``step``, in seconds, after one warm-up run."""
-    step()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:

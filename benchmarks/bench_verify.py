@@ -13,11 +13,11 @@ example patients, gives the cost of one walk for scale.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import timed  # benchmarks/timing.py (the script's folder is on sys.path)
 
 import nettree
 from nettree.loader import _load_cached
@@ -27,17 +27,6 @@ from nettree.verify import explore, verify
 
 PATIENTS = Path(__file__).resolve().parents[1] / "examples" / "patients"
 TRAVERSALS = 1000
-
-
-def timed(step: Callable[[], object], repeat: int) -> float:
-    """The median wall-clock time of ``step``, in seconds, after one warm-up run."""
-    step()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ The CLI's text and JSON views (and, later, diagrams and batch rows) all read thi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ __all__ = [
     "PathStep",
     "Result",
     "Status",
+    "plain",
 ]
 
 Status = str
@@ -27,9 +29,15 @@ NEEDS_INFORMATION = "needs_information"
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def _plain(value: Any) -> Any:
-    """A field value as JSON would carry it (sets become sorted lists)."""
-    if isinstance(value, frozenset | set):
+def plain(value: Any) -> Any:
+    """A value as JSON carries it: mappings recursively, sets (and tuples) as sorted lists.
+
+    >>> plain({"b": frozenset({"y", "x"}), "a": 1})
+    {'b': ['x', 'y'], 'a': 1}
+    """
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, frozenset | set | tuple):
         return sorted(value)
     if isinstance(value, PartialSet):  # only in verification's patient classes
         return str(value)
@@ -105,7 +113,7 @@ class PathStep(NamedTuple):
             "kind": self.kind,
             "text": self.text,
             "answer": self.answer,
-            "values": {name: _plain(value) for name, value in self.values},
+            "values": {name: plain(value) for name, value in self.values},
         }
 
 
@@ -118,7 +126,7 @@ class Assumption:
     meaning: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "value": _plain(self.value), "meaning": self.meaning}
+        return {"field": self.field, "value": plain(self.value), "meaning": self.meaning}
 
 
 @dataclass(frozen=True)

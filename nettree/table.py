@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .guideline import Guideline
+from .result import plain
 from .verify import SEVERAL, Exploration, PathRow, decision_table, explore
 
 __all__ = ["FORMATS", "paths_table", "profiles_table"]
@@ -92,7 +93,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             "classes": [
                 {"values": {name: exploration.describe(name, value)
                             for name, value in c.values},
-                 "patient": _plain(c.patient),
+                 "patient": plain(c.patient),
                  "result": c.result.to_dict()}
                 for c in classes
             ],
@@ -114,11 +115,3 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             ", ".join(n.id for n in result.notes),
         ])
     return _render(header, body, fmt, count)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, frozenset | set | tuple):
-        return sorted(value)
-    return value

@@ -31,7 +31,7 @@ from .errors import GuidelineError, PatientError
 from .guideline import Guideline
 from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
-from .result import Result
+from .result import Result, plain
 from .traverse import LeafProgress, walk
 
 __all__ = [
@@ -80,7 +80,7 @@ class Finding:
             "message": self.message,
             "node": self.node,
             "position": str(self.position) if self.position else None,
-            "counterexample": _plain(self.counterexample),
+            "counterexample": plain(self.counterexample),
         }
 
     def __str__(self) -> str:
@@ -728,15 +728,7 @@ def coverage(guideline: Guideline, patients: Iterable[Mapping[str, Any]]) -> Cov
 # ---------------------------------------------------------------- helpers
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, frozenset | set | tuple):
-        return sorted(value)
-    return value
-
-
 def _patient_text(patient: Mapping[str, Any]) -> str:
     import json
 
-    return json.dumps(_plain(patient), ensure_ascii=False)
+    return json.dumps(plain(patient), ensure_ascii=False)
