@@ -15,7 +15,30 @@ __all__ = [
     "NettreeError",
     "PatientError",
     "Problem",
+    "shown",
 ]
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    r"""``repr(value)`` for a message: cut to ``limit`` characters, control characters escaped.
+
+    Messages echo what the user wrote; a whole file or an alias-expanded value must not be
+    echoed in full, and nothing from a file may reach a terminal as a control sequence.
+
+    >>> shown("maybe")
+    "'maybe'"
+    >>> shown("x" * 200, limit=20)
+    "'xxxxxxxxxxxxxxxxx… (202 characters)"
+    >>> shown("a\x1b[31mb")
+    "'a\\x1b[31mb'"
+    """
+    try:
+        text = repr(value)
+    except Exception:  # a value whose repr fails (e.g. too many digits) is still shown
+        text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        return f"{text[:limit - 2]}… ({len(text)} characters)"
+    return text
 
 
 class NettreeError(Exception):
