@@ -558,10 +558,8 @@ def deep(tmp_path_factory: pytest.TempPathFactory) -> nettree.Guideline:
     return deep_chain(tmp_path_factory.mktemp("deep"), 1500)
 
 
-@pytest.mark.parametrize("fmt", ["dot", "mermaid", "html", "svg"])
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "html", pytest.param("svg", marks=needs_dot)])
 def test_a_chain_of_1500_decisions_renders(deep: nettree.Guideline, fmt: str) -> None:
-    if fmt == "svg" and not HAVE_DOT:
-        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
     assert sys.getrecursionlimit() < 1500 * 2
     drawn = render(deep, fmt).decode("utf-8")
     for index in (0, 749, 1499):
@@ -588,3 +586,43 @@ def test_no_line_break_ends_a_comment(brk: str) -> None:
                     and line != "}"]
     mermaid = to_mermaid(diagram)
     assert mermaid.count("%%{") == 1 and '"theme"' in mermaid  # ours only; the text kept
+
+
+# -- the registry and the options
+
+
+def test_every_format_renders_through_its_registry_entry(guideline: nettree.Guideline,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """render() and export() dispatch through FORMATS only: a format added to the registry
+    is drawn by its own renderer, with the options given."""
+    from nettree.export import FORMATS, TEXT_FORMATS, ExportOptions, Format
+
+    seen: list[ExportOptions] = []
+
+    def shout(_: nettree.Guideline, options: ExportOptions) -> str:
+        seen.append(options)
+        return "HELLO"
+
+    monkeypatch.setitem(FORMATS, "shout", Format("shout", ".txt", "test", shout))  # type: ignore[index]
+    assert render(guideline, "shout", ExportOptions(direction="LR")) == b"HELLO"
+    assert seen == [ExportOptions(direction="LR")]
+    assert TEXT_FORMATS == ("dot", "mermaid", "html")
+    assert [f.name for f in FORMATS.values() if f.binary] == ["png", "pdf"]
+
+
+def test_options_as_a_value_or_as_keywords(guideline: nettree.Guideline) -> None:
+    from nettree.export import ExportOptions
+
+    lr = ExportOptions(direction="LR")
+    assert export(guideline, "dot", lr) == export(guideline, "dot", direction="LR")
+    assert "rankdir=LR" in export(guideline, "dot", lr)
+    assert "rankdir=TB" in export(guideline, "dot", lr, direction="TB")  # a keyword wins
+    with pytest.raises(TypeError, match="colour"):
+        export(guideline, "dot", colour="red")
+    with pytest.raises(ValueError, match="unknown format 'gif': choose one of dot, svg, png, "
+                                         "pdf, mermaid, html"):
+        render(guideline, "gif")
+    with pytest.raises(ValueError, match="'svg' is not a text format"):
+        export(guideline, "svg")
+    with pytest.raises(AttributeError):
+        lr.direction = "TB"  # type: ignore[misc]
