@@ -15,8 +15,8 @@ import sys
 from timing import timed  # benchmarks/timing.py (the script's folder is on sys.path)
 
 import nettree
-from nettree.export import export
-from nettree.render import find_dot, render, run_dot
+from nettree.export import export, render
+from nettree.export.backend import find_dot, run_dot
 
 
 def main() -> int:

@@ -420,10 +420,10 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     Exit status: 0 when drawn; 2 for a usage error, an invalid patient or focus; 1 for an
     invalid guideline file or when Graphviz (dot) is missing for svg, png or pdf.
     """
-    from .export import FORMATS, format_for_path
+    from .export import FORMATS, ExportOptions, format_for_path
+    from .export import render as draw
+    from .export.backend import GraphvizError, GraphvizNotFoundError
     from .export.extract import check_focus_fits, parse_focus
-    from .render import GraphvizError, GraphvizNotFoundError
-    from .render import render as draw
 
     if fmt is None and output and output != "-":
         fmt = format_for_path(output)
@@ -452,11 +452,10 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         _guideline_failed(exc)
     label = "" if patient in (None, "-") else os.path.basename(patient)
     try:
-        drawn = draw(guideline, fmt, result=result, focus=focus, direction=direction.upper(),
-                     patient=data, path_label=label)
-    except GraphvizNotFoundError as exc:
-        _fail(str(exc), 1)
-    except GraphvizError as exc:
+        drawn = draw(guideline, fmt, ExportOptions(result=result, focus=focus,
+                                                   direction=direction.upper(), patient=data,
+                                                   path_label=label))
+    except (GraphvizNotFoundError, GraphvizError) as exc:
         _fail(str(exc), 1)
     if to_stdout:
         sys.stdout.flush()

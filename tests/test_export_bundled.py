@@ -16,8 +16,8 @@ import pytest
 
 from nettree.export.bundled import check, expected_texts, graphs_dir, svg_checksum
 from nettree.export.extract import build_diagram
+from nettree.export.images import dot_checksum
 from nettree.loader import load
-from nettree.render import dot_checksum
 
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
 FIX = "redraw them with: python -m nettree.export --update-bundled"

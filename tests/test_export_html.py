@@ -23,9 +23,8 @@ import pytest
 import yaml
 
 import nettree
-from nettree.export import export
+from nettree.export import export, render
 from nettree.patient import read_patient_file
-from nettree.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 PATIENTS = ROOT / "examples" / "patients"
@@ -67,10 +66,10 @@ def test_page_is_one_self_contained_file(guideline: nettree.Guideline) -> None:
 
 
 def test_page_needs_no_dot(guideline: nettree.Guideline, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nettree import render as render_module
+    from nettree.export import backend
 
     with_dot = render(guideline, "html")
-    monkeypatch.setattr(render_module, "DOT_BINARY", "nettree-no-such-dot")
+    monkeypatch.setattr(backend, "DOT_BINARY", "nettree-no-such-dot")
     assert render(guideline, "html") == with_dot  # the same page either way
 
 

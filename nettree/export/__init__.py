@@ -1,106 +1,71 @@
-"""Diagrams of a guideline: DOT, Mermaid and a self-contained HTML page, as text.
+"""Diagrams of a guideline: DOT, Mermaid, an HTML page, and SVG, PNG and PDF.
 
-Everything here is pure: a guideline (and optionally a result to highlight and focus values)
-goes in, text comes out, and no program is run. SVG, PNG and PDF are drawn from the DOT text
-by Graphviz's ``dot``, which only :mod:`nettree.render` runs.
+DOT, Mermaid and the HTML page are text nettree writes itself, without any program: a
+guideline (and optionally a result to highlight and focus values) goes in, text comes out.
+SVG, PNG and PDF are drawn from the DOT text by Graphviz's ``dot``, which only
+:mod:`nettree.export.backend` runs.
 
 >>> import nettree
->>> from nettree.export import export
+>>> from nettree.export import ExportOptions, export
 >>> text = export(nettree.load("asco-gepnet-2023"), "mermaid")
 >>> "flowchart TB" in text.splitlines()
 True
+>>> lr = export(nettree.load("asco-gepnet-2023"), "dot", ExportOptions(direction="LR"))
+>>> "rankdir=LR" in lr
+True
 
-``FORMATS`` is the registry of every format (the CLI's ``--format`` choices come from it).
+``FORMATS`` is the registry of every format, each with its renderer (the CLI's ``--format``
+choices come from it); :class:`ExportOptions` is what to draw besides the guideline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from .formats import FORMATS, TEXT_FORMATS, ExportOptions, Format, format_for_path
 
 if TYPE_CHECKING:
     from ..guideline import Guideline
-    from ..result import Result
 
-__all__ = ["FORMATS", "TEXT_FORMATS", "Format", "export", "format_for_path"]
-
-
-@dataclass(frozen=True)
-class Format:
-    """An output format: its name, file suffix, and whether it is binary or needs ``dot``."""
-
-    name: str
-    suffix: str
-    description: str
-    binary: bool = False
-    needs_dot: bool = False
+__all__ = ["FORMATS", "TEXT_FORMATS", "ExportOptions", "Format", "export", "format_for_path",
+           "render"]
 
 
-FORMATS: Mapping[str, Format] = {
-    f.name: f for f in (
-        Format("dot", ".dot", "Graphviz DOT text (no program needed)"),
-        Format("svg", ".svg", "SVG drawn by Graphviz dot; path elements have class "
-                              "nettree-path", needs_dot=True),
-        Format("png", ".png", "PNG image drawn by Graphviz dot", binary=True, needs_dot=True),
-        Format("pdf", ".pdf", "PDF drawn by Graphviz dot, sized for A4 and Letter paper",
-               binary=True, needs_dot=True),
-        Format("mermaid", ".mmd", "Mermaid flowchart text (renders in GitHub Markdown)"),
-        Format("html", ".html", "one self-contained interactive page (no program needed)"),
-    )
-}
-"""Every format, by name."""
-
-TEXT_FORMATS = ("dot", "mermaid", "html")
-"""The formats nettree writes itself, without any program."""
+def _options(options: ExportOptions | None, changes: dict[str, Any]) -> ExportOptions:
+    return replace(options or ExportOptions(), **changes)
 
 
-def format_for_path(path: str) -> str | None:
-    """The format a file name's suffix implies (``x.mmd`` -> ``mermaid``), if any.
-
-    >>> format_for_path("pathway.PDF"), format_for_path("chart.md")
-    ('pdf', None)
-    """
-    lowered = path.lower()
-    for fmt in FORMATS.values():
-        if lowered.endswith(fmt.suffix):
-            return fmt.name
-    if lowered.endswith(".gv"):
-        return "dot"
-    return None
+def _format(fmt: str) -> Format:
+    try:
+        return FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}") from None
 
 
-def export(
-    guideline: Guideline,
-    fmt: str,
-    *,
-    result: Result | None = None,
-    focus: Mapping[str, Any] | None = None,
-    direction: str = "TB",
-    patient: Mapping[str, Any] | None = None,
-    path_label: str = "",
-) -> str:
+def export(guideline: Guideline, fmt: str, options: ExportOptions | None = None, /,
+           **changes: Any) -> str:
     """The text of a diagram in one of :data:`TEXT_FORMATS` (``dot``, ``mermaid``, ``html``).
 
-    ``result`` lights its path; ``focus`` (see :func:`nettree.export.extract.parse_focus`)
-    keeps what is reachable under those values; ``patient`` (the raw mapping behind
-    ``result``) pre-fills the HTML page's form; ``path_label`` names it in the legend.
+    ``options`` (or its fields given as keywords, e.g. ``result=``, ``focus=``) say what to
+    draw besides the guideline: see :class:`ExportOptions`.
     """
-    from .extract import build_diagram
-
     if fmt not in TEXT_FORMATS:
         raise ValueError(f"{fmt!r} is not a text format: choose one of {', '.join(TEXT_FORMATS)}"
-                         f" (svg, png and pdf are drawn by nettree.render)")
-    diagram = build_diagram(guideline, result=result, focus=focus, direction=direction,
-                            path_label=path_label)
-    if fmt == "dot":
-        from .dot import to_dot
+                         f" (svg, png and pdf are drawn by nettree.export.render)")
+    text = _format(fmt).renderer(guideline, _options(options, changes))
+    assert isinstance(text, str)
+    return text
 
-        return to_dot(diagram)
-    if fmt == "mermaid":
-        from .mermaid import to_mermaid
 
-        return to_mermaid(diagram)
-    from .html import to_html
+def render(guideline: Guideline, fmt: str, options: ExportOptions | None = None, /,
+           **changes: Any) -> bytes:
+    """A diagram of ``guideline`` in any format of :data:`FORMATS`, as bytes (text formats
+    UTF-8 encoded).
 
-    return to_html(guideline, diagram, focus=focus, patient=patient)
+    ``svg``, ``png`` and ``pdf`` run ``dot`` and raise
+    :class:`~nettree.export.backend.GraphvizNotFoundError` when it is missing. ``options``
+    and keywords are those of :func:`export`.
+    """
+    drawn = _format(fmt).renderer(guideline, _options(options, changes))
+    return drawn.encode("utf-8") if isinstance(drawn, str) else drawn

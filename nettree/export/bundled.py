@@ -77,7 +77,7 @@ def _readme(directory: Path) -> Path:
 
 def check(directory: Path | None = None) -> list[str]:
     """The stale or missing diagram files in ``directory`` (default: ``graphs/``)."""
-    from ..render import dot_checksum
+    from .images import dot_checksum
 
     directory = directory or graphs_dir()
     stale = []
@@ -102,10 +102,10 @@ def check(directory: Path | None = None) -> list[str]:
 def update(directory: Path | None = None) -> list[str]:
     """Redraw every diagram in ``directory`` (default: ``graphs/``); the files written.
 
-    Needs ``dot`` for the SVG (:class:`~nettree.render.GraphvizNotFoundError` otherwise).
+    Needs ``dot`` for the SVG (:class:`~nettree.export.backend.GraphvizNotFoundError` otherwise).
     """
     from ..loader import load
-    from ..render import render
+    from . import render
 
     directory = directory or graphs_dir()
     written = []

@@ -11,7 +11,7 @@ point of a leaf (an ``offered`` test of an option no step can have offered is fa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from ..conditions import (
     describe_value,
 )
 from ..errors import PatientError
-from ..model import Cite, Drop, DropListed, Field, FieldType, LeafKind, Offer, Step
+from ..model import Branch, Cite, Drop, DropListed, Field, FieldType, LeafKind, Offer, Step
 from .model import (
     Citation,
     Clause,
@@ -403,21 +403,27 @@ def _reachable(guideline: Guideline, focus: Known,
     edges: list[tuple[str, int, str, str]] = []
     seen: set[str] = set()
 
-    def visit(node_id: str) -> None:
-        if node_id in seen:
-            return
+    def enter(node_id: str) -> None:
         seen.add(node_id)
         order.append(node_id)
         decision = guideline.decisions.get(node_id)
-        if decision is None:
-            return
-        for index, branch in enumerate(decision.branches):
+        if decision is not None:
+            stack.append((node_id, iter(enumerate(decision.branches))))
+
+    # Depth first with a stack of its own (a long chain of decisions needs no recursion).
+    stack: list[tuple[str, Iterator[tuple[int, Branch]]]] = []
+    enter(guideline.start)
+    while stack:
+        node_id, branches = stack[-1]
+        for index, branch in branches:
             if simplify(branch.when, focus) is False:
                 continue
             edges.append((node_id, index, branch.to, branch.answer))
-            visit(branch.to)
-
-    visit(guideline.start)
+            if branch.to not in seen:
+                enter(branch.to)
+                break
+        else:
+            stack.pop()
 
     # Parents before children (the graph is acyclic): Kahn's order over the drawn branches.
     incoming: dict[str, list[tuple[str, int]]] = {node_id: [] for node_id in order}

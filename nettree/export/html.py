@@ -24,7 +24,7 @@ from ..traverse import SETTLE_LIMIT
 from .extract import MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
-from .quoting import html_text, wrap
+from .quoting import html_text, script_json, wrap
 from .style import KIND_STYLE, KIND_WORDS, PATH, UNRATED, strength_colours
 
 if TYPE_CHECKING:
@@ -404,7 +404,7 @@ def to_html(guideline: Guideline, diagram: Diagram, *,
     del focus  # the diagram already holds what the focus keeps
     data = json.dumps(page_data(guideline, diagram, patient=patient), ensure_ascii=False,
                       separators=(",", ":"), sort_keys=False)
-    data = data.replace("</", "<\\/")  # never close the script element early
+    data = script_json(data)  # never close the script element early
     title = html_text(diagram.title)
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -82,31 +82,42 @@ def layered(diagram: Diagram, sizes: Mapping[str, tuple[float, float]],
     free: dict[int, float] = {}
 
     def subtree(key: str) -> list[str]:
+        """``key`` and every node below it in the spanning tree."""
         found = [key]
-        for child in tree[key]:
-            found.extend(subtree(child))
+        pending = [key]
+        while pending:
+            below = tree[pending.pop()]
+            found.extend(below)
+            pending.extend(below)
         return found
 
-    def place(key: str) -> None:
-        for child in tree[key]:
-            place(child)
-        level = layer[key]
-        need = free.get(level, 0.0) + half(key)
-        if tree[key]:
-            first, last = tree[key][0], tree[key][-1]
-            at = (centre[first] + centre[last]) / 2
-            if at < need:
-                below = [n for child in tree[key] for n in subtree(child)]
-                shift = need - at
-                for node in below:
-                    centre[node] += shift
-                for touched in {layer[n] for n in below}:
-                    free[touched] += shift
+    def place(top: str) -> None:
+        """Centre ``top``'s subtree, children before their parent (a walk with a stack of
+        its own, so a long chain of decisions needs no deep recursion)."""
+        stack = [(top, False)]
+        while stack:
+            key, ready = stack.pop()
+            if not ready:
+                stack.append((key, True))
+                stack.extend((child, False) for child in reversed(tree[key]))
+                continue
+            level = layer[key]
+            need = free.get(level, 0.0) + half(key)
+            if tree[key]:
+                first, last = tree[key][0], tree[key][-1]
+                at = (centre[first] + centre[last]) / 2
+                if at < need:
+                    below = [n for child in tree[key] for n in subtree(child)]
+                    shift = need - at
+                    for node in below:
+                        centre[node] += shift
+                    for touched in {layer[n] for n in below}:
+                        free[touched] += shift
+                    at = need
+            else:
                 at = need
-        else:
-            at = need
-        centre[key] = at
-        free[level] = at + half(key) + GAP
+            centre[key] = at
+            free[level] = at + half(key) + GAP
 
     place(keys[0])
     for key in keys:  # nodes outside the tree (none in a valid guideline), after the rest

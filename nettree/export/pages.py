@@ -1,7 +1,7 @@
 """Cutting a diagram into pages, for print: a first page with the top of the graph and one
 page for each subtree cut off from it.
 
-Which subtrees to cut is decided by :mod:`nettree.render`, which measures drawings with
+Which subtrees to cut is decided by :mod:`nettree.export.pdf`, which measures drawings with
 ``dot``; here the cutting itself is pure. A cut decision appears twice: at the bottom of the
 page it hangs from, marked "continued on page N", and at the top of its own page.
 """
@@ -17,14 +17,16 @@ __all__ = ["descendants", "paginate", "subtree"]
 
 def descendants(diagram: Diagram, key: str) -> list[str]:
     """The keys of ``key`` and every node below it, in the diagram's order."""
+    children: dict[str, list[str]] = {}
+    for edge in diagram.edges:
+        children.setdefault(edge.source, []).append(edge.target)
     below = {key}
-    changed = True
-    while changed:
-        changed = False
-        for edge in diagram.edges:
-            if edge.source in below and edge.target not in below:
-                below.add(edge.target)
-                changed = True
+    pending = [key]
+    while pending:
+        for child in children.get(pending.pop(), ()):
+            if child not in below:
+                below.add(child)
+                pending.append(child)
     return [node.key for node in diagram.nodes if node.key in below]
 
 

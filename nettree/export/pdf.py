@@ -1,0 +1,124 @@
+"""PDF for print: legible on A4 and Letter, cut into pages when the graph is too large.
+
+One page if the whole drawing fits at :data:`MIN_SCALE`; else a first page with the top of
+the graph and a page per subtree (:mod:`nettree.export.pages` does the cutting, this module
+decides where, measuring drawings with ``dot``). The pages are drawn one by one and merged
+with pypdf, imported only when there is more than one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from .backend import measure, run_dot
+from .dot import to_dot
+from .model import Diagram
+from .pages import descendants, paginate, subtree
+
+__all__ = ["MIN_SCALE", "PAPER", "merge_pdfs", "to_pdf"]
+
+# Paper: a PDF page is at most A4's width and Letter's height (in inches), so that it prints
+# at 100% on either. The cairo renderer adds about an inch of margins to the drawing.
+PAPER = (8.27, 11.0)
+_MARGINS = 1.0
+
+MIN_SCALE = 0.75
+"""The smallest scale a PDF page is printed at: 9-point text stays at about 7 points."""
+
+
+def _fit(size: tuple[float, float]) -> tuple[float, tuple[float, float]]:
+    """The scale at which a drawing fits the paper, and the page (turned the better way)."""
+    short, long = PAPER[0] - _MARGINS, PAPER[1] - _MARGINS
+    w, h = size[0] + 0.5, size[1] + 0.5  # -Tplain leaves out part of what the renderer draws
+    portrait = min(short / w, long / h)
+    landscape = min(long / w, short / h)
+    return (portrait, (short, long)) if portrait >= landscape else (landscape, (long, short))
+
+
+def _scale(part: Diagram) -> float:
+    return _fit(measure(to_dot(part)))[0]
+
+
+def _cut_roots(diagram: Diagram, scale: Callable[[Diagram], float]) -> list[str]:
+    """The decisions that start a page of their own, in the order the graph is read: the
+    highest subtrees that fit at :data:`MIN_SCALE`, then more until every page fits."""
+    roots: list[str] = []
+    if not diagram.nodes or scale(diagram) >= MIN_SCALE:
+        return roots
+    children: dict[str, list[str]] = {}
+    for edge in diagram.edges:
+        children.setdefault(edge.source, []).append(edge.target)
+    # Depth first from the start, children in order; a subtree that fits is not entered.
+    stack = [iter(children.get(diagram.nodes[0].key, []))]
+    while stack:
+        for child in stack[-1]:
+            if child not in children or child in roots:
+                continue  # leaves stay with their decision
+            if scale(subtree(diagram, child)) >= MIN_SCALE:
+                roots.append(child)
+            else:
+                stack.append(iter(children[child]))
+                break
+        else:
+            stack.pop()
+    _cut_higher(diagram, roots, scale)
+    order = {node.key: index for index, node in enumerate(diagram.nodes)}
+    roots.sort(key=order.__getitem__)  # pages in the order the graph is read
+    return roots
+
+
+def _cut_higher(diagram: Diagram, roots: list[str], scale: Callable[[Diagram], float]) -> None:
+    """Add to ``roots`` until every page fits at :data:`MIN_SCALE` (or nothing more can be
+    cut): a page too large for it (usually the first, the top of the graph) gives its
+    largest part that fits on a page of its own, drawn on a page of its own."""
+    for _ in range(len(diagram.nodes)):
+        pages = paginate(diagram, roots)
+        owners: list[str | None] = [None, *roots]
+        for owner, page in zip(owners, pages, strict=True):
+            if scale(page) >= MIN_SCALE:
+                continue
+            best = _largest_part(page, owner, scale)
+            if best is not None:
+                roots.append(best)
+                break
+        else:
+            return
+
+
+def _largest_part(page: Diagram, owner: str | None,
+                  scale: Callable[[Diagram], float]) -> str | None:
+    """The decision of ``page`` (not its own root) with the most nodes below it on the page
+    that fits on a page of its own at :data:`MIN_SCALE`; None if there is none."""
+    sources = {edge.source for edge in page.edges}
+    top = owner if owner is not None else (page.nodes[0].key if page.nodes else None)
+    sizes = {node.key: len(descendants(page, node.key)) for node in page.nodes
+             if node.key != top and node.key in sources}
+    for key in sorted(sizes, key=lambda key: -sizes[key]):
+        if sizes[key] < 3:
+            break
+        if scale(subtree(page, key)) >= MIN_SCALE:
+            return key
+    return None
+
+
+def merge_pdfs(pdfs: list[bytes]) -> bytes:
+    """One PDF with the pages of ``pdfs`` in order (with pypdf, imported only here)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def to_pdf(diagram: Diagram) -> bytes:
+    """A PDF of ``diagram`` legible on A4 and Letter, on as many pages as that takes."""
+    pdfs = []
+    for page in paginate(diagram, _cut_roots(diagram, _scale)):
+        dot_text = to_dot(page)
+        fit = _fit(measure(dot_text))
+        pdfs.append(run_dot(dot_text, "pdf", f"-Gsize={fit[1][0]:.2f},{fit[1][1]:.2f}"))
+    return pdfs[0] if len(pdfs) == 1 else merge_pdfs(pdfs)
