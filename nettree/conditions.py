@@ -38,6 +38,7 @@ __all__ = [
     "Junction",
     "Known",
     "Not",
+    "OfferTest",
     "Offered",
     "PartialSet",
     "Tri",
@@ -140,7 +141,9 @@ class Condition:
     Adding an operator
     ------------------
     A new operator is one frozen dataclass subclass of :class:`Condition` in this module
-    (add it to ``__all__``). It implements every operation in :data:`OPERATIONS`:
+    (add it to ``__all__``; a new kind of ``and``/``or`` extends :class:`Junction`, a new
+    test of what is offered extends :class:`OfferTest`, and inherits what they share). It
+    implements every operation in :data:`OPERATIONS`:
 
     - ``evaluate(ctx)``: True, False or None (unknown), under Kleene's rules; a field read
       goes through a :class:`FieldTest` (or records itself in ``ctx.reads``);
@@ -482,13 +485,9 @@ class Not(Condition):
 
 
 @dataclass(frozen=True)
-class Offered(Condition):
-    """True when the result offers, at this point, any of these options."""
-
-    options: tuple[str, ...]
-
-    def evaluate(self, ctx: Context) -> Tri:
-        return any(option in ctx.offered for option in self.options)
+class OfferTest(Condition):
+    """What ``offered`` and ``cited`` share: they read no patient field, only the options
+    offered so far, so they are never unknown. Only its subclasses are conditions."""
 
     def missing(self, ctx: Context) -> set[str]:
         return set()
@@ -498,6 +497,16 @@ class Offered(Condition):
 
     def field_tests(self) -> Iterator[FieldTest]:
         return iter(())
+
+
+@dataclass(frozen=True)
+class Offered(OfferTest):
+    """True when the result offers, at this point, any of these options."""
+
+    options: tuple[str, ...]
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return any(option in ctx.offered for option in self.options)
 
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:
@@ -514,7 +523,7 @@ class Offered(Condition):
 
 
 @dataclass(frozen=True)
-class Cited(Condition):
+class Cited(OfferTest):
     """True when some option offered at this point cites any of these recommendations/statements."""
 
     cites: tuple[str, ...]
@@ -525,15 +534,6 @@ class Cited(Condition):
 
     def evaluate(self, ctx: Context) -> Tri:
         return any(not self._wanted.isdisjoint(cites) for cites in ctx.offered.values())
-
-    def missing(self, ctx: Context) -> set[str]:
-        return set()
-
-    def fields(self) -> frozenset[str]:
-        return frozenset()
-
-    def field_tests(self) -> Iterator[FieldTest]:
-        return iter(())
 
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:

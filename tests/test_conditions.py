@@ -30,6 +30,7 @@ from nettree.conditions import (
     Junction,
     Not,
     Offered,
+    OfferTest,
     PartialSet,
 )
 
@@ -174,9 +175,12 @@ def test_each_operation_of_each_class(cls: type) -> None:
 def test_junctions_share_one_implementation() -> None:
     for cls in (AllOf, AnyOf):
         assert issubclass(cls, Junction)
-        for op in ("evaluate", "missing", "fields", "field_tests", "simplify", "describe",
-                   "to_data", "__str__"):
+        for op in OPERATIONS:
             assert op not in vars(cls), f"{cls.__name__}.{op} repeats Junction's"
+    for cls in (Offered, Cited):
+        assert issubclass(cls, OfferTest)
+        for op in ("missing", "fields", "field_tests"):
+            assert op not in vars(cls), f"{cls.__name__}.{op} repeats OfferTest's"
 
 
 # -- Kleene's rules, exhaustively over three parts
