@@ -369,13 +369,14 @@ class Junction(Condition):
     parts: tuple[Condition, ...]
 
     _decisive: ClassVar[bool]  # the part's value that decides the whole
+    _otherwise: ClassVar[bool]  # the whole's value when every part is known and none decides
     _tag: ClassVar[str]  # the page's tag, as the guideline file spells it
     _words: ClassVar[str]  # the long text's opening
     _joiner: ClassVar[str]  # between parts in the short text
 
     def evaluate(self, ctx: Context) -> Tri:
         decisive = self._decisive
-        result: Tri = not decisive
+        result: Tri = self._otherwise
         for part in self.parts:
             value = part.evaluate(ctx)
             if value is decisive:
@@ -429,6 +430,7 @@ class AllOf(Junction):
     """True when every part is true; false as soon as one is false (Kleene conjunction)."""
 
     _decisive: ClassVar[bool] = False
+    _otherwise: ClassVar[bool] = True
     _tag: ClassVar[str] = "all"
     _words: ClassVar[str] = "all of"
     _joiner: ClassVar[str] = " and "
@@ -442,6 +444,7 @@ class AnyOf(Junction):
     """True as soon as one part is true; false when every part is false (Kleene disjunction)."""
 
     _decisive: ClassVar[bool] = True
+    _otherwise: ClassVar[bool] = False
     _tag: ClassVar[str] = "any"
     _words: ClassVar[str] = "any of"
     _joiner: ClassVar[str] = " or "
