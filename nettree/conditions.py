@@ -5,6 +5,11 @@ A condition never runs code from a file. It tests one field (``sstr_status is po
 under Kleene's rules, or asks what a result offers so far (``offered``, ``cited``).
 ``None`` stands for unknown: a field the patient did not give and that has no default.
 
+Every operation over conditions lives here, as methods of the condition classes: no other
+module tells the classes apart. The operations (see :class:`Condition`) are evaluation,
+the fields a condition reads and its field tests, its text (long and short), its
+simplification under known values, and its data for the HTML page.
+
 >>> ctx = Context({"sstr_status": "negative", "functional": None})
 >>> cond = AnyOf((FieldTest("sstr_status", "is", "positive"), FieldTest("functional", "is", True)))
 >>> cond.evaluate(ctx) is None, sorted(cond.missing(ctx))
@@ -15,19 +20,25 @@ under Kleene's rules, or asks what a result offers so far (``offered``, ``cited`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, ClassVar
+
+from .words import number_text, plain
 
 __all__ = [
+    "OPERATIONS",
     "AllOf",
     "AnyOf",
     "Cited",
     "Condition",
     "Context",
     "FieldTest",
+    "Junction",
+    "Known",
     "Not",
+    "OfferTest",
     "Offered",
     "PartialSet",
     "Tri",
@@ -106,8 +117,8 @@ def describe_value(value: Any) -> str:
     """
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return number_text(value)
     if isinstance(value, frozenset | set | list | tuple):
         return "[" + ", ".join(sorted(describe_value(v) for v in value)) + "]"
     if value is None:
@@ -115,8 +126,47 @@ def describe_value(value: Any) -> str:
     return str(value)  # a PartialSet describes itself
 
 
+Known = Mapping[str, frozenset[Any]]
+"""What is known about fields at a point: the values each may still have."""
+
+
+OPERATIONS = ("evaluate", "missing", "fields", "field_tests", "simplify", "describe",
+              "to_data", "__str__")
+"""What every condition class implements (the test suite checks each class does)."""
+
+
 class Condition:
-    """Base class of conditions. Subclasses are frozen dataclasses."""
+    """Base class of conditions. Subclasses are frozen dataclasses.
+
+    Adding an operator
+    ------------------
+    A new operator is one frozen dataclass subclass of :class:`Condition` in this module
+    (add it to ``__all__``; a new kind of ``and``/``or`` extends :class:`Junction`, a new
+    test of what is offered extends :class:`OfferTest`, and inherits what they share). It
+    implements every operation in :data:`OPERATIONS`:
+
+    - ``evaluate(ctx)``: True, False or None (unknown), under Kleene's rules; a field read
+      goes through a :class:`FieldTest` (or records itself in ``ctx.reads``);
+    - ``missing(ctx)``: the unknown fields that make it unknown;
+    - ``fields()``: every patient field it may read;
+    - ``field_tests()``: its :class:`FieldTest` leaves: verification cuts number fields at
+      their operands, so an operator reading a field must expose its tests here;
+    - ``simplify(known, possible, cites)``: itself with what is known replaced by truth
+      values (a diagram's short conditions, what a focus leaves reachable);
+    - ``describe()``: the short text a diagram shows (``age < 18 or smoker = true``);
+    - ``to_data()``: JSON-ready data for the HTML page's engine (a new ``"t"`` tag);
+    - ``__str__``: the long text of results and explanations (``age is below 18``).
+
+    The other methods have a default right for any operator and are overridden only by
+    those they concern: ``_describe_negated`` (the short text under ``not``: a field test
+    says ``x \u2260 v``), ``_describe_within`` (parentheses inside another ``and``/``or``),
+    ``conjuncts`` (an ``all`` is its parts) and ``negation_of`` (a ``not``'s part).
+    ``decided_by`` is written once for every operator.
+
+    Outside the Python engine, a new operator also needs its spelling in the guideline
+    file (the loader's condition compiler builds it) and its ``"t"`` tag in the page's
+    script (``export/page.js``), which evaluates the data of ``to_data``.
+    """
 
     def evaluate(self, ctx: Context) -> Tri:
         """True, False or None (unknown) for this context."""
@@ -130,6 +180,76 @@ class Condition:
         """Every patient field this condition may read."""
         raise NotImplementedError
 
+    def field_tests(self) -> Iterator[FieldTest]:
+        """Every field test in this condition, in order."""
+        raise NotImplementedError
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        """This condition with what ``known`` decides replaced by truth values (Kleene's rules).
+
+        ``known`` maps fields to the values they may still have. ``possible`` are the
+        options that may have been offered at this point and ``cites`` their possible
+        citations: an ``offered``/``cited`` test of none of them is false.
+
+        >>> c = AllOf((FieldTest("site", "is", "gi"), FieldTest("risk", "is", True)))
+        >>> c.simplify({"site": frozenset({"gi"})}).describe()
+        'risk = true'
+        >>> c.simplify({"site": frozenset({"pancreas", "other"})})
+        False
+        """
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """This condition in short words, as a diagram shows it.
+
+        >>> AnyOf((FieldTest("sstr_status", "is", "positive"),
+        ...        AllOf((FieldTest("ki67", "below", 10.0),
+        ...               Not(FieldTest("x", "is", True)))))).describe()
+        'sstr_status = positive or (ki67 < 10 and x \u2260 true)'
+        """
+        raise NotImplementedError
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready data for the HTML page's engine: ``{"t": tag, ...}``.
+
+        >>> Not(FieldTest("grade", "in", frozenset({"G2", "G1"}))).to_data()
+        {'t': 'not', 'p': {'t': 'field', 'f': 'grade', 'op': 'in', 'v': ['G1', 'G2']}}
+        """
+        raise NotImplementedError
+
+    # -- written once for every operator
+
+    def decided_by(self, name: str, values: Iterable[Any]) -> Tri:
+        """True (False) when this condition, a test of field ``name`` alone, holds (fails)
+        for every one of ``values``; None when it depends on which.
+
+        >>> FieldTest("age", "below", 18).decided_by("age", (3, 12)), \\
+        ...     FieldTest("age", "below", 18).decided_by("age", (3, 40))
+        (True, None)
+        """
+        outcomes = {self.evaluate(Context({name: value})) for value in values}
+        return outcomes.pop() if len(outcomes) == 1 else None
+
+    # -- defaults, overridden only by the operators they concern
+
+    def conjuncts(self) -> tuple[Condition, ...]:
+        """The conditions that must all hold for this one to hold: itself, or an ``all``'s
+        parts."""
+        return (self,)
+
+    def negation_of(self) -> Condition | None:
+        """The condition this one negates, when it is a ``not``."""
+        return None
+
+    def _describe_negated(self) -> str:
+        """The short text of ``not`` this condition."""
+        return f"not ({self.describe()})"
+
+    def _describe_within(self, joiner: str) -> str:
+        """The short text of this condition as a part of an ``and``/``or`` (``joiner``)."""
+        return self.describe()
+
 
 # The operators a field test may use, by field type; the checks live in the loader.
 OPERATORS = ("is", "in", "below", "at_most", "above", "at_least", "contains", "empty")
@@ -142,6 +262,7 @@ _OPERATOR_WORDS = {
     "at_least": "is at least",
     "contains": "contains",
 }
+_SYMBOLS = {"is": "=", "below": "<", "at_most": "\u2264", "above": ">", "at_least": "\u2265"}
 
 
 _TESTS: dict[str, Callable[[Any, Any], bool]] = {
@@ -158,7 +279,16 @@ _TESTS: dict[str, Callable[[Any, Any], bool]] = {
 
 @dataclass(frozen=True)
 class FieldTest(Condition):
-    """One test of one field: ``field op operand``."""
+    """One test of one field: ``field op operand``.
+
+    >>> t = FieldTest("prior_therapies", "contains", "ssa")
+    >>> str(t), t.describe(), Not(t).describe()
+    ('prior_therapies contains ssa', 'ssa in prior_therapies', 'ssa not in prior_therapies')
+    >>> FieldTest("grade", "in", frozenset({"G2", "G1"})).describe()
+    'grade in (G1, G2)'
+    >>> Not(FieldTest("drugs", "empty", True)).describe()
+    'drugs not empty'
+    """
 
     field: str
     op: str
@@ -193,6 +323,38 @@ class FieldTest(Condition):
     def fields(self) -> frozenset[str]:
         return frozenset((self.field,))
 
+    def field_tests(self) -> Iterator[FieldTest]:
+        yield self
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        values = known.get(self.field)
+        if values is None:
+            return self
+        outcome = self.decided_by(self.field, values)
+        return self if outcome is None else outcome
+
+    def describe(self) -> str:
+        if self.op == "contains":
+            return f"{describe_value(self.operand)} in {self.field}"
+        if self.op == "empty":
+            return f"{self.field} {'empty' if self.operand else 'not empty'}"
+        if self.op == "in":
+            return f"{self.field} in ({', '.join(sorted(map(describe_value, self.operand)))})"
+        return f"{self.field} {_SYMBOLS[self.op]} {describe_value(self.operand)}"
+
+    def _describe_negated(self) -> str:
+        if self.op == "is":
+            return f"{self.field} \u2260 {describe_value(self.operand)}"
+        if self.op == "empty":
+            return FieldTest(self.field, "empty", not self.operand).describe()
+        if self.op == "contains":
+            return f"{describe_value(self.operand)} not in {self.field}"
+        return super()._describe_negated()
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": "field", "f": self.field, "op": self.op, "v": plain(self.operand)}
+
     def __str__(self) -> str:
         if self.op == "empty":
             return f"{self.field} is {'empty' if self.operand else 'not empty'}"
@@ -200,17 +362,25 @@ class FieldTest(Condition):
 
 
 @dataclass(frozen=True)
-class AllOf(Condition):
-    """True when every part is true; false as soon as one is false (Kleene conjunction)."""
+class Junction(Condition):
+    """What ``all`` and ``any`` share: parts, one truth value that decides (false for
+    ``all``, true for ``any``), and their words. Only its subclasses are conditions."""
 
     parts: tuple[Condition, ...]
 
+    _decisive: ClassVar[bool]  # the part's value that decides the whole
+    _otherwise: ClassVar[bool]  # the whole's value when every part is known and none decides
+    _tag: ClassVar[str]  # the page's tag, as the guideline file spells it
+    _words: ClassVar[str]  # the long text's opening
+    _joiner: ClassVar[str]  # between parts in the short text
+
     def evaluate(self, ctx: Context) -> Tri:
-        result: Tri = True
+        decisive = self._decisive
+        result: Tri = self._otherwise
         for part in self.parts:
             value = part.evaluate(ctx)
-            if value is False:
-                return False
+            if value is decisive:
+                return decisive
             if value is None:
                 result = None
         return result
@@ -223,36 +393,61 @@ class AllOf(Condition):
     def fields(self) -> frozenset[str]:
         return frozenset().union(*(p.fields() for p in self.parts))
 
+    def field_tests(self) -> Iterator[FieldTest]:
+        for part in self.parts:
+            yield from part.field_tests()
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        decisive = self._decisive
+        kept: list[Condition] = []
+        for sub in self.parts:
+            part = sub.simplify(known, possible, cites)
+            if part is decisive:
+                return decisive
+            if not isinstance(part, bool):
+                kept.append(part)
+        if not kept:
+            return not decisive
+        return kept[0] if len(kept) == 1 else type(self)(tuple(kept))
+
+    def describe(self) -> str:
+        return self._joiner.join(p._describe_within(self._joiner) for p in self.parts)
+
+    def _describe_within(self, joiner: str) -> str:
+        text = self.describe()
+        return text if joiner == self._joiner else f"({text})"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": self._tag, "p": [p.to_data() for p in self.parts]}
+
     def __str__(self) -> str:
-        return "all of (" + "; ".join(map(str, self.parts)) + ")"
+        return f"{self._words} (" + "; ".join(map(str, self.parts)) + ")"
 
 
 @dataclass(frozen=True)
-class AnyOf(Condition):
+class AllOf(Junction):
+    """True when every part is true; false as soon as one is false (Kleene conjunction)."""
+
+    _decisive: ClassVar[bool] = False
+    _otherwise: ClassVar[bool] = True
+    _tag: ClassVar[str] = "all"
+    _words: ClassVar[str] = "all of"
+    _joiner: ClassVar[str] = " and "
+
+    def conjuncts(self) -> tuple[Condition, ...]:
+        return self.parts
+
+
+@dataclass(frozen=True)
+class AnyOf(Junction):
     """True as soon as one part is true; false when every part is false (Kleene disjunction)."""
 
-    parts: tuple[Condition, ...]
-
-    def evaluate(self, ctx: Context) -> Tri:
-        result: Tri = False
-        for part in self.parts:
-            value = part.evaluate(ctx)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
-
-    def missing(self, ctx: Context) -> set[str]:
-        if self.evaluate(ctx) is not None:
-            return set()
-        return set().union(*(p.missing(ctx) for p in self.parts if p.evaluate(ctx) is None))
-
-    def fields(self) -> frozenset[str]:
-        return frozenset().union(*(p.fields() for p in self.parts))
-
-    def __str__(self) -> str:
-        return "any of (" + "; ".join(map(str, self.parts)) + ")"
+    _decisive: ClassVar[bool] = True
+    _otherwise: ClassVar[bool] = False
+    _tag: ClassVar[str] = "any"
+    _words: ClassVar[str] = "any of"
+    _joiner: ClassVar[str] = " or "
 
 
 @dataclass(frozen=True)
@@ -271,18 +466,31 @@ class Not(Condition):
     def fields(self) -> frozenset[str]:
         return self.part.fields()
 
+    def field_tests(self) -> Iterator[FieldTest]:
+        return self.part.field_tests()
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        part = self.part.simplify(known, possible, cites)
+        return (not part) if isinstance(part, bool) else Not(part)
+
+    def describe(self) -> str:
+        return self.part._describe_negated()
+
+    def negation_of(self) -> Condition:
+        return self.part
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": "not", "p": self.part.to_data()}
+
     def __str__(self) -> str:
         return f"not ({self.part})"
 
 
 @dataclass(frozen=True)
-class Offered(Condition):
-    """True when the result offers, at this point, any of these options."""
-
-    options: tuple[str, ...]
-
-    def evaluate(self, ctx: Context) -> Tri:
-        return any(option in ctx.offered for option in self.options)
+class OfferTest(Condition):
+    """What ``offered`` and ``cited`` share: they read no patient field, only the options
+    offered so far, so they are never unknown. Only its subclasses are conditions."""
 
     def missing(self, ctx: Context) -> set[str]:
         return set()
@@ -290,12 +498,35 @@ class Offered(Condition):
     def fields(self) -> frozenset[str]:
         return frozenset()
 
+    def field_tests(self) -> Iterator[FieldTest]:
+        return iter(())
+
+
+@dataclass(frozen=True)
+class Offered(OfferTest):
+    """True when the result offers, at this point, any of these options."""
+
+    options: tuple[str, ...]
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return any(option in ctx.offered for option in self.options)
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        return self if set(self.options) & set(possible) else False
+
+    def describe(self) -> str:
+        return f"{' or '.join(self.options)} offered"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": "offered", "o": list(self.options)}
+
     def __str__(self) -> str:
         return "offered: " + ", ".join(self.options)
 
 
 @dataclass(frozen=True)
-class Cited(Condition):
+class Cited(OfferTest):
     """True when some option offered at this point cites any of these recommendations/statements."""
 
     cites: tuple[str, ...]
@@ -307,11 +538,15 @@ class Cited(Condition):
     def evaluate(self, ctx: Context) -> Tri:
         return any(not self._wanted.isdisjoint(cites) for cites in ctx.offered.values())
 
-    def missing(self, ctx: Context) -> set[str]:
-        return set()
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        return self if set(self.cites) & set(cites) else False
 
-    def fields(self) -> frozenset[str]:
-        return frozenset()
+    def describe(self) -> str:
+        return f"an option cites {' or '.join(self.cites)}"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": "cited", "c": list(self.cites)}
 
     def __str__(self) -> str:
         return "an offered option cites " + ", ".join(self.cites)

@@ -11,22 +11,12 @@ point of a leaf (an ``offered`` test of an option no step can have offered is fa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
 
-from ..conditions import (
-    AllOf,
-    AnyOf,
-    Cited,
-    Condition,
-    Context,
-    FieldTest,
-    Not,
-    Offered,
-    describe_value,
-)
+from ..conditions import Condition, Known, describe_value
 from ..errors import PatientError
 from ..model import Branch, Cite, Drop, DropListed, Field, FieldType, LeafKind, Offer, Step
 from .model import (
@@ -124,62 +114,22 @@ def check_focus_fits(guideline: Guideline, focus: Mapping[str, Any],
                                f"{name} is {describe_value(known)}", field=name)
 
 
-# -- conditions, simplified and described
-
-
-Known = Mapping[str, frozenset[Any]]
-"""What is known about fields at a point: the values each may still have."""
-
-
-def _holds_for(cond: Condition, name: str, values: frozenset[Any]) -> bool | None:
-    """True (False) when ``cond``, a test of field ``name`` alone, holds (fails) for every one
-    of ``values``; None when it depends on which."""
-    outcomes = {cond.evaluate(Context({name: value})) for value in values}
-    return outcomes.pop() if len(outcomes) == 1 else None
+# -- conditions, simplified and described (the work is the condition classes' own)
 
 
 def simplify(cond: Condition | None, known: Known,
-             possible: Iterable[str] = (), cites: Iterable[str] = ()) -> Condition | bool:
-    """``cond`` with what ``known`` decides replaced by truth values (Kleene's rules).
+             possible: Collection[str] = (), cites: Collection[str] = ()) -> Condition | bool:
+    """``cond`` with what ``known`` decides replaced by truth values (Kleene's rules); ``None``
+    (no condition) is true. See :meth:`~nettree.conditions.Condition.simplify`.
 
-    ``known`` maps fields to the values they may still have. ``possible`` are the options
-    that may have been offered at this point and ``cites`` their possible citations: an
-    ``offered``/``cited`` test of none of them is false. ``None`` (no condition) is true.
-
+    >>> from nettree.conditions import AllOf, FieldTest
     >>> c = AllOf((FieldTest("site", "is", "gi"), FieldTest("risk", "is", True)))
     >>> describe(simplify(c, {"site": frozenset({"gi"})}))
     'risk = true'
-    >>> simplify(c, {"site": frozenset({"pancreas", "other"})})
-    False
+    >>> simplify(None, {})
+    True
     """
-    if cond is None:
-        return True
-    if isinstance(cond, FieldTest):
-        values = known.get(cond.field)
-        if values is None:
-            return cond
-        outcome = _holds_for(cond, cond.field, values)
-        return cond if outcome is None else outcome
-    if isinstance(cond, Offered):
-        return cond if set(cond.options) & set(possible) else False
-    if isinstance(cond, Cited):
-        return cond if set(cond.cites) & set(cites) else False
-    if isinstance(cond, Not):
-        part = simplify(cond.part, known, possible, cites)
-        return (not part) if isinstance(part, bool) else Not(part)
-    if isinstance(cond, AllOf | AnyOf):
-        decisive = isinstance(cond, AnyOf)  # the value that decides: true for any, false for all
-        kept: list[Condition] = []
-        for sub in cond.parts:
-            part = simplify(sub, known, possible, cites)
-            if part is decisive:
-                return decisive
-            if not isinstance(part, bool):
-                kept.append(part)
-        if not kept:
-            return not decisive
-        return kept[0] if len(kept) == 1 else type(cond)(tuple(kept))
-    return cond
+    return True if cond is None else cond.simplify(known, possible, cites)
 
 
 _MAX_SET_VALUES = 10  # a set field's values are tracked as subsets up to this many values
@@ -200,8 +150,7 @@ def _domain(field: Field) -> frozenset[Any] | None:
 def _restrict(known: Known, cond: Condition, fields: Mapping[str, Field]) -> dict[str, Any]:
     """What is known once ``cond`` holds: each part of it that tests one field narrows it."""
     narrowed = dict(known)
-    parts = list(cond.parts) if isinstance(cond, AllOf) else [cond]
-    for part in parts:
+    for part in cond.conjuncts():
         names = part.fields()
         if len(names) != 1:
             continue
@@ -211,53 +160,23 @@ def _restrict(known: Known, cond: Condition, fields: Mapping[str, Field]) -> dic
             values = _domain(fields[name]) if name in fields else None
         if values is not None:
             narrowed[name] = frozenset(
-                v for v in values if _holds_for(part, name, frozenset((v,))))
+                v for v in values if part.decided_by(name, (v,)))
     return narrowed
 
 
-_SYMBOLS = {"is": "=", "below": "<", "at_most": "\u2264", "above": ">", "at_least": "\u2265"}
-
-
 def describe(cond: Condition | bool) -> str:
-    """A condition in short words, as a diagram shows it.
+    """A condition in short words, as a diagram shows it (``always``/``never`` for a truth
+    value). See :meth:`~nettree.conditions.Condition.describe`.
 
-    >>> describe(AnyOf((FieldTest("sstr_status", "is", "positive"),
-    ...                 AllOf((FieldTest("ki67", "below", 10.0),
-    ...                        Not(FieldTest("x", "is", True)))))))
-    'sstr_status = positive or (ki67 < 10 and x \u2260 true)'
-    >>> describe(FieldTest("prior_therapies", "contains", "ssa"))
-    'ssa in prior_therapies'
-    >>> describe(FieldTest("grade", "in", frozenset({"G2", "G1"})))
-    'grade in (G1, G2)'
+    >>> from nettree.conditions import AnyOf, FieldTest
+    >>> describe(AnyOf((FieldTest("a", "is", "x"), FieldTest("b", "below", 10.0))))
+    'a = x or b < 10'
+    >>> describe(False)
+    'never'
     """
     if isinstance(cond, bool):
         return "always" if cond else "never"
-    if isinstance(cond, FieldTest):
-        if cond.op == "contains":
-            return f"{describe_value(cond.operand)} in {cond.field}"
-        if cond.op == "empty":
-            return f"{cond.field} {'empty' if cond.operand else 'not empty'}"
-        if cond.op == "in":
-            return f"{cond.field} in ({', '.join(sorted(map(describe_value, cond.operand)))})"
-        return f"{cond.field} {_SYMBOLS[cond.op]} {describe_value(cond.operand)}"
-    if isinstance(cond, Offered):
-        return f"{' or '.join(cond.options)} offered"
-    if isinstance(cond, Cited):
-        return f"an option cites {' or '.join(cond.cites)}"
-    if isinstance(cond, Not):
-        part = cond.part
-        if isinstance(part, FieldTest) and part.op == "is":
-            return f"{part.field} \u2260 {describe_value(part.operand)}"
-        if isinstance(part, FieldTest) and part.op == "empty":
-            return describe(FieldTest(part.field, "empty", not part.operand))
-        if isinstance(part, FieldTest) and part.op == "contains":
-            return f"{describe_value(part.operand)} not in {part.field}"
-        return f"not ({describe(part)})"
-    if isinstance(cond, AllOf | AnyOf):
-        joiner, other = (" and ", AnyOf) if isinstance(cond, AllOf) else (" or ", AllOf)
-        return joiner.join(f"({describe(p)})" if isinstance(p, other) else describe(p)
-                           for p in cond.parts)
-    return str(cond)
+    return cond.describe()
 
 
 # -- the pieces of a node
@@ -327,8 +246,8 @@ class _LeafSummary:
                 if cond is True:
                     del self.clauses[option]
                     self.removed.append((self.guideline.options[option].label, cites))
-                elif isinstance(cond, Not):
-                    self.clauses[option].append(Clause("only_if", cites, describe(cond.part)))
+                elif (kept_if := cond.negation_of()) is not None:
+                    self.clauses[option].append(Clause("only_if", cites, describe(kept_if)))
                 else:
                     self.clauses[option].append(Clause("not_if", cites, describe(cond)))
         elif isinstance(step, DropListed):
@@ -376,8 +295,8 @@ def _filter_lines(guideline: Guideline, known: Known) -> tuple[str, ...]:
             labels = ", ".join(step.options)
             if cond is True:
                 lines.append(f"Removed: {labels}{cited}")
-            elif isinstance(cond, Not):
-                lines.append(f"Removed: {labels} unless {describe(cond.part)}{cited}")
+            elif (kept_if := cond.negation_of()) is not None:
+                lines.append(f"Removed: {labels} unless {describe(kept_if)}{cited}")
             else:
                 lines.append(f"Removed: {labels} if {describe(cond)}{cited}")
         elif isinstance(step, Offer):

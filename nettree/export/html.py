@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
+from ..conditions import Condition
 from ..domains import domains
 from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
@@ -229,23 +229,7 @@ def _svg(diagram: Diagram) -> str:
 
 
 def _condition(cond: Condition | None) -> Any:
-    if cond is None:
-        return None
-    if isinstance(cond, FieldTest):
-        operand = cond.operand
-        if isinstance(operand, frozenset | set):
-            operand = sorted(operand)
-        return {"t": "field", "f": cond.field, "op": cond.op, "v": operand}
-    if isinstance(cond, AllOf | AnyOf):
-        return {"t": "all" if isinstance(cond, AllOf) else "any",
-                "p": [_condition(p) for p in cond.parts]}
-    if isinstance(cond, Not):
-        return {"t": "not", "p": _condition(cond.part)}
-    if isinstance(cond, Offered):
-        return {"t": "offered", "o": list(cond.options)}
-    if isinstance(cond, Cited):
-        return {"t": "cited", "c": list(cond.cites)}
-    raise TypeError(f"cannot embed condition {cond!r}")
+    return None if cond is None else cond.to_data()
 
 
 def _step(step: Step) -> dict[str, Any]:
