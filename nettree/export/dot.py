@@ -8,6 +8,7 @@ plus ``nettree-path`` on the highlighted path), which Graphviz writes into its S
 
 from __future__ import annotations
 
+from ..words import clause_text
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_comment, dot_html, dot_string, wrap
@@ -19,8 +20,6 @@ FONT = "Helvetica"
 SMALL = 9
 MUTED = "#555555"
 
-_CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
-                 "also": "also cites"}
 
 
 def _lines(text: str, width: int) -> str:
@@ -41,11 +40,8 @@ def _badge(cite: Citation) -> str:
 def _clause_rows(clause: Clause) -> list[str]:
     """One row per citation: the badge in the first column, the condition in the second (a
     clause citing several gets the condition once, on its first row)."""
-    words = _CLAUSE_WORDS[clause.kind]
-    if clause.condition:
-        text = _lines(f"{words} {clause.condition}", WIDTH["condition"])
-    else:
-        text = "" if clause.kind == "offer" else dot_html(words)
+    words = clause_text(clause.kind, clause.condition)
+    text = _lines(words, WIDTH["condition"]) if words else ""
     text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if text else ""
     rows = []
     for index, cite in enumerate(clause.cites or (None,)):

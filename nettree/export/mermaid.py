@@ -9,6 +9,7 @@ of the strongest recommendation it cites. The path is drawn with ``classDef`` an
 
 from __future__ import annotations
 
+from ..words import clause_text
 from .dot import OFFERED_FILL
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
@@ -20,8 +21,6 @@ __all__ = ["to_mermaid"]
 WRAPPING_WIDTH = 360  # pixels: how wide Mermaid lets a label grow before wrapping it
 _MARKS = ("\U0001f7e9", "\U0001f7e8", "\U0001f7e7", "\u2b1c")  # green, yellow, orange, white
 _UNRATED = "\u25ab\ufe0f"  # a small white square: not rated
-_CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
-                 "also": "also cites"}
 
 
 def _mark(cite: Citation) -> str:
@@ -43,9 +42,7 @@ def _cites(cites: tuple[Citation, ...]) -> str:
 
 
 def _clause(clause: Clause) -> str:
-    words = _CLAUSE_WORDS[clause.kind]
-    text = f"{words} {clause.condition}" if clause.condition else (
-        "" if clause.kind == "offer" else words)
+    text = clause_text(clause.kind, clause.condition)
     return mermaid_label(_cites(clause.cites)) + (f": {_lines(text)}" if text else "")
 
 
