@@ -2,11 +2,12 @@
 
 The page needs no program and no network: nettree lays the graph out itself
 (:mod:`nettree.export.layout`) and draws it as inline SVG, so the page is the same whether or
-not Graphviz is installed. The script in the page (``page.js``, inlined) shows a node's
-question or its recommendations verbatim when clicked, and walks a case: the guideline's
-conditions, steps and notes are embedded as data and evaluated in three values by a small
-generic engine that mirrors :mod:`nettree.traverse` (the tests compare the two on many
-patients). No clinical rule is written in the script.
+not Graphviz is installed. Two scripts are inlined: ``page_engine.js``, a small generic
+engine with no DOM code that mirrors :mod:`nettree.traverse` (the guideline's conditions,
+steps and notes are embedded as data and evaluated in three values; the tests run it under
+Node against Python on a patient of every class verification enumerates), and ``page.js``,
+the UI, which shows a node's question or its recommendations verbatim when clicked and walks
+a case with the engine. No clinical rule is written in either script.
 """
 
 from __future__ import annotations
@@ -451,6 +452,9 @@ you answer.</p>
 </aside>
 </main>
 <script type="application/json" id="nettree-data">{data}</script>
+<script>
+{_resource("page_engine.js")}
+</script>
 <script>
 {_resource("page.js")}
 </script>
