@@ -94,7 +94,7 @@ def class_patients(guideline: nettree.Guideline, seed: int) -> tuple[int, list[d
 
 def without_default(tmp_path: Path) -> Path:
     """The example guideline with its set field unknown when absent: a leaf whose options
-    depend on it then tries every subset of its values, built by the engine itself."""
+    depend on it then tries every subset of its values (listed in the page data)."""
     text = EXAMPLE.read_text("utf-8")
     assert INTOLERANCE in text and "\nsource: " in text
     text = text.replace(INTOLERANCE, "\n".join(INTOLERANCE.splitlines()[:3]) + "\n")
@@ -137,25 +137,54 @@ def test_the_engine_walks_invalid_and_random_patients_as_python_does(
     assert len(patients) / 2 < checked < len(patients)
 
 
-def test_a_set_field_of_many_values_keeps_the_page_small(tmp_path: Path) -> None:
-    """A set field's domain is every subset of its values (2 ** 22 here): the page holds its
-    22 values, not its subsets, which the engine builds only when it needs them."""
-    values = [f"h{i}" for i in range(22)]
-    text = EXAMPLE.read_text("utf-8").replace(
-        "  pregnant:\n", f"  history:\n    type: set\n    values: [{', '.join(values)}]\n"
-                         f"    description: Past problems.\n  pregnant:\n")
+VALUES = [f"h{i}" for i in range(22)]
+
+
+@pytest.fixture(scope="module")
+def many_values(tmp_path_factory: pytest.TempPathFactory) -> nettree.Guideline:
+    """The example with a set field of 22 values (2 ** 22 subsets) that a filter reads."""
+    text = EXAMPLE.read_text("utf-8")
+    field = (f"  history:\n    type: set\n    values: [{', '.join(VALUES)}]\n"
+             f"    description: Past problems.\n")
+    step = ("  - drop: clarithromycin\n    when: {history: {contains: h3}}\n"
+            "    reason: Not after h3.\n")
+    assert "  pregnant:\n" in text and "\nfilters:\n" in text
+    text = text.replace("  pregnant:\n", field + "  pregnant:\n")
+    text = text.replace("\nfilters:\n", "\nfilters:\n" + step)
     text = "\n".join(line for line in text.splitlines() if not line.startswith("source: "))
-    path = tmp_path / "many-values.yaml"
+    path = tmp_path_factory.mktemp("many-values") / "many-values.yaml"
     path.write_text(text + "\n", "utf-8")
-    guideline = nettree.load(path)
-    data = page_data(guideline, build_diagram(guideline))
-    assert [f["values"] for f in data["fields"] if f["name"] == "history"] == [values]
-    assert "history" not in data["domains"] and "intolerant_to" not in data["domains"]
-    assert set(data["domains"]) == {name for name, spec in guideline.fields.items()
-                                    if spec.type.value != "set"}
+    return nettree.load(path)
+
+
+def test_a_set_field_of_many_values_keeps_the_page_small(
+        many_values: nettree.Guideline) -> None:
+    """A set field's domain is every subset of its values: the page holds its 22 values and
+    the size of its domain, not its 2 ** 22 subsets (past the settle limit nothing tries
+    them)."""
+    data = page_data(many_values, build_diagram(many_values))
+    assert [f["values"] for f in data["fields"] if f["name"] == "history"] == [VALUES]
+    assert data["domains"]["history"] == {"length": 2 ** 22}  # its size, not its subsets
+    assert len(data["domains"]["intolerant_to"]) == 8  # small: listed, the engine tries them
     small = export(nettree.load(EXAMPLE), "html")
-    page = export(guideline, "html")
-    assert len(page) - len(small) < 2_000  # the field's form, its values, its description
+    assert len(export(many_values, "html")) - len(small) < 2_500  # its control, its filter
+
+
+@pytest.mark.node
+def test_the_engine_tries_a_set_fields_subsets_only_within_the_limit(
+        many_values: nettree.Guideline, tmp_path: Path) -> None:
+    """With the set field unknown, a leaf whose options depend on it does not try its
+    2 ** 22 completions (past the settle limit): it asks, as Python does."""
+    treat = {"airway_compromise": False, "immunocompromised": False, "age": 30,
+             "symptom_days": 3, "risk": "high", "pregnant": False,
+             "intolerant_to": ["penicillin_v"]}  # clarithromycin, which the filter may drop
+    patients = [treat, {**treat, "history": ["h3"]}, {**treat, "history": []},
+                *random_patients(many_values, 200, seed=4)]
+    got = run_engine(many_values, patients, tmp_path)
+    assert assert_walks_as_python(many_values, patients, got) > 100
+    assert (got[0]["status"], got[0]["missing"]) == ("needs_information", ["history"])
+    assert [o["id"] for o in got[1]["options"]] == ["clinical_review"]  # the fallback
+    assert [o["id"] for o in got[2]["options"]] == ["clarithromycin"]
 
 
 def test_node_present_where_ci_runs() -> None:

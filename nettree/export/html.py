@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
 from ..domains import domains
-from ..model import Cite, Drop, DropListed, FieldType, Offer, Step
+from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
 from .extract import MARK_KEY, describe
 from .layout import Layout, layered
@@ -338,12 +338,13 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "cite_order": sorted(guideline.cite_order, key=guideline.cite_order.__getitem__),
         "cite_owner": dict(guideline.cite_owner),
         # Each field's finite domain (one value per class the conditions tell apart): a leaf
-        # whose options depend on unknown fields tries each, as nettree.traverse does. Not
-        # for a set field: its domain is every subset of its values, which the engine builds
-        # from the values when it needs them, so the page grows with the values, not 2 ** n.
+        # whose options depend on unknown fields tries each, as nettree.traverse does.
+        # A domain too large to try is sent as its size alone, never listed (the engine reads
+        # only its length, then asks for the fields, as _settle does past the limit): a set
+        # field's 2 ** n subsets would make the page grow with 2 ** n.
         "domains": {name: [_plain_value(value) for value, _ in values]
-                    for name, values in domains(guideline).items()
-                    if guideline.fields[name].type is not FieldType.SET},
+                    if len(values) <= SETTLE_LIMIT else {"length": len(values)}
+                    for name, values in domains(guideline).items()},
         "settle_limit": SETTLE_LIMIT,
         "start": guideline.start,
         "decisions": decisions,

@@ -283,36 +283,14 @@
       };
     }
 
-    /* A field's finite domain, as nettree.domains.field_domain gives it: one value per class
-       of values the conditions tell apart. The page data holds it for every field but a set,
-       whose domain is every subset of its values (2 ** n of them): that one is built here,
-       from the values, only when a completion needs it (the settle limit keeps it small), in
-       the order Python's itertools.combinations gives, smallest subsets first. */
-    function domainSize(name) {
-      var f = FIELDS[name];
-      return f.type === "set" ? Math.pow(2, f.values.length) : DATA.domains[name].length;
-    }
-
-    function domain(name) {
-      var f = FIELDS[name];
-      if (f.type !== "set") { return DATA.domains[name]; }
-      var subsets = [];
-      function pick(start, size, chosen) {
-        if (chosen.length === size) { subsets.push(chosen); return; }
-        for (var i = start; i <= f.values.length - (size - chosen.length); i++) {
-          pick(i + 1, size, chosen.concat([f.values[i]]));
-        }
-      }
-      for (var size = 0; size <= f.values.length; size++) { pick(0, size, []); }
-      return subsets;
-    }
-
     /* As nettree.traverse._settle: when a leaf's options depend on unknown fields, walk every
        completion of them over their finite domains; if all give the same status, options and
        exclusions, that is the answer, with the notes they differ on shown as "may apply". */
     function settle(patient, missing, decisions, nodeId, leaf, leafValues) {
       var names = ordered(missing);
-      var size = names.reduce(function (n, name) { return n * domainSize(name); }, 1);
+      // A domain too large to try comes as {length: n} (a set field's 2 ** n subsets):
+      // only its size is read; the product is then past the limit, and the leaf asks.
+      var size = names.reduce(function (n, name) { return n * DATA.domains[name].length; }, 1);
       if (size > DATA.settle_limit) { return null; }
       var derivedNames = new Set(patient.derived.map(function (d) { return d.field; }));
       var given = {};
@@ -331,7 +309,7 @@
           results.push(r);
           return true;
         }
-        var values = domain(names[index]);
+        var values = DATA.domains[names[index]];
         for (var i = 0; i < values.length; i++) {
           var next = Object.assign({}, completed);
           next[names[index]] = values[i];
