@@ -2,11 +2,12 @@
 
 The page needs no program and no network: nettree lays the graph out itself
 (:mod:`nettree.export.layout`) and draws it as inline SVG, so the page is the same whether or
-not Graphviz is installed. The script in the page (``page.js``, inlined) shows a node's
-question or its recommendations verbatim when clicked, and walks a case: the guideline's
-conditions, steps and notes are embedded as data and evaluated in three values by a small
-generic engine that mirrors :mod:`nettree.traverse` (the tests compare the two on many
-patients). No clinical rule is written in the script.
+not Graphviz is installed. Two scripts are inlined: ``page_engine.js``, a small generic
+engine with no DOM code that mirrors :mod:`nettree.traverse` (the guideline's conditions,
+steps and notes are embedded as data and evaluated in three values; the tests run it under
+Node against Python on a patient of every class verification enumerates), and ``page.js``,
+the UI, which shows a node's question or its recommendations verbatim when clicked and walks
+a case with the engine. No clinical rule is written in either script.
 """
 
 from __future__ import annotations
@@ -322,7 +323,11 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "cite_owner": dict(guideline.cite_owner),
         # Each field's finite domain (one value per class the conditions tell apart): a leaf
         # whose options depend on unknown fields tries each, as nettree.traverse does.
+        # A domain too large to try is sent as its size alone, never listed (the engine reads
+        # only its length, then asks for the fields, as _settle does past the limit): a set
+        # field's 2 ** n subsets would make the page grow with 2 ** n.
         "domains": {name: [_plain_value(value) for value, _ in values]
+                    if len(values) <= SETTLE_LIMIT else {"length": len(values)}
                     for name, values in domains(guideline).items()},
         "settle_limit": SETTLE_LIMIT,
         "start": guideline.start,
@@ -435,6 +440,9 @@ you answer.</p>
 </aside>
 </main>
 <script type="application/json" id="nettree-data">{data}</script>
+<script>
+{_resource("page_engine.js")}
+</script>
 <script>
 {_resource("page.js")}
 </script>
