@@ -56,6 +56,8 @@ def _fail(message: str, code: int) -> NoReturn:
 def _check_output(output: str, inputs: list[tuple[str, Any]]) -> None:
     """Refuse an output file that is one of the inputs (exit 2): it would be overwritten."""
     for what, path in inputs:
+        if path in (None, "-"):
+            continue
         try:
             same = os.path.samefile(output, path)
         except (OSError, ValueError):  # one of them does not exist: not the same file
