@@ -487,8 +487,8 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         fmt = format_for_path(output)
         if fmt is None:
             known = " ".join(sorted({f.suffix for f in FORMATS.values()} | {".gv"}))
-            _fail(f"cannot tell the format of {output!r} from its suffix (known: {known}); "
-                  f"give --format", 2)
+            _fail(f"cannot tell the format of {shown(output, 200)} from its suffix (known: "
+                  f"{known}); give --format", 2)
     guideline = _load(guideline_name)
     if output not in (None, "-"):
         _check_output(output, [("guideline file", guideline.path), ("patient file", patient)])

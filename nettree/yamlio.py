@@ -106,7 +106,7 @@ def _loader_class(libyaml: bool) -> Any:
     import yaml
     from yaml.composer import Composer
     from yaml.constructor import SafeConstructor
-    from yaml.events import AliasEvent
+    from yaml.events import AliasEvent, ScalarEvent
     from yaml.nodes import ScalarNode, SequenceNode
     from yaml.resolver import Resolver
 
@@ -115,6 +115,7 @@ def _loader_class(libyaml: bool) -> Any:
 
     class Nettree(Composer, SafeConstructor, Resolver):
         problems: list[tuple[Mark, str]]
+        libyaml = False
 
         def setup(self) -> None:
             Composer.__init__(self)
@@ -143,6 +144,11 @@ def _loader_class(libyaml: bool) -> Any:
                 node = Composer.compose_node(self, parent, index)
                 self.count(self.sizes.get(id(node), 1), event.start_mark, alias=True)
                 return node
+            if self.libyaml and isinstance(event, ScalarEvent) and event.value == "" and \
+                    not event.style:
+                # libyaml places some empty values elsewhere ("? x", "{a: }") and resolves
+                # a tagged one ("!") otherwise: PyYAML's reading is the documented one.
+                raise _Fallback((Mark(1, 1), ""))
             anchor = event.anchor
             before = self.nodes
             self.count(1, event.start_mark, alias=False)
@@ -259,6 +265,8 @@ def _loader_class(libyaml: bool) -> Any:
         from yaml._yaml import CParser
 
         class CLoader(Nettree, CParser):
+            libyaml = True
+
             def __init__(self, stream: str) -> None:
                 CParser.__init__(self, stream)
                 self.setup()
@@ -322,15 +330,21 @@ def parse_yaml(text: str, *, libyaml: bool | None = None) -> tuple[Any, list[tup
     """
     if libyaml is None:
         libyaml = has_libyaml()
-    if libyaml:
+    if libyaml and not _PYTHON_ONLY.search(text):
         try:
             return _parse(text, True)
-        except _Fallback:  # libyaml's own error: the pure-Python parser words it
+        except _Fallback:  # libyaml's own error, or a case it reads differently
             pass
     try:
         return _parse(text, False)
     except _Fallback as failed:
         return None, [failed.problem]
+
+
+# What libyaml and PyYAML read differently (a tab after a token, a second byte-order mark, a
+# comment right after a block scalar's header, which libyaml accepts): a text with one is
+# parsed by PyYAML alone. tests/test_fuzz_inputs.py compares the two parsers on random text.
+_PYTHON_ONLY = re.compile(r"[\t\ufeff]|[|>][-+0-9]*#")
 
 
 class _Fallback(Exception):
@@ -344,12 +358,18 @@ def _parse(text: str, libyaml: bool) -> tuple[Any, list[tuple[Mark, str]]]:
 
     try:
         loader = _loader_class(libyaml)(text)
-    except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        raise _Fallback(_bad_character(text, exc)) from None
+    except UnicodeEncodeError:  # libyaml takes UTF-8: a lone surrogate is worded by Python
+        raise _Fallback((Mark(1, 1), "")) from None
+    except yaml.YAMLError as exc:
         raise _Fallback((Mark(1, 1), f"YAML error: {exc}")) from None
     try:
         data = loader.get_single_data()
     except _Refused as exc:
         return None, [(exc.mark, exc.message)]
+    except yaml.reader.ReaderError as exc:
+        raise _Fallback(_bad_character(text, exc)) from None
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         position = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
@@ -362,6 +382,16 @@ def _parse(text: str, libyaml: bool) -> tuple[Any, list[tuple[Mark, str]]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _bad_character(text: str, exc: Any) -> tuple[Mark, str]:
+    """The position and code of a character YAML does not allow (a control character)."""
+    at = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+    line_start = text.rfind("\n", 0, at) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return (Mark(text.count("\n", 0, at) + 1, at - line_start + 1),
+            f"YAML error: the character #x{code:04x} is not allowed in a YAML file (write a "
+            "control character as an escape inside double quotes, e.g. \"\\e\")")
 
 
 def _hint(message: str) -> str:
