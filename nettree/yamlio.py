@@ -23,8 +23,10 @@ inside its own anchor is refused, so an "alias bomb" stops at once with a messag
 
 libyaml parses the text where PyYAML was built with it (about six times faster); the events
 it produces are composed and built by the same Python code as the pure-Python parser's, so
-the data, positions and messages do not depend on it (a syntax error is reported from the
-pure-Python parser, whose messages nettree documents).
+the data, positions and messages do not depend on it. Where the two parsers differ, PyYAML's
+reading is used: a syntax error is reported by re-reading with it (its messages are the
+documented ones), and a text with a tab, a byte-order mark, an empty value or a comment right
+after a block scalar's header is read by it alone.
 """
 
 from __future__ import annotations

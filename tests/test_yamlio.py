@@ -332,3 +332,26 @@ def test_a_guideline_file_with_a_value_that_cannot_be_read_exits_1(
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert " ".join(result.stdout.split()).count(" ".join(where.split())) == 1
+
+
+def test_a_mapping_as_a_key_in_a_patient_or_guideline_file(tmp_path: Path) -> None:
+    patient = tmp_path / "patient.yaml"
+    patient.write_text("ki67: 5\n? {a: 1}\n: 1\n", encoding="utf-8")
+    result = run("traverse", str(patient))
+    assert result.exit_code == 2
+    assert result.stderr == f"nettree: error: {patient}:2:3: a mapping key must be a plain value\n"
+    lines = EXAMPLE_FILE.read_text(encoding="utf-8").count("\n")
+    guideline = tmp_path / "guideline.yaml"
+    guideline.write_text(EXAMPLE_FILE.read_text(encoding="utf-8") + "? [a]\n: 1\n",
+                         encoding="utf-8")
+    result = run("verify", str(guideline))
+    assert result.exit_code == 1
+    expected = f"{guideline}:{lines + 1}:3: a mapping key must be a plain value"
+    assert "".join(expected.split()) in "".join(result.stdout.split())  # long paths wrap
+    assert "Traceback" not in result.output
+
+
+def test_a_control_character_is_located() -> None:
+    assert parse_yaml("a: 1\nb: x\x1b[31m\n") == (None, [(Mark(2, 5), (
+        'YAML error: the character #x001b is not allowed in a YAML file (write a control '
+        'character as an escape inside double quotes, e.g. "\\e")'))])
