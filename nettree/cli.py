@@ -1,8 +1,9 @@
 """The ``nettree`` command: parse arguments, call the library, print.
 
 Exit codes: 0 for any result (recommendation, needs_information, out_of_scope); 1 for an
-invalid guideline file; 2 for an invalid patient or a usage error (one line on stderr,
-never a traceback).
+invalid guideline file or an output file that cannot be written; 2 for an invalid patient
+or a usage error, including ``-o`` naming an input file (one line on stderr, never a
+traceback). Everything printed goes through :func:`_echo`, which escapes control characters.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from . import __version__
-from .errors import GuidelineError, GuidelineNotFoundError, NettreeError, PatientError
+from .errors import (
+    LINE_LIMIT,
+    GuidelineError,
+    GuidelineNotFoundError,
+    NettreeError,
+    PatientError,
+    for_terminal,
+    shown,
+)
 
 __all__ = ["main"]
 
@@ -28,9 +37,53 @@ GUIDELINE_HELP = (
 )
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print text that may come from a file: control characters escaped (an ANSI or OSC
+    sequence in a guideline never reaches the terminal), and on standard error each line
+    cut to :data:`~nettree.errors.LINE_LIMIT` characters. Every CLI output goes through it."""
+    click.echo(for_terminal(text, LINE_LIMIT if err else None), err=err, nl=nl)
+
+
+def _error(message: str) -> None:
+    _echo(f"nettree: error: {message}", err=True)
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"nettree: error: {message}", err=True)
+    _error(message)
     sys.exit(code)
+
+
+def _check_output(output: str, inputs: list[tuple[str, Any]]) -> None:
+    """Refuse an output file that is one of the inputs (exit 2): it would be overwritten."""
+    for what, path in inputs:
+        if path in (None, "-"):
+            continue
+        try:
+            same = os.path.samefile(output, path)
+        except (OSError, ValueError):  # one of them does not exist: not the same file
+            continue
+        if same:
+            _fail(f"-o {shown(output, 200)} is the {what}: nettree never writes over an input; "
+                  "choose another output file", 2)
+
+
+def _write_output(output: str, data: str | bytes) -> None:
+    """Write an output file whole or not at all (exit 1 with one line if it cannot be)."""
+    from .files import write_atomic
+
+    try:
+        write_atomic(output, data)
+    except OSError as exc:
+        _fail(f"cannot write {shown(output, 200)}: {exc.strerror or exc} (nothing was written)",
+              1)
+
+
+def _stdin_is_terminal() -> bool:
+    stdin = sys.stdin
+    try:
+        return stdin is not None and not stdin.closed and stdin.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 def _resolve(name: str | None) -> Any:
@@ -64,18 +117,23 @@ def _load(name: str | None) -> Any:
 
 
 def _guideline_failed(exc: GuidelineError) -> NoReturn:
-    click.echo(f"nettree: error: {exc}", err=True)
+    _error(str(exc))
     sys.exit(1)
 
 
 def _read_patient(source: str | None, sets: tuple[str, ...], guideline: Any) -> dict[str, Any]:
+    from .files import InputFileError, read_stream
     from .patient import coerce_text, describe_kind, read_patient_file, read_patient_text
 
     patient: dict[str, Any] = {}
     if source not in (None, "-"):
         data = read_patient_file(source)
-    elif source == "-" or (not sets and not sys.stdin.isatty()):
-        data = read_patient_text(sys.stdin.read())
+    elif source == "-" or (not sets and not _stdin_is_terminal()):
+        try:
+            text = read_stream(sys.stdin, what="patient")
+        except InputFileError as exc:
+            raise PatientError(str(exc)) from None
+        data = read_patient_text(text)
     elif sets:
         data = {}  # --set alone: standard input is left alone (it may belong to a loop)
     else:
@@ -83,14 +141,15 @@ def _read_patient(source: str | None, sets: tuple[str, ...], guideline: Any) -> 
             "no patient: give a patient file, '-' for standard input, or --set FIELD=VALUE"
         )
     if not isinstance(data, dict):
-        raise PatientError(f"{source or '<stdin>'}: a patient must be a mapping of field names "
-                           f"to values (got {describe_kind(data)})")
+        where = source if source not in (None, "-") else "<stdin>"
+        raise PatientError(f"{where}: a patient must be a mapping of field names to values "
+                           f"(got {describe_kind(data)})")
     patient.update(data)
     errors = []
     for item in sets:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--set")
+            raise click.BadParameter(f"{shown(item)} is not FIELD=VALUE", param_hint="--set")
         try:
             patient[name.strip()] = coerce_text(guideline.fields, name.strip(), value)
         except PatientError as exc:
@@ -157,11 +216,11 @@ def traverse(patient: str | None, guideline_name: str | None, as_json: bool,
     except GuidelineError as exc:  # a gap or overlap met at run time
         _guideline_failed(exc)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         from .text import explain
 
-        click.echo(explain(guideline, result), nl=False)
+        _echo(explain(guideline, result), nl=False)
 
 
 @main.command(name="list")
@@ -175,9 +234,9 @@ def list_() -> None:
     for guideline_id, path in bundled_guidelines().items():
         try:
             guideline = load(path)
-            click.echo(f"{guideline_id}\t{guideline.version}\t{guideline.title}")
+            _echo(f"{guideline_id}\t{guideline.version}\t{guideline.title}")
         except NettreeError as exc:
-            click.echo(f"{guideline_id}\t(invalid: {str(exc).splitlines()[0]})")
+            _echo(f"{guideline_id}\t(invalid: {str(exc).splitlines()[0]})")
 
 
 @main.command()
@@ -205,13 +264,13 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
             default = f"; absent: {field.if_absent}" if field.has_default else \
                 "; absent: unknown"
             derive = f"; derived from {field.derive.source} when absent" if field.derive else ""
-            click.echo(f"{field.name} ({field.type.value}): {field.allowed()}{default}{derive}")
-            click.echo(textwrap.fill(field.description, 92, initial_indent="    ",
+            _echo(f"{field.name} ({field.type.value}): {field.allowed()}{default}{derive}")
+            _echo(textwrap.fill(field.description, 92, initial_indent="    ",
                                      subsequent_indent="    "))
         return
     from .text import show_guideline
 
-    click.echo(show_guideline(guideline), nl=False)
+    _echo(show_guideline(guideline), nl=False)
 
 
 
@@ -251,9 +310,9 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
 
     report = verify_file(_resolve(guideline_name))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        _echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(show_report(report), nl=False)
+        _echo(show_report(report), nl=False)
     sys.exit(0 if report.ok else 1)
 
 
@@ -263,7 +322,7 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
               default="markdown", show_default=True, help="Output format.")
 @click.option("--profiles", is_flag=True,
               help="One row per patient class with its exact result, instead of one per path.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file instead of standard output.")
 def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
                output: str | None) -> None:
@@ -283,27 +342,25 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
     from .verify import explore
 
     guideline = _load(guideline_name)
+    if output:
+        _check_output(output, [("guideline file", guideline.path)])
     exploration = explore(guideline) if profiles else None
     if exploration is not None and exploration.defects:
         # Patients in a gap or an overlap have no result: the table would not be complete.
         for finding in exploration.defects:
-            click.echo(f"nettree: error: {finding}", err=True)
+            _error(str(finding))
         _fail("the guideline has gaps or overlaps, so not every patient class has a result; "
               "run `nettree verify` and fix them first", 1)
     text = profiles_table(guideline, fmt, exploration) if profiles else \
         paths_table(guideline, fmt)
     if fmt == "csv":  # keep the CSV pure: its count line goes to stderr
         rows = text.count("\n") - 1
-        click.echo(f"{rows} {'classes, each with a result' if profiles else 'paths'}.", err=True)
+        _echo(f"{rows} {'classes, each with a result' if profiles else 'paths'}.", err=True)
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror}", 2)
-        click.echo(f"wrote {output}", err=True)
+        _write_output(output, text)
+        _echo(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 @main.command()
@@ -337,7 +394,7 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
         try:
             data = read_patient_file(source)
         except PatientError as exc:
-            click.echo(f"nettree: error: {exc}", err=True)
+            _error(str(exc))
             bad += 1
             continue
         if isinstance(data, dict) and isinstance(data.get("cases"), list):
@@ -351,11 +408,11 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
             try:
                 guideline.traverse(patient)
             except PatientError as exc:
-                click.echo(f"nettree: error: {where}: {exc}", err=True)
+                _error(f"{where}: {exc}")
                 bad += 1
                 continue
             except GuidelineError as exc:  # a gap or overlap in the guideline: `nettree verify`
-                click.echo(f"nettree: error: {where}: {exc}", err=True)
+                _error(f"{where}: {exc}")
                 defects += 1
                 continue
             good.append(patient)
@@ -363,9 +420,9 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
         _fail("no valid patient to measure", 2)
     report = measure(guideline, good)
     if as_json:
-        click.echo(json.dumps({**report.to_dict(), "invalid": bad}, indent=2))
+        _echo(json.dumps({**report.to_dict(), "invalid": bad}, indent=2))
     else:
-        click.echo(show_coverage(guideline, report), nl=False)
+        _echo(show_coverage(guideline, report), nl=False)
     if bad:
         sys.exit(2)
     if defects or (fail_under is not None and report.percent("leaves") < fail_under):
@@ -418,7 +475,8 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     To redraw the diagrams kept in graphs/: python -m nettree.export --update-bundled
 
     Exit status: 0 when drawn; 2 for a usage error, an invalid patient or focus; 1 for an
-    invalid guideline file or when Graphviz (dot) is missing for svg, png or pdf.
+    invalid guideline file, when Graphviz (dot) is missing for svg, png or pdf, or when the
+    output file cannot be written.
     """
     from .export import FORMATS, ExportOptions, format_for_path
     from .export import render as draw
@@ -429,9 +487,11 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         fmt = format_for_path(output)
         if fmt is None:
             known = " ".join(sorted({f.suffix for f in FORMATS.values()} | {".gv"}))
-            _fail(f"cannot tell the format of {output!r} from its suffix (known: {known}); "
-                  f"give --format", 2)
+            _fail(f"cannot tell the format of {shown(output, 200)} from its suffix (known: "
+                  f"{known}); give --format", 2)
     guideline = _load(guideline_name)
+    if output not in (None, "-"):
+        _check_output(output, [("guideline file", guideline.path), ("patient file", patient)])
     fmt = (fmt or "svg").lower()
     binary = FORMATS[fmt].binary
     to_stdout = output in (None, "-")
@@ -463,11 +523,7 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         sys.stdout.buffer.flush()
         return
     assert output is not None
-    try:
-        with open(output, "wb") as handle:
-            handle.write(drawn)
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror}", 2)
+    _write_output(output, drawn)
 
 
 if __name__ == "__main__":  # pragma: no cover

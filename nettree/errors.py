@@ -15,8 +15,24 @@ __all__ = [
     "NettreeError",
     "PatientError",
     "Problem",
+    "cut",
+    "for_terminal",
     "shown",
 ]
+
+#: The longest line of an error or a problem printed by the CLI (longer ones are cut).
+LINE_LIMIT = 400
+
+
+def cut(text: str, limit: int = LINE_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters, saying how long it was.
+
+    >>> cut("abc"), cut("x" * 30, limit=10)
+    ('abc', 'xxxxxxxx… (30 characters)')
+    """
+    if len(text) > limit:
+        return f"{text[:limit - 2]}… ({len(text)} characters)"
+    return text
 
 
 def shown(value: Any, limit: int = 80) -> str:
@@ -36,8 +52,28 @@ def shown(value: Any, limit: int = 80) -> str:
         text = repr(value)
     except Exception:  # a value whose repr fails (e.g. too many digits) is still shown
         text = f"<{type(value).__name__}>"
-    if len(text) > limit:
-        return f"{text[:limit - 2]}… ({len(text)} characters)"
+    return cut(text, limit)
+
+
+# C0 controls but newline and tab, DEL and C1 controls: a terminal may act on any of them.
+_CONTROLS = {code: f"\\u{code:04x}" for code in (*range(0x20), *range(0x7F, 0xA0))
+             if code not in (0x09, 0x0A)}
+
+
+def for_terminal(text: str, line_limit: int | None = None) -> str:
+    r"""``text`` safe to print: every control character but newline and tab is escaped.
+
+    Escapes read ``\u001b`` (also valid inside a JSON string, so JSON output stays JSON
+    with the same data). With ``line_limit``, each line is cut to that many characters.
+
+    >>> for_terminal("title\x1b]0;pwned\x07 ok\r\n")
+    'title\\u001b]0;pwned\\u0007 ok\\u000d\n'
+    >>> for_terminal("a" * 12 + "\nb", line_limit=10)
+    'aaaaaaaa… (12 characters)\nb'
+    """
+    text = text.translate(_CONTROLS)
+    if line_limit is not None:
+        text = "\n".join(cut(line, line_limit) for line in text.split("\n"))
     return text
 
 
@@ -88,5 +124,6 @@ class GuidelineNotFoundError(NettreeError, LookupError):
         self.available = tuple(available)
         listed = ", ".join(available) or "none"
         super().__init__(
-            f"no guideline {name!r}: give a bundled id ({listed}) or the path of a guideline file"
+            f"no guideline {shown(name, 200)}: give a bundled id ({listed}) or the path of a "
+            "guideline file"
         )

@@ -13,10 +13,11 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import NettreeError
 
-__all__ = ["DEFAULT_LIMIT", "InputFileError", "read_text", "write_atomic"]
+__all__ = ["DEFAULT_LIMIT", "InputFileError", "limit", "read_stream", "read_text", "write_atomic"]
 
 #: The largest input file read by default (bytes); ``NETTREE_MAX_INPUT_BYTES`` overrides it.
 DEFAULT_LIMIT = 8 * 1024 * 1024
@@ -27,6 +28,7 @@ class InputFileError(NettreeError, OSError):
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path
+        self.reason = message
         super().__init__(f"{path}: {message}")
 
 
@@ -36,32 +38,65 @@ def limit() -> int:
     return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else DEFAULT_LIMIT
 
 
+def _shown_path(path: str | Path) -> str:
+    shown = str(path)
+    return shown if len(shown) <= 200 else shown[:100] + "…" + shown[-60:]
+
+
 def read_text(path: str | Path, *, what: str = "file", max_bytes: int | None = None) -> str:
     """The UTF-8 text of a regular file of at most ``max_bytes`` (default: :func:`limit`).
 
-    Raises :class:`InputFileError` naming the file and the reason: not found, not a regular
-    file, too large, not UTF-8, or any other operating-system error.
+    Raises :class:`InputFileError` naming the file and the reason: not a regular file, too
+    large, not UTF-8, or an operating-system error (not found, no permission, a name too
+    long). The file is opened without blocking and checked once open, so a FIFO put in its
+    place cannot hang the read.
     """
-    shown = str(path)
-    if len(shown) > 200:
-        shown = shown[:100] + "…" + shown[-60:]
+    shown = _shown_path(path)
     cap = limit() if max_bytes is None else max_bytes
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(shown, f"not a regular file: a {what} is read only from a "
-                                        "regular file (not a folder, FIFO or device)")
-        with open(path, "rb") as handle:
-            data = handle.read(cap + 1)
-    except InputFileError:
-        raise
-    except FileNotFoundError:
-        raise InputFileError(shown, f"no such {what}") from None
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise InputFileError(shown, f"cannot read the {what}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise InputFileError(shown, f"cannot read the {what}: not a regular file (a {what} "
+                                        "is read only from a regular file, not a folder, FIFO "
+                                        "or device)")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(cap + 1)
+    except OSError as exc:
+        if isinstance(exc, InputFileError):
+            raise
+        raise InputFileError(shown, f"cannot read the {what}: {exc.strerror or exc}") from None
+    finally:
+        os.close(handle)
+    return _decode(data, shown, what, cap)
+
+
+def read_stream(stream: Any, *, name: str = "<stdin>", what: str = "input") -> str:
+    """The UTF-8 text of an open stream (standard input), read up to the same size limit.
+
+    A closed or missing stream (``nettree traverse - <&-``) is an :class:`InputFileError`.
+    """
+    cap = limit()
+    if stream is None or getattr(stream, "closed", False):
+        raise InputFileError(name, f"cannot read the {what}: standard input is closed")
+    try:
+        binary = getattr(stream, "buffer", None)
+        data = binary.read(cap + 1) if binary is not None else stream.read(cap + 1)
+    except (OSError, ValueError) as exc:  # ValueError: I/O operation on a closed file
+        reason = getattr(exc, "strerror", None) or "standard input is closed"
+        raise InputFileError(name, f"cannot read the {what}: {reason}") from None
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return _decode(data, name, what, cap)
+
+
+def _decode(data: bytes, shown: str, what: str, cap: int) -> str:
     if len(data) > cap:
-        raise InputFileError(shown, f"the {what} is larger than {cap:,} bytes (the limit; set "
-                                    "NETTREE_MAX_INPUT_BYTES to allow more)")
+        raise InputFileError(shown, f"cannot read the {what}: it is larger than {cap:,} bytes "
+                                    "(the limit; set NETTREE_MAX_INPUT_BYTES to allow more)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -88,8 +88,11 @@ def resolve(source: str | Path) -> Path:
     bundled = bundled_guidelines()
     if not looks_like_path and text in bundled:
         return bundled[text]
-    if path.is_file():
-        return path
+    try:  # a FIFO or a device is returned: reading it says why it cannot be a guideline
+        if path.exists() and not path.is_dir():
+            return path
+    except (OSError, ValueError):  # no such file, a name too long, a NUL character...
+        pass
     raise GuidelineNotFoundError(text, list(bundled))
 
 
@@ -100,16 +103,18 @@ def load(source: str | Path) -> Guideline:
     or :class:`~nettree.errors.GuidelineNotFoundError`. The result is immutable and cached.
     """
     path = resolve(source).resolve()
-    stat = path.stat()
-    return _load_cached(path, stat.st_mtime_ns, stat.st_size)
+    info = path.stat()
+    return _load_cached(path, info.st_mtime_ns, info.st_size)
 
 
 @functools.lru_cache(maxsize=32)
 def _load_cached(path: Path, mtime_ns: int, size: int) -> Guideline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise GuidelineError([Problem(str(path), 1, 1, f"not UTF-8 text: {exc.reason}")]) from None
+    from .files import InputFileError, read_text
+
+    try:  # a regular file of at most NETTREE_MAX_INPUT_BYTES (8 MiB by default)
+        text = read_text(path, what="guideline file")
+    except InputFileError as exc:
+        raise GuidelineError([Problem(str(path), 1, 1, exc.reason)]) from None
     return _Builder(path, text).build()
 
 

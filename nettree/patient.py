@@ -10,12 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import PatientError
+from .errors import PatientError, shown
 from .model import Field, FieldType
 
 __all__ = [
@@ -71,8 +73,7 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int) and value.bit_length() > 64:
         return "a number too large to be one"  # repr() of a huge int may itself fail
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(value, 60)
 
 
 def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
@@ -82,12 +83,15 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool):
             return value, None
     elif kind is FieldType.NUMBER:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, (f"{spec.name!r} must be {spec.allowed()} (got {_show(value)}, "
+                          "which is not a finite number)")
         # Compare before converting: an int too large for a float must be refused, not crash.
-        if isinstance(value, int | float) and not isinstance(value, bool) and (
-                isinstance(value, int) or math.isfinite(value)):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             low = spec.minimum if spec.minimum is not None else -math.inf
             high = spec.maximum if spec.maximum is not None else math.inf
-            if low <= value <= high and math.isfinite(float(value)):
+            if low <= value <= high and (isinstance(value, float)
+                                         or abs(value) <= _LARGEST_INTEGER):
                 return float(value), None
     elif kind is FieldType.CHOICE:
         if isinstance(value, str) and value in spec.values:
@@ -129,7 +133,7 @@ def validate_patient(
     for name, value in raw.items():
         if not isinstance(name, str) or name not in fields:
             hint = _did_you_mean(str(name), list(fields)) if isinstance(name, str) else ""
-            errors.append((str(name), value, f"{str(name)!r} is not a patient field{hint}"))
+            errors.append((str(name), value, f"{shown(str(name))} is not a patient field{hint}"))
             continue
         if value is None:
             continue
@@ -159,7 +163,7 @@ def validate_patient(
                             spec.derive.given_may_exceed
                         ) else "must agree with it"
                         errors.append((name, given, (
-                            f"{name!r} is {given!r} but {spec.derive.source!r} "
+                            f"{name!r} is {shown(given)} but {spec.derive.source!r} "
                             f"{_show_number(source_value)} gives {implied!r}; {name!r} {rule}"
                         )))
         if values[name] is None and spec.has_default and apply_defaults:
@@ -181,6 +185,9 @@ def _show_number(value: float) -> str:
 
 
 _TRUE = {"true", "yes", "y", "1"}
+# A number in text is written as JSON writes one: no "024", "2_0", "0x14", "inf" or "２０".
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_LARGEST_INTEGER = int(sys.float_info.max)
 _FALSE = {"false", "no", "n", "0"}
 
 
@@ -200,7 +207,8 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     """
     if name not in fields:
         raise PatientError(
-            f"{name!r} is not a patient field{_did_you_mean(name, list(fields))}", field=name
+            f"{shown(name)} is not a patient field{_did_you_mean(name, list(fields))}",
+            field=name,
         )
     spec = fields[name]
     text = text.strip()
@@ -212,14 +220,13 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
             return True
         if lowered in _FALSE:
             return False
-        raise PatientError(f"{name!r} must be true or false (got {text!r})", field=name, value=text)
+        raise PatientError(f"{name!r} must be true or false (got {shown(text)})", field=name,
+                           value=text)
     if spec.type is FieldType.NUMBER:
-        try:
-            number = float(text)
-        except ValueError:
-            raise PatientError(
-                f"{name!r} must be {spec.allowed()} (got {text!r})", field=name, value=text
-            ) from None
+        if not _JSON_NUMBER.fullmatch(text):
+            raise PatientError(f"{name!r} must be {spec.allowed()} (got {shown(text)})",
+                               field=name, value=text)
+        number = float(text)  # a literal beyond the largest float is inf: refused as such
         return int(number) if number.is_integer() else number
     if spec.type is FieldType.SET:
         return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
@@ -272,7 +279,7 @@ def _no_duplicates(source: str) -> Any:
         seen: dict[str, Any] = {}
         for key, value in pairs:
             if key in seen:
-                raise PatientError(f"{source}: duplicate key {key!r} in the patient")
+                raise PatientError(f"{source}: duplicate key {shown(key)} in the patient")
             seen[key] = value
         return seen
 
@@ -288,12 +295,15 @@ def _plain(data: Any) -> Any:
 
 
 def read_patient_file(path: str | Path) -> Any:
-    """Read a patient file (JSON or YAML). Raises :class:`PatientError` if it cannot be read."""
-    path = Path(path)
+    """Read a patient file (JSON or YAML). Raises :class:`PatientError` if it cannot be read.
+
+    The file must be a regular file of at most :func:`nettree.files.limit` bytes (8 MiB unless
+    ``NETTREE_MAX_INPUT_BYTES`` says otherwise).
+    """
+    from .files import InputFileError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PatientError(f"{path}: cannot read the patient file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise PatientError(f"{path}: the patient file is not UTF-8 text") from None
+        text = read_text(path, what="patient file")
+    except InputFileError as exc:
+        raise PatientError(str(exc)) from None
     return read_patient_text(text, source=str(path))

@@ -9,6 +9,7 @@ import textwrap
 from typing import Any
 
 from .conditions import describe_value
+from .errors import cut
 from .guideline import Guideline
 from .result import NEEDS_INFORMATION, OUT_OF_SCOPE, Result
 
@@ -167,8 +168,8 @@ def show_report(report: Any) -> str:
             for number, text in enumerate(str(finding).splitlines()):
                 if number:  # the counterexample: one line, so it can be copied as JSON
                     lines.append(f"          {text.strip()}")
-                else:
-                    lines += _wrap(text, "          ", "        - ")
+                else:  # a message may quote the file: never all of it
+                    lines += _wrap(cut(text), "          ", "        - ")
     lines.append("")
     passed = sum(check.passed for check in report.checks)
     if report.ok:

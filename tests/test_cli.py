@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -658,3 +659,280 @@ def test_general_recommendations_show_their_ungoverned_statements() -> None:
     general = flat(section(result.stdout, "General recommendations"))
     assert "1.1-n1:" in general and "liver-directed therapy" in general
     assert "1.1-n2" not in result.stdout
+
+
+# ------------------------------------------------------- inputs, outputs, terminal (issue 7)
+
+EXAMPLE_GUIDELINE = ROOT / "tests" / "guidelines" / "example-sore-throat.yaml"
+NOT_REGULAR = ("not a regular file ({} is read only from a regular file, not a folder, FIFO or "
+               "device)")
+
+
+def special_files(tmp_path: Path) -> list[Path]:
+    """A folder, a FIFO and a device: none may be read as a patient or a guideline."""
+    found = [tmp_path]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.yaml")
+        found.append(tmp_path / "pipe.yaml")
+    if os.path.exists("/dev/zero"):
+        found.append(Path("/dev/zero"))
+    return found
+
+
+def test_a_patient_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    for path in special_files(tmp_path):
+        result = run("traverse", str(path))
+        assert_one_line_error(result)
+        assert result.stderr == (f"nettree: error: {path}: cannot read the patient file: "
+                                 f"{NOT_REGULAR.format('a patient file')}\n")
+
+
+def test_a_guideline_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    for path in special_files(tmp_path)[1:]:  # a folder is "no guideline" (below)
+        problem = (f"{path}:1:1: cannot read the guideline file: "
+                   f"{NOT_REGULAR.format('a guideline file')}")
+        result = run("show", str(path))
+        assert result.exit_code == 1
+        assert result.stderr == (f"nettree: error: {path}: 1 problem in the guideline file\n"
+                                 f"  {problem}\n")
+        result = run("verify", str(path))
+        assert result.exit_code == 1
+        assert flat(problem) in flat(result.stdout)
+    result = run("show", str(tmp_path))
+    assert_one_line_error(result, f"no guideline '{tmp_path}'")
+
+
+def test_inputs_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(WELL_METASTATIC), encoding="utf-8")
+    size = patient.stat().st_size
+    limit = {"NETTREE_MAX_INPUT_BYTES": str(size - 1)}
+    too_large = (f"it is larger than {size - 1} bytes (the limit; set NETTREE_MAX_INPUT_BYTES "
+                 "to allow more)")
+    result = run("traverse", "-g", str(EXAMPLE_GUIDELINE), str(patient), env=limit)
+    assert result.exit_code == 1  # the guideline is read first, and it is larger still
+    assert f"{EXAMPLE_GUIDELINE}:1:1: cannot read the guideline file: it is larger" in \
+        result.stderr
+    result = run("traverse", str(patient), env=limit)
+    assert_one_line_error(result)
+    assert result.stderr == (f"nettree: error: {patient}: cannot read the patient file: "
+                             f"{too_large}\n")
+    result = run("traverse", "-", input=patient.read_text(encoding="utf-8"), env=limit)
+    assert result.stderr == f"nettree: error: <stdin>: cannot read the patient: {too_large}\n"
+    assert result.exit_code == 2
+    assert run("traverse", str(patient), env={"NETTREE_MAX_INPUT_BYTES": str(size)}).exit_code == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell")
+@pytest.mark.parametrize("args", [["traverse", "-"], ["traverse"], ["render", "--format", "dot",
+                                                                   "--patient", "-"]])
+def test_closed_standard_input_is_one_line(args: list[str]) -> None:
+    done = subprocess.run(["sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "nettree",
+                           *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == ("nettree: error: <stdin>: cannot read the patient: standard input "
+                           "is closed\n")
+
+
+@pytest.mark.parametrize("args", [["show", "{}"], ["traverse", "-g", "{}", "--set", "a=1"],
+                                  ["render", "{}", "--format", "dot"]])
+@pytest.mark.parametrize("name", ["x" * 300, "x" * 300 + ".yaml", "a/" * 2100 + "b.yaml"])
+def test_a_very_long_guideline_name_is_no_such_guideline(args: list[str], name: str) -> None:
+    result = run(*[arg.format(name) for arg in args])
+    assert_one_line_error(result)
+    assert result.stderr == (f"nettree: error: no guideline '{name[:197]}"
+                             f"… ({len(name) + 2} characters): give a bundled id "
+                             f"({BUNDLED}) or the path of a guideline file\n")
+
+
+def test_a_very_long_guideline_name_in_verify() -> None:
+    result = run("verify", "x" * 300)
+    assert_one_line_error(result, "no guideline 'xxxx", "(302 characters)")
+
+
+@pytest.mark.parametrize("value", ["2_0", "２０", "0x14", "0b10100", "024", "+20", ".5", "5.",
+                                   "inf", "-Infinity", "nan", "NaN", "1e", "20%", "٢٠"])
+def test_set_numbers_are_written_as_json_numbers(value: str) -> None:
+    result = run("traverse", "--set", f"ki67={value}")
+    assert_one_line_error(result)
+    assert result.stderr == (f"nettree: error: invalid patient: 'ki67' must be a number from 0 "
+                             f"to 100 (got {value!r})\n")
+
+
+@pytest.mark.parametrize(("value", "number"), [("24", 24), ("-0", 0), ("2.5", 2.5), ("1e1", 10),
+                                               ("2E+1", 20), ("0.5e-0", 0.5), (" 7 ", 7)])
+def test_set_numbers_in_json_syntax_are_read(value: str, number: float) -> None:
+    from nettree.patient import coerce_text
+
+    guideline = nettree.load(BUNDLED)
+    assert coerce_text(guideline.fields, "ki67", value) == number
+    assert run("traverse", "--set", f"ki67={value}", "--set", "differentiation=well",
+               "--json").exit_code == 0
+
+
+def test_set_numbers_beyond_the_float_range_are_not_finite() -> None:
+    result = run("traverse", "--set", "ki67=1e400")
+    assert result.stderr == ("nettree: error: invalid patient: 'ki67' must be a number from 0 to "
+                             "100 (got inf, which is not a finite number)\n")
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ['{"ki67": 1e400}', '{"ki67": NaN}', '{"ki67": -Infinity}'])
+def test_json_numbers_that_are_not_finite_are_refused(text: str) -> None:
+    result = run("traverse", "-", input=text)
+    assert_one_line_error(result, "which is not a finite number")
+
+
+@pytest.mark.parametrize("text", ['{"ki67": ' + "9" * 400 + "}", "ki67: " + "9" * 300,
+                                  '{"ki67": ' + "9" * 5000 + "}"])
+def test_huge_integers_in_a_patient_are_one_line(text: str) -> None:
+    assert_one_line_error(run("traverse", "-", input=text))
+
+
+def test_an_unbounded_field_refuses_an_integer_beyond_the_float_range(tmp_path: Path) -> None:
+    from nettree.model import Field, FieldType
+    from nettree.patient import validate_patient
+
+    fields = {"n": Field("n", FieldType.NUMBER, "", minimum=0)}
+    with pytest.raises(nettree.PatientError) as caught:
+        validate_patient(fields, {"n": 10 ** 400})
+    assert str(caught.value) == ("invalid patient: 'n' must be a number from 0 to any (got a "
+                                 "number too large to be one)")
+    assert validate_patient(fields, {"n": 10 ** 300}).values["n"] == 1e300
+
+
+# -- outputs
+
+
+def test_output_onto_an_input_file_is_refused(tmp_path: Path) -> None:
+    guideline = tmp_path / "guideline.yaml"
+    guideline.write_text(re.sub(r"(?m)^source: .*\n", "", EXAMPLE_GUIDELINE.read_text(
+        encoding="utf-8"), count=1), encoding="utf-8")
+    patient = tmp_path / "patient.json"
+    patient.write_text('{"age": 30}', encoding="utf-8")
+    before = guideline.read_bytes(), patient.read_bytes()
+    alias = tmp_path / "same.yaml"
+    alias.symlink_to(guideline)
+    cases = [
+        (["enumerate", str(guideline), "-o", str(guideline)], guideline, "guideline file"),
+        (["enumerate", str(guideline), "-o", str(alias)], alias, "guideline file"),
+        (["render", str(guideline), "--format", "dot", "-o", str(guideline)], guideline,
+         "guideline file"),
+        (["render", str(guideline), "--format", "dot", "--patient", str(patient), "-o",
+          str(patient)], patient, "patient file"),
+    ]
+    for args, output, what in cases:
+        result = run(*args)
+        assert_one_line_error(result)
+        assert result.stderr == (f"nettree: error: -o {str(output)!r} is the {what}: nettree "
+                                 "never writes over an input; choose another output file\n")
+    assert (guideline.read_bytes(), patient.read_bytes()) == before
+
+
+@pytest.mark.parametrize("args", [["enumerate", "--format", "csv"], ["render", "--format", "dot"]])
+def test_a_write_error_is_one_line_exit_1_and_leaves_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    import errno
+
+    from nettree import files
+
+    output = tmp_path / "out.txt"
+    output.write_text("the old output", encoding="utf-8")
+
+    def full(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    result = run(*args, "-o", str(output))
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"nettree: error: cannot write {str(output)!r}: No space left "
+                                  "on device (nothing was written)\n")
+    assert "Traceback" not in result.output
+    assert output.read_text(encoding="utf-8") == "the old output"
+    new = tmp_path / "new.txt"
+    assert run(*args, "-o", str(new)).exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]  # no 0-byte file
+
+
+def test_a_write_into_a_file_as_folder_is_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    output = tmp_path / "file" / "out.csv"
+    result = run("enumerate", "-o", str(output))
+    assert result.exit_code == 1
+    assert result.stderr == (f"nettree: error: cannot write {str(output)!r}: Not a directory "
+                             "(nothing was written)\n")
+
+
+def test_enumerate_writes_the_whole_table(tmp_path: Path) -> None:
+    output = tmp_path / "paths.csv"
+    result = run("enumerate", "--format", "csv", "-o", str(output))
+    assert result.exit_code == 0
+    assert output.read_text(encoding="utf-8") == run("enumerate", "--format", "csv").stdout
+
+
+# -- terminal safety
+
+HOSTILE = '"Sore\\e]0;pwned\\aThroat\\r\\e[2J\\x9b31m\\x7f end"'
+
+
+def hostile_guideline(tmp_path: Path) -> Path:
+    text = EXAMPLE_GUIDELINE.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", lambda _: f"title: {HOSTILE}", text, count=1)
+    text = re.sub(r"(?m)^source: .*\n", "", text, count=1)
+    text = text.replace("description: Age in years.", f"description: {HOSTILE}")
+    text = text.replace("      Assess every adult", "      \\e[31mAssess every adult")
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_no_control_characters(text: str) -> None:
+    bad = [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0]
+    assert bad == [], text
+
+
+def test_text_from_a_guideline_never_reaches_the_terminal_as_control_characters(
+        tmp_path: Path) -> None:
+    path = hostile_guideline(tmp_path)
+    outputs = [run("show", str(path)), run("show", "--fields", str(path)),
+               run("traverse", "-g", str(path), "--set", "airway_compromise=true"),
+               run("traverse", "-g", str(path), "--set", "airway_compromise=true", "--json"),
+               run("verify", str(path)), run("verify", "--json", str(path)),
+               run("enumerate", str(path))]
+    for result in outputs:
+        assert "Traceback" not in result.output
+        assert_no_control_characters(result.stdout)
+        assert_no_control_characters(result.stderr)
+    show = outputs[0].stdout
+    assert "Sore\\u001b]0;pwned\\u0007Throat\\u000d\\u001b[2J\\u009b31m\\u007f end" in show
+    # JSON stays JSON, with the same text.
+    data = json.loads(outputs[5].stdout)
+    assert data["guideline"] == "example-sore-throat"
+
+
+def test_a_patient_key_with_escapes_is_shown_escaped() -> None:
+    result = run("traverse", "-", input='{"\\u001b[31mred\\u009b": 1}')
+    assert_one_line_error(result, "'\\x1b[31mred\\x9b' is not a patient field")
+    assert_no_control_characters(result.stderr)
+
+
+def test_verify_of_a_text_file_does_not_print_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "passwd"
+    path.write_text("".join(f"user{i}:x:{i}:{i}::/home/user{i}:/bin/sh\n" for i in range(200)),
+                    encoding="utf-8")
+    result = run("verify", str(path))
+    assert result.exit_code == 1
+    assert "user199" not in result.stdout
+    assert len(result.stdout) < 2000
+    assert re.search(r"… \(\d{4} characters\)", flat(result.stdout))
+    result = run("show", str(path))
+    assert result.exit_code == 1
+    assert "user199" not in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines()) <= 430
+
+
+def test_every_error_line_is_cut(tmp_path: Path) -> None:
+    result = run("traverse", "-", input='{"' + "k" * 5000 + '": 1}')
+    assert_one_line_error(result)
+    assert len(result.stderr) < 500
