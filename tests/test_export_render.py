@@ -532,7 +532,8 @@ def test_hostile_citation_stays_in_the_page_data(hostile: nettree.Guideline) -> 
     assert "</" not in body and "<!--" not in body
     assert json.loads(body)["guideline"]["citation"] == hostile.citation
     assert "</script><!--<script>" in hostile.citation
-    assert page.count("</script>") == 2  # the data's and the script's, nothing more
+    # the data's, the engine's and the UI's, nothing more
+    assert page.count("</script>") == 3
 
 
 def deep_chain(tmp_path: Path, decisions: int) -> nettree.Guideline:
