@@ -356,10 +356,8 @@ def _settle(
     the answer (exact, since the domains cover every value the conditions tell apart), and
     the notes on which they differ are shown as "may apply". Otherwise: None (ask).
     """
-    from .domains import domains
-
     names = _ordered(guideline, missing)
-    field_domains = domains(guideline)
+    field_domains = guideline.domains
     if math.prod(len(field_domains[name]) for name in names) > SETTLE_LIMIT:
         return None
     derived = {name for name, *_ in patient.derived}

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Condition, PartialSet, describe_value
-from .domains import _conditions, _num, field_domain, thresholds
+from .domains import Domain, _above, _below, _between, _conditions, _num, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
 from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
@@ -47,6 +47,7 @@ __all__ = [
     "decision_table",
     "explore",
     "field_domain",
+    "thresholds",
     "verify",
     "verify_file",
 ]
@@ -162,7 +163,7 @@ class Exploration:
 
     classes: tuple[PatientClass, ...]
     defects: tuple[Finding, ...]
-    domains: Mapping[str, tuple[tuple[Any, str], ...]] = field(repr=False)
+    domains: Mapping[str, Domain] = field(repr=False)
 
     def describe(self, name: str, value: Any) -> str:
         """The class of values a representative stands for (``ki67 in (3, 10)``)."""
@@ -186,9 +187,7 @@ def explore(guideline: Guideline) -> Exploration:
     A set field is explored element by element, and only for the elements whose membership
     an answer depends on (a :class:`~nettree.conditions.PartialSet`), not as all its subsets.
     """
-    cuts = thresholds(guideline)
-    domains = {name: field_domain(spec, cuts.get(name, ())) for name, spec in
-               guideline.fields.items()}
+    domains = guideline.domains
     order = list(guideline.fields)
     sets = {name: spec.values for name, spec in guideline.fields.items()
             if spec.type is FieldType.SET}
@@ -552,21 +551,21 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     A condition on one field becomes that field's column; a condition on several fields is
     kept whole under ``(several fields)``.
     """
-    cuts = thresholds(guideline)
     rows = []
-    for branches in _paths(guideline, guideline.start, ()):
+    for branches in _paths(guideline):
         per_field: dict[str, set[Any]] = {}
         other: list[str] = []
         for branch in branches:
             names = branch.when.fields()
-            if len(names) == 1:
+            domain = guideline.domains[next(iter(names))] if len(names) == 1 else None
+            if domain is not None and len(domain) <= _LISTED:
                 (name,) = names
-                domain = [v for v, _ in field_domain(guideline.fields[name], cuts.get(name, ()))]
-                allowed = {_freeze(v) for v in domain if _holds_alone(branch.when, name, v)}
+                allowed = {_freeze(v) for v in domain.values()
+                           if _holds_alone(branch.when, name, v)}
                 per_field[name] = per_field[name] & allowed if name in per_field else allowed
-            else:
+            else:  # several fields, or a set field too large to list its subsets
                 other.append(str(branch.when))
-        conditions = [(name, _describe_set(guideline.fields[name], per_field[name], cuts))
+        conditions = [(name, _describe_set(guideline, name, per_field[name]))
                       for name in guideline.fields if name in per_field]
         if other:
             conditions.append((SEVERAL, "; ".join(other)))
@@ -587,16 +586,25 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     return rows
 
 
+# A single-field condition is shown in that field's column when its domain has at most this
+# many classes (a set field of 12 values); past it, whole, under "(several fields)".
+_LISTED = 4096
+
+
 SEVERAL = "(several fields)"
 
 
-def _paths(guideline: Guideline, node: str,
-           taken: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
-    if node in guideline.leaves:
-        yield taken
-        return
-    for branch in guideline.decisions[node].branches:
-        yield from _paths(guideline, branch.to, (*taken, branch))
+def _paths(guideline: Guideline) -> Iterator[tuple[Any, ...]]:
+    """Every root-to-leaf path as its branches, depth first in branch order (iterative: a
+    chain of thousands of decisions does not exhaust the stack)."""
+    stack: list[tuple[str, tuple[Any, ...]]] = [(guideline.start, ())]
+    while stack:
+        node, taken = stack.pop()
+        if node in guideline.leaves:
+            yield taken
+            continue
+        stack.extend((branch.to, (*taken, branch))
+                     for branch in reversed(guideline.decisions[node].branches))
 
 
 def _freeze(value: Any) -> Any:
@@ -610,8 +618,10 @@ def _holds_alone(condition: Condition, name: str, value: Any) -> bool:
     return condition.evaluate(Context({name: stored})) is True
 
 
-def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]]) -> str:
-    domain = [_freeze(v) for v, _ in field_domain(spec, cuts.get(spec.name, ()))]
+def _describe_set(guideline: Guideline, name: str, allowed: set[Any]) -> str:
+    spec = guideline.fields[name]
+    field_domain = guideline.domains[name]
+    domain = [_freeze(v) for v in field_domain.values()]
     if set(domain) <= allowed:
         return "any"
     if spec.type is FieldType.SET:
@@ -621,9 +631,8 @@ def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]
             return "not empty"
     if spec.type is FieldType.NUMBER:
         return _describe_ranges(spec, [_freeze(v) in allowed for v in domain],
-                                cuts.get(spec.name, ()))
-    texts = [text for v, text in field_domain(spec, cuts.get(spec.name, ()))
-             if _freeze(v) in allowed]
+                                guideline.thresholds.get(name, ()))
+    texts = [text for v, text in field_domain if _freeze(v) in allowed]
     prefix = f"{spec.name} = "
     return ", ".join(t.removeprefix(prefix) for t in texts) or "none"
 
@@ -639,19 +648,20 @@ def _describe_ranges(spec: Field, allowed: list[bool], cuts: Iterable[float]) ->
     """
     low = spec.minimum if spec.minimum is not None else -math.inf
     high = spec.maximum if spec.maximum is not None else math.inf
-    points = sorted({c for c in cuts if low <= c <= high})
-    # Each piece as (lower, lower included, upper, upper included), in field_domain's order.
+    points = sorted({float(c) for c in cuts if math.isfinite(c) and low <= c <= high})
+    # Each piece as (lower, lower included, upper, upper included), in field_domain's order
+    # (a piece that holds no finite number is left out there, and here).
     pieces: list[tuple[float, bool, float, bool]] = []
     if not points:
         pieces.append((low, True, high, True))
     else:
-        if low < points[0]:
+        if low < points[0] and _below(points[0], low) is not None:
             pieces.append((low, True, points[0], False))
         for index, point in enumerate(points):
             pieces.append((point, True, point, True))
-            if index + 1 < len(points):
+            if index + 1 < len(points) and _between(point, points[index + 1]) is not None:
                 pieces.append((point, False, points[index + 1], False))
-        if points[-1] < high:
+        if points[-1] < high and _above(points[-1], high) is not None:
             pieces.append((points[-1], False, high, True))
     ranges: list[tuple[float, bool, float, bool]] = []
     previous_kept = False

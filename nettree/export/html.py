@@ -18,7 +18,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
-from ..domains import domains
 from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
 from .extract import MARK_KEY, describe
@@ -338,8 +337,11 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "cite_owner": dict(guideline.cite_owner),
         # Each field's finite domain (one value per class the conditions tell apart): a leaf
         # whose options depend on unknown fields tries each, as nettree.traverse does.
+        # A domain too large to try is sent as its size alone, never listed (page.js reads
+        # only its length, then asks for the fields, as _settle does past the limit).
         "domains": {name: [_plain_value(value) for value, _ in values]
-                    for name, values in domains(guideline).items()},
+                    if len(values) <= SETTLE_LIMIT else {"length": len(values)}
+                    for name, values in guideline.domains.items()},
         "settle_limit": SETTLE_LIMIT,
         "start": guideline.start,
         "decisions": decisions,
