@@ -552,18 +552,20 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     kept whole under ``(several fields)``.
     """
     rows = []
+    # What each branch allows of the one field it tests (None: several fields, or a set
+    # field too large to list its subsets), worked out once per branch, not once per path.
+    allows: dict[int, tuple[str, frozenset[Any]] | None] = {}
     for branches in _paths(guideline):
         per_field: dict[str, set[Any]] = {}
         other: list[str] = []
         for branch in branches:
-            names = branch.when.fields()
-            domain = guideline.domains[next(iter(names))] if len(names) == 1 else None
-            if domain is not None and len(domain) <= _LISTED:
-                (name,) = names
-                allowed = {_freeze(v) for v in domain.values()
-                           if _holds_alone(branch.when, name, v)}
-                per_field[name] = per_field[name] & allowed if name in per_field else allowed
-            else:  # several fields, or a set field too large to list its subsets
+            if id(branch) not in allows:
+                allows[id(branch)] = _allows(guideline, branch.when)
+            allowed = allows[id(branch)]
+            if allowed is not None:
+                name, values = allowed
+                per_field[name] = per_field[name] & values if name in per_field else set(values)
+            else:
                 other.append(str(branch.when))
         conditions = [(name, _describe_set(guideline, name, per_field[name]))
                       for name in guideline.fields if name in per_field]
@@ -589,6 +591,17 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
 # A single-field condition is shown in that field's column when its domain has at most this
 # many classes (a set field of 12 values); past it, whole, under "(several fields)".
 _LISTED = 4096
+
+
+def _allows(guideline: Guideline, when: Condition) -> tuple[str, frozenset[Any]] | None:
+    names = when.fields()
+    if len(names) != 1:
+        return None
+    (name,) = names
+    domain = guideline.domains[name]
+    if len(domain) > _LISTED:
+        return None
+    return name, frozenset(_freeze(v) for v in domain.values() if _holds_alone(when, name, v))
 
 
 SEVERAL = "(several fields)"

@@ -446,3 +446,56 @@ def test_regression_profiles_of_a_guideline_with_a_gap_do_not_claim_every_class(
     result = run("enumerate", str(path), "--profiles")
     assert result.exit_code != 0 or "grade" in result.stderr, (result.exit_code,
                                                                 result.stdout[-120:])
+
+
+# ---------------------------------------------------------------- deep graphs (issue 7)
+
+
+def chain_guideline(length: int) -> str:
+    """``length`` decisions in a chain: each sends ``flag = false`` out, ``true`` on."""
+    decisions = []
+    for index in range(length):
+        after = f"d{index + 1}" if index + 1 < length else "done"
+        decisions.append(f"  d{index}:\n    question: Step {index}?\n    branches:\n"
+                         f"      - {{answer: 'yes', when: {{flag: true}}, to: {after}}}\n"
+                         f"      - {{answer: 'no', when: {{flag: false}}, to: out}}\n")
+    return f"""\
+nettree: 1
+id: chain
+title: A long chain
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer A., rating: {{strength: S}}, supports: [a]}}
+fields:
+  flag: {{type: boolean, description: A flag.}}
+options:
+  a: {{label: A}}
+start: d0
+decisions:
+{"".join(decisions)}leaves:
+  done: {{kind: recommendation, label: Done, steps: [{{offer: a, cites: ["1"]}}]}}
+  out: {{kind: out_of_scope, label: Out, reason: No flag.}}
+"""
+
+
+def test_a_chain_of_1500_decisions_enumerates_without_recursion(tmp_path: Path) -> None:
+    """Issue 7, item 5: the path walk and every walk of verify are iterative."""
+    path = tmp_path / "chain.yaml"
+    path.write_text(chain_guideline(1500), encoding="utf-8")
+    guideline = nettree.load(path)
+    rows = decision_table(guideline)
+    assert len(rows) == 1501
+    assert rows[-1].path == ("d0", "out") and rows[0].path[-1] == "done"
+    assert len(rows[0].path) == 1501
+    assert [row.conditions for row in (rows[0], rows[1], rows[-1])] == [
+        (("flag", "true"),), (("flag", "none"),), (("flag", "false"),)]
+    found = explore(guideline)
+    assert [c.result.leaf for c in found.classes] == ["done", "out"]
+    result = run("enumerate", str(path), "--profiles", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "2 classes, each with a result.\n"
+    result = run("enumerate", str(path), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "1501 paths.\n"

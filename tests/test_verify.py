@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -32,13 +33,15 @@ from strategies import MUTATIONS, GuidelineModel, guideline_models
 import nettree
 from nettree.cli import main
 from nettree.conditions import Context
+from nettree.domains import _num
 from nettree.errors import GuidelineError, PatientError
-from nettree.model import FieldType
+from nettree.model import Field, FieldType
 from nettree.patient import validate_patient
 from nettree.verify import (
     CHECKS,
     Finding,
     Report,
+    decision_table,
     explore,
     field_domain,
     thresholds,
@@ -456,3 +459,219 @@ def test_regression_text_report_names_the_leaf_of_a_citation_finding() -> None:
     result = run("verify", str(path))
     assert result.exit_code == 1
     assert "mild-first" in result.stdout, result.stdout
+
+
+# ---------------------------------------------------------------- every finite number (issue 7)
+
+NUMBER_GUIDELINE = """\
+nettree: 1
+id: numbers
+title: A number cut at extreme thresholds
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer A., rating: {{strength: S}}, supports: [a]}}
+fields:
+  x: {{type: number, description: A number.{bounds}}}
+options:
+  a: {{label: A}}
+start: by-x
+decisions:
+  by-x:
+    question: Which x?
+    branches:
+{branches}
+leaves:
+  done: {{kind: recommendation, label: Done, steps: [{{offer: a, cites: ["1"]}}]}}
+"""
+
+MAX = 1.7976931348623157e308
+
+
+def number_guideline(tmp_path: Path, whens: list[str], bounds: str = "") -> Path:
+    """A guideline with one decision on ``x``: a branch per condition (``x`` tests, ``all``)."""
+    branches = "\n".join(f"      - {{answer: a{i}, when: {when}, to: done}}"
+                         for i, when in enumerate(whens))
+    path = tmp_path / f"numbers-{next(_written)}.yaml"
+    path.write_text(NUMBER_GUIDELINE.format(branches=branches, bounds=bounds), encoding="utf-8")
+    return path
+
+
+def x(test: str) -> str:
+    return f"{{x: {{{test}}}}}"
+
+
+def both(first: str, second: str) -> str:
+    return f"{{all: [{x(first)}, {x(second)}]}}"
+
+
+def gap_at(path: Path) -> float:
+    """The counterexample of the one gap verify finds; it really falls through."""
+    report = verify_file(path)
+    assert failed(report) == ["exhaustive"], [str(f) for c in report.checks for f in c.findings]
+    (finding,) = report.check("exhaustive").findings
+    assert finding.counterexample is not None
+    value = finding.counterexample["x"]
+    with pytest.raises(GuidelineError, match="no branch matches"):
+        nettree.load(path).traverse({"x": value})
+    return float(value)
+
+
+@pytest.mark.parametrize("threshold", ["1.0e+17", "9007199254740992.0", "9007199254740993.0"])
+def test_gap_above_a_threshold_beyond_2_53_is_found(tmp_path: Path, threshold: str) -> None:
+    """Above 2^53 a step of 1 is lost: the class above was probed at the threshold itself."""
+    found = gap_at(number_guideline(tmp_path, [x("below: 0.0"),
+                                               both("at_least: 0.0", f"at_most: {threshold}")]))
+    assert found > float(threshold)
+    guideline = nettree.load(number_guideline(tmp_path, [x("below: 0.0"), x("at_least: 0.0"),
+                                                         x(f"above: {threshold}")]))
+    texts = [explore(guideline).describe("x", rep) for rep, _ in guideline.domains["x"]]
+    assert texts[-1] == f"x above {_num(float(threshold))}"
+
+
+def test_gap_between_huge_thresholds_is_found(tmp_path: Path) -> None:
+    """(1e308 + 1.7e308) / 2 overflows to inf: the class was dropped as impossible."""
+    path = number_guideline(tmp_path, [x("at_most: 1.0e+308"), x("at_least: 1.7e+308")])
+    found = gap_at(path)
+    assert 1e308 < found < 1.7e308
+    assert explore(nettree.load(path)).describe("x", found) == "x in (1e+308, 1.7e+308)"
+
+
+def test_gap_between_adjacent_floats_is_the_threshold_itself(tmp_path: Path) -> None:
+    """No float lies strictly between 1 and the next float: that class is empty, not a gap;
+    the gap is at the upper threshold."""
+    above_one = repr(math.nextafter(1.0, 2.0))
+    found = gap_at(number_guideline(tmp_path, [x("at_most: 1.0"), x(f"above: {above_one}")]))
+    assert found == math.nextafter(1.0, 2.0)
+
+
+@pytest.mark.parametrize("whens", [
+    [x(f"below: {MAX!r}"), x(f"at_least: {MAX!r}")],
+    [x("below: 0.0"), both("at_least: 0.0", f"at_most: {MAX!r}")],
+    [x("at_least: 0.0"), both("below: 0.0", f"at_least: {-MAX!r}")],
+    [x("below: -0.0"), x("at_least: 0.0")],
+    [x("below: 0.0"), x("at_least: -0.0")],
+], ids=["max", "up-to-max", "down-to-min", "zeros", "zeros-swapped"])
+def test_no_gap_beyond_the_float_range_or_between_the_zeros(tmp_path: Path,
+                                                            whens: list[str]) -> None:
+    """Nothing lies above the float maximum (nor below its negative): those classes are
+    empty, not gaps; -0.0 and 0.0 are one number."""
+    report = verify_file(number_guideline(tmp_path, whens))
+    assert report.ok, [str(f) for c in report.checks for f in c.findings]
+
+
+BOUNDED = f", min: {-MAX!r}, max: {MAX!r}"
+
+
+@pytest.mark.parametrize(("whens", "bounds", "where"), [
+    ([x("below: 0.0"), x("above: -0.0")], "", 0.0),
+    ([x("below: -0.0"), x("above: 0.0")], "", 0.0),
+    ([x("below: 0.0"), both("at_least: 0.0", f"below: {MAX!r}")], BOUNDED, MAX),
+    ([x("at_least: 0.0"), both("below: 0.0", f"above: {-MAX!r}")], BOUNDED, -MAX),
+    ([x("at_least: 0.0"), both("below: 0.0", f"above: {-MAX!r}")], "", -MAX),
+    ([x("below: 1.0e+300"), x("above: 1.0e+300")], BOUNDED, 1e300),
+], ids=["zero", "zero-negative", "max", "min", "min-unbounded", "bounded-1e300"])
+def test_gap_at_zero_and_at_the_extremes(tmp_path: Path, whens: list[str], bounds: str,
+                                         where: float) -> None:
+    assert gap_at(number_guideline(tmp_path, whens, bounds)) == where
+
+
+def test_every_class_of_an_extreme_domain_is_distinct_and_non_empty() -> None:
+    spec = Field("x", FieldType.NUMBER, "")
+    cuts = [-MAX, -1e308, -2.0**53, -0.0, 1.0, math.nextafter(1.0, 2.0), 1e17, 1e308, MAX]
+    domain = field_domain(spec, cuts)
+    reps = [rep for rep, _ in domain]
+    assert all(math.isfinite(r) for r in reps)
+    assert reps == sorted(reps) and len(set(reps)) == len(reps)
+    texts = [text for _, text in domain]
+    assert texts[:2] == ["x = -1.7976931348623157e+308",
+                         "x in (-1.7976931348623157e+308, -1e+308)"]
+    assert "x in (1, 1.0000000000000002)" not in texts  # empty: no float between them
+    assert "x in (1e+17, 1e+308)" in texts
+    assert texts[-1] == "x = 1.7976931348623157e+308"
+
+
+# ---------------------------------------------------------------- the guideline's own facts
+
+
+def test_the_guideline_holds_its_domains_and_thresholds() -> None:
+    guideline = nettree.load(BUNDLED)
+    assert guideline.thresholds == {"ki67": (3.0, 10.0, 20.0)}
+    assert [text for _, text in guideline.domains["ki67"]][:3] == [
+        "ki67 in [0, 3)", "ki67 = 3", "ki67 in (3, 10)"]
+    assert explore(guideline).domains is guideline.domains
+    with pytest.raises(TypeError):
+        guideline.domains["ki67"] = ()  # type: ignore[index]
+
+
+def test_verify_traverse_and_the_diagrams_compute_no_domain(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Domains are computed at load only: verify, traverse (settling a leaf) and the
+    diagrams read the guideline's own."""
+    import nettree.domains as domains_module
+    from nettree.export import extract
+
+    guideline = nettree.load(BUNDLED)
+    calls: list[str] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("computed")
+        raise AssertionError("domains recomputed")
+
+    monkeypatch.setattr(domains_module, "field_domain", counting)
+    monkeypatch.setattr(domains_module, "derive_domains", counting)
+    monkeypatch.setattr(domains_module, "thresholds_of", counting)
+    assert verify(guideline).ok
+    # a leaf whose options depend on an unknown field is settled over its domain
+    result = guideline.traverse({"differentiation": "well", "metastatic": True,
+                                 "primary_site": "gi", "grade": "G1", "sstr_status": "positive",
+                                 "functional": False, "tumor_volume": "high"})
+    assert result.status == "recommendation"
+    extract.build_diagram(guideline, focus={"primary_site": "pancreas"})
+    assert calls == []
+
+
+def test_domains_module_imports_no_guideline_at_run_time() -> None:
+    """No import circle: the guideline imports nettree.domains at load, and nettree.domains
+    imports neither the guideline nor traversal (only for type checking)."""
+    import ast
+
+    import nettree.domains as domains_module
+
+    tree = ast.parse(Path(domains_module.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in tree.body:  # module level, outside `if TYPE_CHECKING:`
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert imported == {"__future__", "collections.abc", "typing", "conditions", "model"}
+
+
+def test_a_large_set_field_is_never_listed(tmp_path: Path) -> None:
+    """22 values are 4,194,304 subsets: verify, the paths table and the page make none."""
+    from nettree.export.extract import build_diagram
+    from nettree.export.html import page_data
+
+    values = [f"v{i}" for i in range(22)]
+    text = DERIVED_ABOVE_SOURCE.replace(
+        "options:\n",
+        f"  tried: {{type: set, values: [{', '.join(values)}], description: Tried.}}\n"
+        "options:\n").replace(
+        '{answer: "no", when: {score: {at_least: 2}}, to: done}',
+        '{answer: "no", when: {score: {at_least: 2}, tried: {contains: v3}}, to: done}\n'
+        "      - {answer: other, when: {score: {at_least: 2}, "
+        "not: {tried: {contains: v3}}}, to: done}")
+    path = tmp_path / "big-set.yaml"
+    path.write_text(text, encoding="utf-8")
+    guideline = nettree.load(path)
+    assert len(guideline.domains["tried"]) == 2 ** 22
+    assert guideline.domains["tried"][2 ** 22 - 1][0] == values
+    assert guideline.domains["tried"][1] == (["v0"], "tried = [v0]")
+    report = verify(guideline)
+    assert failed(report) == ["exhaustive"]  # the gap at by-level, as above: nothing more
+    assert page_data(guideline, build_diagram(guideline))["domains"]["tried"] == {
+        "length": 2 ** 22}
+    rows = decision_table(guideline)
+    assert [dict(row.conditions).get("(several fields)") for row in rows] == [
+        None, None, "all of (score is at least 2; tried contains v3)",
+        "all of (score is at least 2; not (tried contains v3))"]
