@@ -20,19 +20,19 @@ recommendations or statements that declare they support it).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .conditions import Condition, PartialSet, describe_value
+from .conditions import Condition, Context, PartialSet, describe_value
 from .domains import Domain, _above, _below, _between, _conditions, _num, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
-from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
+from .model import Cite, Drop, DropListed, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
-from .result import Result, plain
-from .traverse import LeafProgress, walk
+from .result import Exclusion, Result, plain
+from .traverse import LeafProgress, Unless, walk
 
 __all__ = [
     "CHECKS",
@@ -43,6 +43,7 @@ __all__ = [
     "PathRow",
     "PatientClass",
     "Report",
+    "TooManyClasses",
     "coverage",
     "decision_table",
     "explore",
@@ -146,15 +147,48 @@ class Report:
 @dataclass(frozen=True)
 class PatientClass:
     """A class of patients: the fields in ``values`` fixed (a representative value each; see
-    ``describe``), every other field any value. ``result`` holds for each of them."""
+    ``describe``), every other field any value. ``result`` holds for each of them, except
+    that each filter in ``unless`` excludes its options for the patients it holds for.
+
+    ``unless`` (usually empty) are filters on fields that only filters read (see
+    :func:`explore`): ``options`` are excluded, for ``reason``, exactly when ``when`` holds;
+    nothing else in the result depends on them. :meth:`result_for` applies them.
+    """
 
     values: tuple[tuple[str, Any], ...]
     result: Result
+    unless: tuple[Unless, ...] = ()
+    quiet: tuple[tuple[str, Any], ...] = ()  # values of the unless fields for which none holds
 
     @property
     def patient(self) -> dict[str, Any]:
-        """A concrete patient of the class (a partly known set: just its known members)."""
-        return _concrete(dict(self.values))
+        """A concrete patient of the class (a partly known set: just its known members),
+        with values for which no ``unless`` filter holds: ``result`` is exactly its result."""
+        return _concrete({**dict(self.values), **dict(self.quiet)})
+
+    def result_for(self, guideline: Guideline, patient: Mapping[str, Any]) -> Result:
+        """The result of one patient of this class: ``result``, with the ``unless`` filters
+        that hold for the patient applied."""
+        if not self.unless:
+            return self.result
+        ctx = Context(validate_patient(guideline.fields, patient).values)
+        dropped: dict[str, Unless] = {}
+        for rule in self.unless:
+            if rule.when.evaluate(ctx) is True:
+                dropped.update(dict.fromkeys(rule.options, rule))
+        if not dropped:
+            return self.result
+        cite_key = guideline.cite_order.__getitem__
+        options = tuple(o for o in self.result.options if o.id not in dropped)
+        excluded = (*self.result.excluded, *(
+            Exclusion(o.id, o.label, dropped[o.id].reason,
+                      tuple(sorted(dropped[o.id].cites, key=cite_key)))
+            for o in self.result.options if o.id in dropped))
+        return replace(
+            self.result, options=options,
+            excluded=tuple(sorted(excluded, key=lambda e: guideline.option_order[e.id])),
+            recommendations=tuple(sorted({guideline.recommendation_of(c) for o in options
+                                          for c in o.cites}, key=cite_key)))
 
 
 @dataclass(frozen=True)
@@ -181,19 +215,75 @@ class Exploration:
 # ---------------------------------------------------------------- exploration
 
 
-def explore(guideline: Guideline) -> Exploration:
+class TooManyClasses(Exception):
+    """Exploration stopped at its limit of patient classes; the message names the fields
+    whose splits multiplied them."""
+
+
+# Exploration stops past this many patient classes (the bundled guideline has a few thousand).
+CLASS_LIMIT = 200_000
+# ``progress`` is called every this many walks.
+PROGRESS_EVERY = 2_000
+
+
+def filter_only_fields(guideline: Guideline) -> frozenset[str]:
+    """The fields that only the guideline-wide filters read (in a ``when``): no decision,
+    leaf step, note or derivation. Verification does not split on them (see :func:`explore`)."""
+    in_filters: set[str] = set()
+    elsewhere: set[str] = set()
+    for step in guideline.filters:
+        when = getattr(step, "when", None)
+        if when is not None:
+            in_filters |= when.fields()
+        if isinstance(step, DropListed):
+            elsewhere.add(step.field)
+    for decision in guideline.decisions.values():
+        for branch in decision.branches:
+            elsewhere |= branch.when.fields()
+    for leaf in guideline.leaves.values():
+        for step in leaf.steps:
+            when = getattr(step, "when", None)
+            if when is not None:
+                elsewhere |= when.fields()
+            if isinstance(step, DropListed):
+                elsewhere.add(step.field)
+    for rule in guideline.notes:
+        for when in (rule.when, *(remark.when for remark in rule.remarks)):
+            if when is not None:
+                elsewhere |= when.fields()
+    for spec in guideline.fields.values():
+        if spec.derive is not None:
+            elsewhere |= {spec.name, spec.derive.source}
+    return frozenset(in_filters - elsewhere)
+
+
+def explore(guideline: Guideline, *, limit: int = CLASS_LIMIT,
+            progress: Callable[[int, int], None] | None = None) -> Exploration:
     """Partition every possible patient into classes that each get one exact result.
 
     A set field is explored element by element, and only for the elements whose membership
     an answer depends on (a :class:`~nettree.conditions.PartialSet`), not as all its subsets.
+
+    Decisions and filters are checked apart: a field that only filters read
+    (:func:`filter_only_fields`) is not split on when a filter that drops options reads it;
+    the filter is kept with the class (``PatientClass.unless``: these options are excluded
+    exactly when its condition holds) as long as nothing after it (another step, the
+    fallback, a note) depends on those options. So 20 such fields make no more classes than
+    none. Otherwise, and for every other field, the walk splits on it.
+
+    ``progress(classes, pending)`` is called every few thousand walks; past ``limit`` classes
+    exploration stops with :class:`TooManyClasses`, naming the fields that multiply them.
     """
     domains = guideline.domains
     order = list(guideline.fields)
     sets = {name: spec.values for name, spec in guideline.fields.items()
             if spec.type is FieldType.SET}
+    defer = filter_only_fields(guideline)
     classes: list[PatientClass] = []
     defects: list[Finding] = []
     seen_defects: set[tuple[str, str | None]] = set()
+    splits: dict[str, int] = {}
+    walks = 0
     # Each item: an assignment, and where the walk of the coarser assignment it refines
     # stopped inside a leaf. A split sets only the field that stopped it, which nothing
     # before that point read (strict walks stop at the first unknown answer, and a step
@@ -205,6 +295,11 @@ def explore(guideline: Guideline) -> Exploration:
     stack: list[tuple[dict[str, Any], LeafProgress | None, Patient | None, str]] = [
         ({}, None, None, "")]
     while stack:
+        walks += 1
+        if progress is not None and walks % PROGRESS_EVERY == 0:
+            progress(len(classes), len(stack))
+        if len(classes) + len(stack) > limit:
+            raise TooManyClasses(_too_many(limit, splits, guideline))
         assignment, resume, parent, name = stack.pop()
         if parent is not None and name not in derived:
             value = assignment[name]
@@ -223,9 +318,10 @@ def explore(guideline: Guideline) -> Exploration:
                 patient = Patient({**patient.values, **partial}, patient.defaulted,
                                   patient.derived)
         asked: list[tuple[str, str | None]] = []
+        unless: list[Unless] = []
         try:
-            result, unknown, progress = walk(guideline, patient, strict=True, asked=asked,
-                                             resume=resume)
+            result, unknown, leaf_progress = walk(guideline, patient, strict=True, asked=asked,
+                                                  resume=resume, defer=defer, unless=unless)
         except GuidelineError as exc:
             problem = exc.problems[0]
             defect = (problem.check, problem.node)
@@ -237,15 +333,63 @@ def explore(guideline: Guideline) -> Exploration:
             continue
         if unknown:
             split = min(unknown, key=order.index)
-            stack.extend((child, progress, patient, split)
+            splits[split] = splits.get(split, 0) + 1
+            stack.extend((child, leaf_progress, patient, split)
                          for child in _split(split, assignment, domains, sets, asked))
             continue
         values = tuple((n, assignment[n]) for n in order if n in assignment)
-        classes.append(PatientClass(values, result))
+        classes.append(PatientClass(values, result, tuple(unless),
+                                    _quiet(guideline, unless, patient)))
+    if progress is not None:
+        progress(len(classes), 0)
     # No sort needed: the walk is depth first and pushes each split's values in reverse, so
     # classes come out in the order of the fields split on and of their domains, the same
     # every run.
     return Exploration(tuple(classes), tuple(defects), domains)
+
+
+def _too_many(limit: int, splits: Mapping[str, int], guideline: Guideline) -> str:
+    worst = sorted(splits, key=lambda n: (-splits[n], list(guideline.fields).index(n)))[:5]
+    named = ", ".join(f"{n} ({len(guideline.domains[n]) if n not in _set_names(guideline) else 2}"
+                      f" ways, split {splits[n]} times)" for n in worst)
+    return (f"verification stopped: more than {limit} patient classes. The fields whose "
+            f"values multiply them most: {named}. Each combination of their values that "
+            f"the answers depend on is a class; read fewer of them in the same leaf, or "
+            f"only in filters")
+
+
+def _set_names(guideline: Guideline) -> set[str]:
+    return {n for n, spec in guideline.fields.items() if spec.type is FieldType.SET}
+
+
+def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
+           ) -> tuple[tuple[str, Any], ...]:
+    """Values of the fields the ``unless`` filters read for which none of them holds (the
+    first found, trying each field's domain; none if there is none)."""
+    if not unless:
+        return ()
+    names = sorted({n for rule in unless for n in rule.when.fields()
+                    if patient.values.get(n) is None}, key=list(guideline.fields).index)
+    chosen: dict[str, Any] = {}
+
+    def holds_for_some(values: dict[str, Any]) -> bool:
+        ctx = Context({**patient.values, **values})
+        return any(rule.when.evaluate(ctx) is True for rule in unless)
+
+    # Backtracking, one field at a time (independent filters: one value each).
+    stack: list[tuple[int, dict[str, Any]]] = [(0, {})]
+    tries = 0
+    while stack and tries < 10_000:
+        index, chosen = stack.pop()
+        tries += 1
+        if holds_for_some(chosen):
+            continue
+        if index == len(names):
+            return tuple((n, chosen[n]) for n in names)
+        name = names[index]
+        stack.extend((index + 1, {**chosen, name: value})
+                     for value, _ in reversed(guideline.domains[name]))
+    return ()
 
 
 def _split(name: str, assignment: dict[str, Any], domains: Mapping[str, Any],
@@ -273,9 +417,10 @@ def _concrete(values: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the checks
 
 
-def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> Report:
-    """Run every check on a loaded guideline."""
-    exploration = exploration or explore(guideline)
+def verify(guideline: Guideline, *, exploration: Exploration | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run every check on a loaded guideline (``progress``: see :func:`explore`)."""
+    exploration = exploration or explore(guideline, progress=progress)
     blocked = bool(exploration.defects)
     checks = [
         Check("load", (), "the file loaded: every reference resolves"),
@@ -288,7 +433,8 @@ def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> R
     return Report(guideline.id, str(guideline.path), tuple(checks), len(exploration.classes))
 
 
-def verify_file(source: str | Path) -> Report:
+def verify_file(source: str | Path, *,
+                progress: Callable[[int, int], None] | None = None) -> Report:
     """Load and verify; a file that does not load fails ``load`` or ``structure``."""
     from .loader import load, resolve
 
@@ -312,7 +458,7 @@ def verify_file(source: str | Path) -> Report:
         checks += [Check(name, (), "not run: the file must load first", ran=False)
                    for name in CHECKS if name not in ("load", "structure")]
         return Report(path.stem, str(path), tuple(checks), 0)
-    return verify(guideline)
+    return verify(guideline, progress=progress)
 
 
 def _count(items: list[Any], word: str) -> str:
