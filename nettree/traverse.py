@@ -91,8 +91,8 @@ class LeafProgress:
     excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]
     reads: tuple[tuple[str, Any], ...]
     notes: tuple[NoteResult, ...]
-    unless: tuple[Unless, ...] = ()  # filters held so far, and where the first was met
-    first: LeafProgress | None = None
+    unless: tuple[Unless, ...] = ()  # filters held so far, and where each was met
+    held_at: tuple[LeafProgress, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,29 +280,29 @@ def _conclude(
         steps = steps + guideline.filters
     start = 0
     held: list[Unless] = []  # filters left undecided (verification, fields in ``defer``)
-    first_held: LeafProgress | None = None  # where the first of them was met
+    held_at: list[LeafProgress] = []  # where each of them was met
     if resume is not None:
         state.restore(resume.offered, resume.excluded)
         ctx.reads = dict(resume.reads)
         start = resume.index if resume.stage == "steps" else len(steps)
-        held, first_held = list(resume.unless), resume.first
+        held, held_at = list(resume.unless), list(resume.held_at)
     own = len(leaf.steps)
     for index in range(start, len(steps)):
         step = steps[index]
-        if held and _touches(step, held, state):
-            return _stop_at(guideline, patient, all_reads, path, leaf, ctx, first_held,
-                            held)
+        touched = _touches(step, held, state) if held else set()
+        if touched:
+            return _stop_at(guideline, patient, all_reads, path, leaf, ctx, held, held_at,
+                            touched)
         _apply(step, state, ctx, missing)
         if missing and strict:
             if defer and index >= own and isinstance(step, Drop) and missing <= defer:
                 targets = tuple(o for o in step.options if o in state.offered)
                 if step.when is not None and _undecided(step.when, ctx, guideline):
-                    if not held:
-                        offered, excluded = state.snapshot()
-                        first_held = LeafProgress(
-                            decisions, decision_reads, "steps", index, offered, excluded,
-                            tuple((k, v) for k, v in ctx.reads.items() if k not in missing),
-                            ())
+                    offered, excluded = state.snapshot()
+                    held_at.append(LeafProgress(
+                        decisions, decision_reads, "steps", index, offered, excluded,
+                        tuple((k, v) for k, v in ctx.reads.items() if k not in missing),
+                        (), tuple(held), tuple(held_at)))
                     held.append(Unless(step.when, targets, step.reason, step.cites))
                     missing.clear()
                     continue
@@ -310,13 +310,16 @@ def _conclude(
             offered, excluded = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "steps", index, offered,
                                     excluded, tuple(ctx.reads.items()), (), tuple(held),
-                                    first_held)
+                                    tuple(held_at))
             break
-    if held and not missing and (not set(state.offered) - _held_options(held) or any(
-            _touches_condition(rule_when, held, state) for rule_when in _note_conditions(
-                guideline))):
+    if held and not missing:
         # Whether any option is left (the fallback) or a note depends on them: split.
-        return _stop_at(guideline, patient, all_reads, path, leaf, ctx, first_held, held)
+        touched = _held_options(held) if not set(state.offered) - _held_options(held) else \
+            set().union(*(_touches_condition(when, held, state)
+                          for when in _note_conditions(guideline)))
+        if touched:
+            return _stop_at(guideline, patient, all_reads, path, leaf, ctx, held, held_at,
+                            touched)
     all_reads.update(ctx.reads)
     leaf_values = tuple(ctx.reads.items())
 
@@ -369,7 +372,7 @@ def _conclude(
             offered, excluded = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "notes", index, offered,
                                     excluded, tuple(ctx.reads.items()), tuple(notes),
-                                    tuple(held), first_held)
+                                    tuple(held), tuple(held_at))
             break
         statement = guideline.statement(rule.statement)
         notes.append(NoteResult(statement.id, statement.text, tuple(remarks), unknown))
@@ -403,38 +406,38 @@ def _conditions_in(condition: Condition) -> list[Condition]:
     return found
 
 
-def _touches_condition(when: Condition | None, held: list[Unless], state: _Options) -> bool:
-    """Whether ``when`` asks whether an option a held filter may drop is offered (or what
-    it cites)."""
+def _touches_condition(when: Condition | None, held: list[Unless], state: _Options,
+                       ) -> set[str]:
+    """The options held filters may drop whose being offered (or citations) ``when`` asks."""
+    touched: set[str] = set()
     if when is None:
-        return False
+        return touched
     options = _held_options(held)
     certain = [option for option in state.offered if option not in options]
     for part in _conditions_in(when):
         # An offered/cited test depends on the held options only when no certain option
         # already makes it true and a held one could.
-        if isinstance(part, Offered) and options.intersection(part.options) and \
-                not set(certain).intersection(part.options):
-            return True
-        if isinstance(part, Cited) and any(
-                set(part.cites).intersection(state.offered.get(o, ())) for o in options) \
-                and not any(set(part.cites).intersection(state.offered[o]) for o in certain):
-            return True
-    return False
+        if isinstance(part, Offered) and not set(certain).intersection(part.options):
+            touched |= options.intersection(part.options)
+        if isinstance(part, Cited) and not any(
+                set(part.cites).intersection(state.offered[o]) for o in certain):
+            touched |= {o for o in options
+                        if set(part.cites).intersection(state.offered.get(o, ()))}
+    return touched
 
 
-def _touches(step: Step, held: list[Unless], state: _Options) -> bool:
-    """Whether a step's outcome may depend on the options held filters may drop."""
+def _touches(step: Step, held: list[Unless], state: _Options) -> set[str]:
+    """The options held filters may drop that a step's outcome may depend on."""
     options = _held_options(held)
     if isinstance(step, DropListed):
-        return True
+        return options
     if isinstance(step, Offer):
         targets: tuple[str, ...] = (step.option,)
     elif isinstance(step, Drop):
         targets = step.options
     else:
         targets = step.to or tuple(state.offered)
-    return bool(options.intersection(targets)) or _touches_condition(step.when, held, state)
+    return options.intersection(targets) | _touches_condition(step.when, held, state)
 
 
 def _note_conditions(guideline: Guideline) -> list[Condition | None]:
@@ -467,17 +470,20 @@ def _stored(value: Any) -> Any:
 
 
 def _stop_at(guideline: Guideline, patient: Patient, all_reads: set[str],
-             path: list[PathStep], leaf: Leaf, ctx: Context, first: LeafProgress | None,
-             held: list[Unless]) -> tuple[Result, frozenset[str], LeafProgress | None]:
-    """Stop a strict walk at the first held filter: verification splits on its fields."""
-    assert first is not None
-    missing = set(held[0].when.missing(Context(dict(ctx.values))))
-    path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, first.reads))
+             path: list[PathStep], leaf: Leaf, ctx: Context, held: list[Unless],
+             held_at: list[LeafProgress], touched: set[str],
+             ) -> tuple[Result, frozenset[str], LeafProgress | None]:
+    """Stop a strict walk at the first held filter that may drop a ``touched`` option:
+    verification splits on its fields and resumes there."""
+    index = next(i for i, rule in enumerate(held) if touched.intersection(rule.options))
+    at = held_at[index]
+    missing = set(held[index].when.missing(Context(dict(ctx.values))))
+    path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, at.reads))
     names = _ordered(guideline, missing)
     return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
                    stop=leaf.id, missing=missing,
                    reason=f"{leaf.label}: the options depend on {', '.join(names)}",
-                   ), frozenset(missing), first
+                   ), frozenset(missing), at
 
 
 # A leaf whose options depend on unknown fields tries every completion of them, up to this

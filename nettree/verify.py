@@ -19,6 +19,7 @@ recommendations or statements that declare they support it).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,8 +32,8 @@ from .errors import GuidelineError, PatientError
 from .guideline import Guideline
 from .model import Cite, Drop, DropListed, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
-from .result import Exclusion, Result, plain
-from .traverse import LeafProgress, Unless, walk
+from .result import NEEDS_INFORMATION, Exclusion, Result, plain
+from .traverse import SETTLE_LIMIT, LeafProgress, Unless, _stored, walk
 
 __all__ = [
     "CHECKS",
@@ -171,10 +172,26 @@ class PatientClass:
         that hold for the patient applied."""
         if not self.unless:
             return self.result
-        ctx = Context(validate_patient(guideline.fields, patient).values)
+        values = validate_patient(guideline.fields, patient).values
+        ctx = Context(values)
+        unknown = sorted({n for rule in self.unless if rule.when.evaluate(ctx) is None
+                          for n in rule.when.missing(ctx)}, key=list(guideline.fields).index)
+        # As traversal settles a leaf: every completion of the unknown fields must hold the
+        # same filters, else the patient is asked for them.
+        outcomes = set()
+        if math.prod(len(guideline.domains[n]) for n in unknown) <= SETTLE_LIMIT:
+            for combination in itertools.product(*(guideline.domains[n] for n in unknown)):
+                completed = Context({**values, **{n: _stored(v) for n, (v, _) in zip(
+                    unknown, combination, strict=True)}})
+                outcomes.add(tuple(rule.when.evaluate(completed) is True
+                                   for rule in self.unless))
+        if len(outcomes) != 1:
+            return replace(self.result, status=NEEDS_INFORMATION, options=(), excluded=(),
+                           recommendations=(), missing=tuple(unknown), notes=())
+        (holding,) = outcomes
         dropped: dict[str, Unless] = {}
-        for rule in self.unless:
-            if rule.when.evaluate(ctx) is True:
+        for rule, holds in zip(self.unless, holding, strict=True):
+            if holds:
                 dropped.update(dict.fromkeys(rule.options, rule))
         if not dropped:
             return self.result
@@ -257,7 +274,7 @@ def filter_only_fields(guideline: Guideline) -> frozenset[str]:
     return frozenset(in_filters - elsewhere)
 
 
-def explore(guideline: Guideline, *, limit: int = CLASS_LIMIT,
+def explore(guideline: Guideline, *, limit: int | None = None,
             progress: Callable[[int, int], None] | None = None) -> Exploration:
     """Partition every possible patient into classes that each get one exact result.
 
@@ -274,6 +291,7 @@ def explore(guideline: Guideline, *, limit: int = CLASS_LIMIT,
     ``progress(classes, pending)`` is called every few thousand walks; past ``limit`` classes
     exploration stops with :class:`TooManyClasses`, naming the fields that multiply them.
     """
+    limit = CLASS_LIMIT if limit is None else limit
     domains = guideline.domains
     order = list(guideline.fields)
     sets = {name: spec.values for name, spec in guideline.fields.items()

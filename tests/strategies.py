@@ -1016,6 +1016,16 @@ def guideline_models(draw: st.DrawFn, *, max_decisions: int = 7) -> GuidelineMod
         fields["prior"] = prior
         filters.append({"drop_listed_in": "prior", "reason": "Tried already."})
     if offered:
+        # Fields that only filters read (verify keeps such filters with a class, "excluded
+        # if", instead of splitting on them): a drop on one field, or on two at once.
+        for index in range(draw(st.integers(0, 3))):
+            name = f"only{index}"
+            fields[name] = {"type": "boolean", "description": "Read by a filter only."}
+            when: dict[str, Any] = {name: draw(st.booleans())}
+            if index and draw(st.booleans()):
+                when[f"only{index - 1}"] = draw(st.booleans())
+            filters.append({"drop": draw(st.sampled_from(offered)), "when": when,
+                            "reason": "A filter."})
         # A filter or a leaf's own drop may remove every option of a leaf: a valid guideline
         # then needs a fallback, or verify reports a recommendation with no option.
         offered.append("review")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import random
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -675,3 +676,146 @@ def test_a_large_set_field_is_never_listed(tmp_path: Path) -> None:
     assert [dict(row.conditions).get("(several fields)") for row in rows] == [
         None, None, "all of (score is at least 2; tried contains v3)",
         "all of (score is at least 2; not (tried contains v3))"]
+
+
+# ---------------------------------------------------------------- cost (issue 7, item 6)
+
+
+def filters_guideline(count: int, *, fallback: bool, certain: bool = False,
+                      after: str = "") -> str:
+    """A leaf offering ``count`` options, each dropped by a filter on its own boolean field
+    that nothing else reads; ``certain``: one more option no filter drops."""
+    fields = "".join(f"  f{i}: {{type: boolean, description: Flag {i}.}}\n"
+                     for i in range(count))
+    options = "".join(f"  o{i}: {{label: Option {i}}}\n" for i in range(count))
+    offers = "".join(f"{{offer: o{i}, cites: ['1']}}, " for i in range(count))
+    if certain:
+        offers += "{offer: x, cites: ['1']}, "
+    filters = "".join(f"  - {{drop: o{i}, when: {{f{i}: true}}, reason: Flag {i}.}}\n"
+                      for i in range(count))
+    supported = ", ".join(f"o{i}" for i in range(count))
+    return f"""\
+nettree: 1
+id: filters
+title: Filters on their own fields
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer them., rating: {{strength: S}},
+     supports: [{supported}, x, review]}}
+fields:
+  site: {{type: choice, values: [a, b], description: Site.}}
+{fields}options:
+  x: {{label: X}}
+  review: {{label: Review}}
+{options}start: by-site
+decisions:
+  by-site:
+    question: Site?
+    branches:
+      - {{answer: a, when: {{site: a}}, to: leaf-a}}
+      - {{answer: b, when: {{site: b}}, to: leaf-b}}
+leaves:
+  leaf-a: {{kind: recommendation, label: A, steps: [{offers}]}}
+  leaf-b: {{kind: recommendation, label: B, steps: [{{offer: x, cites: ['1']}}]}}
+filters:
+{filters}{after}{"fallback: {option: review, cites: ['1']}" if fallback else ""}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / f"written-{next(_written)}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("count", [17, 25])
+def test_fields_read_only_by_filters_do_not_multiply_classes(tmp_path: Path,
+                                                             count: int) -> None:
+    """17 such fields made 2^17 classes (66 s, 762 MB): each filter is now kept with the
+    class ("excluded if") instead of split on, as nothing after it depends on its option."""
+    guideline = nettree.load(write(tmp_path, filters_guideline(count, fallback=True,
+                                                               certain=True)))
+    found = explore(guideline)
+    assert len(found.classes) == 2
+    (leaf_a,) = [c for c in found.classes if c.result.leaf == "leaf-a"]
+    assert [str(rule.when) for rule in leaf_a.unless] == [f"f{i} is true" for i in range(count)]
+    assert [rule.options for rule in leaf_a.unless] == [(f"o{i}",) for i in range(count)]
+    assert [o.id for o in leaf_a.result.options] == ["x", *(f"o{i}" for i in range(count))]
+    assert verify(guideline, exploration=found).ok
+    # the class's patient is one for whom no filter holds, and gets exactly its result
+    assert guideline.traverse(leaf_a.patient).options == leaf_a.result.options
+    # and any other patient of it gets its result with the filters that hold applied
+    rng = random.Random(count)
+    for _ in range(20):
+        patient = {"site": "a", **{f"f{i}": rng.random() < 0.5 for i in range(count)}}
+        result = guideline.traverse(patient)
+        expected = leaf_a.result_for(guideline, patient)
+        assert (result.options, result.excluded, result.recommendations) == (
+            expected.options, expected.excluded, expected.recommendations)
+        assert [o.id for o in result.options] == ["x", *(f"o{i}" for i in range(count)
+                                                        if not patient[f"f{i}"])]
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_a_filter_whose_options_matter_later_is_still_split(tmp_path: Path,
+                                                            fallback: bool) -> None:
+    """When every option may be dropped, the fallback (or an empty recommendation) depends on
+    them: the fields are split, one class per first filter that holds, and an empty result
+    is found with a counterexample that really has no option."""
+    path = write(tmp_path, filters_guideline(17, fallback=fallback))
+    guideline = nettree.load(path)
+    found = explore(guideline)
+    assert len(found.classes) == 19  # f0 false; f0 true, f1 false; ...; all true; leaf-b
+    report = verify(guideline, exploration=found)
+    if fallback:
+        assert report.ok, failed(report)
+        return
+    assert failed(report) == ["coverage"]
+    unused, finding = report.check("coverage").findings
+    assert unused.message == "option 'review' is never offered"  # (no fallback to offer it)
+    assert "with no option" in finding.message
+    assert finding.counterexample is not None
+    assert guideline.traverse(finding.counterexample).options == ()
+
+
+def test_a_filter_reading_what_an_earlier_one_may_drop_splits_it(tmp_path: Path) -> None:
+    after = "  - {drop: x, unless: {offered: o1}, reason: Only with o1.}\n"
+    guideline = nettree.load(write(tmp_path, filters_guideline(3, fallback=True, certain=True,
+                                                               after=after)))
+    found = explore(guideline)
+    assert verify(guideline, exploration=found).ok
+    by_f1 = {dict(c.values).get("f1"): c for c in found.classes if c.result.leaf == "leaf-a"}
+    assert set(by_f1) == {True, False}
+    assert [o.id for o in by_f1[True].result.options] == ["o0", "o2"]  # x went with o1
+    assert [str(rule.when) for rule in by_f1[False].unless] == ["f0 is true", "f2 is true"]
+
+
+def test_too_many_classes_stop_with_the_fields_that_multiply(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fields read by a leaf's own steps are split on: past the limit, exploration stops
+    with a message naming them, through the library and the CLI (exit 1, no traceback)."""
+    from nettree import verify as verify_module
+
+    text = filters_guideline(12, fallback=True, certain=True)
+    text = text.replace("filters:\n", "filters: []\n").replace("  - {drop: o", "  # - {drop: o")
+    for i in range(12):
+        text = text.replace(f"{{offer: o{i}, cites: ['1']}}",
+                            f"{{offer: o{i}, cites: ['1'], when: {{f{i}: true}}}}")
+    path = write(tmp_path, text)
+    guideline = nettree.load(path)
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(verify_module.TooManyClasses) as info:
+        explore(guideline, limit=3000, progress=lambda c, p: calls.append((c, p)))
+    message = str(info.value)
+    assert message.startswith("verification stopped: more than 3000 patient classes. ")
+    assert re.search(r"most: f11 \(2 ways, split \d+ times\), f10 ", message), message
+    assert calls and all(p > 0 for _, p in calls)
+    assert len(explore(guideline).classes) == 2 ** 12 + 1
+    monkeypatch.setattr(verify_module, "CLASS_LIMIT", 1000)
+    for args in (["verify", str(path)], ["enumerate", "--profiles", str(path)]):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr.startswith("nettree: error: verification stopped: more than 1000")
