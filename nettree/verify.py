@@ -595,6 +595,8 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             cited.update(option.cites)
         for exclusion in result.excluded:
             cited.update(exclusion.cites)
+        for rule in patient_class.unless:  # each holds for some patients of the class
+            cited.update(rule.cites)
         noted.update(note.id for note in result.notes)
     general = set(guideline.general)
     findings = []

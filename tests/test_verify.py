@@ -819,3 +819,16 @@ def test_too_many_classes_stop_with_the_fields_that_multiply(
         assert result.exit_code == 1, result.output
         assert result.stdout == ""
         assert result.stderr.startswith("nettree: error: verification stopped: more than 1000")
+
+
+def test_a_statement_cited_only_by_a_kept_filter_is_cited(tmp_path: Path) -> None:
+    text = filters_guideline(2, fallback=True, certain=True).replace(
+        "supports: [o0, o1, x, review]}",
+        "supports: [o0, o1, x, review],\n"
+        "     statements: [{id: 1-q1, kind: qualifying, text: Not with f0.}]}")
+    text = text.replace("reason: Flag 0.}", "reason: Flag 0., cites: [1-q1]}")
+    guideline = nettree.load(write(tmp_path, text))
+    (leaf_a,) = [c for c in explore(guideline).classes if c.result.leaf == "leaf-a"]
+    assert [rule.cites for rule in leaf_a.unless] == [("1-q1",), ()]
+    report = verify(guideline)
+    assert report.ok, [str(f) for c in report.checks for f in c.findings]
