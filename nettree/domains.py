@@ -85,7 +85,7 @@ def _num(value: float) -> str:
     ('20', '2.5', '1e+17', '0', '9007199254740994')
     """
     value = float(value)
-    if value.is_integer() and abs(value) <= 2.0**53:
+    if value.is_integer() and abs(value) < 1e16:  # repr would switch to an exponent here
         return str(int(value))
     short = f"{value:g}"
     return short if float(short) == value else repr(value)
