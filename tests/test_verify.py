@@ -620,15 +620,27 @@ def test_verify_traverse_and_the_diagrams_compute_no_domain(
         calls.append("computed")
         raise AssertionError("domains recomputed")
 
-    monkeypatch.setattr(domains_module, "field_domain", counting)
-    monkeypatch.setattr(domains_module, "derive_domains", counting)
-    monkeypatch.setattr(domains_module, "thresholds_of", counting)
+    import nettree.traverse as traverse_module
+    import nettree.verify as verify_module
+
+    for module in (domains_module, verify_module, extract, traverse_module):
+        for name in ("field_domain", "derive_domains", "thresholds_of", "thresholds"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, counting)
+    settled: list[str] = []
+    settle = traverse_module._settle
+
+    def spy(*args: Any) -> Any:
+        settled.append(args[4].id)
+        return settle(*args)
+
+    monkeypatch.setattr(traverse_module, "_settle", spy)
     assert verify(guideline).ok
     # a leaf whose options depend on an unknown field is settled over its domain
-    result = guideline.traverse({"differentiation": "well", "metastatic": True,
-                                 "primary_site": "gi", "grade": "G1", "sstr_status": "positive",
-                                 "functional": False, "tumor_volume": "high"})
-    assert result.status == "recommendation"
+    guideline.traverse({"differentiation": "well", "metastatic": True, "primary_site": "gi",
+                        "grade": "G1", "sstr_status": "positive", "functional": False,
+                        "tumor_volume": "low"})
+    assert settled == ["gi-g12-first"]
     extract.build_diagram(guideline, focus={"primary_site": "pancreas"})
     assert calls == []
 
