@@ -1214,3 +1214,49 @@ def mutations(draw: st.DrawFn, model: GuidelineModel) -> Mutation:
         if mutation is not None:
             return mutation
     raise AssertionError("the orphan mutation always applies")
+
+
+# ------------------------------------------------------------------ fields only filters read
+
+
+def filters_guideline(count: int, *, fallback: bool, certain: bool = False,
+                      after: str = "") -> str:
+    """A leaf offering ``count`` options, each dropped by a filter on its own boolean field
+    that nothing else reads; ``certain``: one more option no filter drops."""
+    fields = "".join(f"  f{i}: {{type: boolean, description: Flag {i}.}}\n"
+                     for i in range(count))
+    options = "".join(f"  o{i}: {{label: Option {i}}}\n" for i in range(count))
+    offers = "".join(f"{{offer: o{i}, cites: ['1']}}, " for i in range(count))
+    if certain:
+        offers += "{offer: x, cites: ['1']}, "
+    filters = "".join(f"  - {{drop: o{i}, when: {{f{i}: true}}, reason: Flag {i}.}}\n"
+                      for i in range(count))
+    supported = ", ".join(f"o{i}" for i in range(count))
+    return f"""\
+nettree: 1
+id: filters
+title: Filters on their own fields
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer them., rating: {{strength: S}},
+     supports: [{supported}, x, review]}}
+fields:
+  site: {{type: choice, values: [a, b], description: Site.}}
+{fields}options:
+  x: {{label: X}}
+  review: {{label: Review}}
+{options}start: by-site
+decisions:
+  by-site:
+    question: Site?
+    branches:
+      - {{answer: a, when: {{site: a}}, to: leaf-a}}
+      - {{answer: b, when: {{site: b}}, to: leaf-b}}
+leaves:
+  leaf-a: {{kind: recommendation, label: A, steps: [{offers}]}}
+  leaf-b: {{kind: recommendation, label: B, steps: [{{offer: x, cites: ['1']}}]}}
+filters:
+{filters}{after}{"fallback: {option: review, cites: ['1']}" if fallback else ""}
+"""

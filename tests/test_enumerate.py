@@ -31,7 +31,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import GuidelineModel, guideline_models
+from strategies import GuidelineModel, filters_guideline, guideline_models
 
 import nettree
 from nettree.cli import main
@@ -501,3 +501,37 @@ def test_a_chain_of_1500_decisions_enumerates_without_recursion(tmp_path: Path) 
     result = run("enumerate", str(path), "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.stderr == "1501 paths.\n"
+
+
+# ---------------------------------------------------------------- filters kept with a class
+
+
+def test_profiles_state_kept_filters_as_conditions(tmp_path: Path) -> None:
+    """Fields that only filters read are not split on (issue 7, item 6): a row's options and
+    exclusions are those of its patients for whom none of its `excluded if` filters holds
+    (the row's patient is one); each listed filter moves its options to the excluded ones
+    for the patients it holds for."""
+    path = tmp_path / "filters.yaml"
+    path.write_text(filters_guideline(3, fallback=True, certain=True), encoding="utf-8")
+    result = run("enumerate", str(path), "--profiles")
+    assert result.exit_code == 0, result.output
+    assert markdown_rows(result.stdout) == [
+        ["1", "a", "recommendation", "leaf-a", "x [1]; o0 [1]; o1 [1]; o2 [1]", "", "",
+         "o0 if f0 is true; o1 if f1 is true; o2 if f2 is true"],
+        ["2", "b", "recommendation", "leaf-b", "x [1]", "", "", ""]]
+    assert result.stdout.splitlines()[0] == (
+        "| # | site | status | leaf | options | excluded | notes | excluded if |")
+    data = json.loads(run("enumerate", str(path), "--profiles", "--format", "json").stdout)
+    first = data["classes"][0]
+    assert first["patient"] == {"site": "a", "f0": False, "f1": False, "f2": False}
+    assert first["excluded_if"][1] == {"options": ["o1"], "when": "f1 is true",
+                                       "reason": "Flag 1.", "cites": []}
+    guideline = nettree.load(path)
+    found = explore(guideline)
+    leaf_a = found.classes[0]
+    for flags in itertools.product([True, False, None], repeat=3):
+        patient = {"site": "a", **{f"f{i}": v for i, v in enumerate(flags) if v is not None}}
+        traversed = guideline.traverse(patient)
+        expected = leaf_a.result_for(guideline, patient)
+        assert (traversed.status, traversed.options, traversed.excluded) == (
+            expected.status, expected.options, expected.excluded), patient

@@ -29,7 +29,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import MUTATIONS, GuidelineModel, guideline_models
+from strategies import MUTATIONS, GuidelineModel, filters_guideline, guideline_models
 
 import nettree
 from nettree.cli import main
@@ -691,49 +691,6 @@ def test_a_large_set_field_is_never_listed(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- cost (issue 7, item 6)
-
-
-def filters_guideline(count: int, *, fallback: bool, certain: bool = False,
-                      after: str = "") -> str:
-    """A leaf offering ``count`` options, each dropped by a filter on its own boolean field
-    that nothing else reads; ``certain``: one more option no filter drops."""
-    fields = "".join(f"  f{i}: {{type: boolean, description: Flag {i}.}}\n"
-                     for i in range(count))
-    options = "".join(f"  o{i}: {{label: Option {i}}}\n" for i in range(count))
-    offers = "".join(f"{{offer: o{i}, cites: ['1']}}, " for i in range(count))
-    if certain:
-        offers += "{offer: x, cites: ['1']}, "
-    filters = "".join(f"  - {{drop: o{i}, when: {{f{i}: true}}, reason: Flag {i}.}}\n"
-                      for i in range(count))
-    supported = ", ".join(f"o{i}" for i in range(count))
-    return f"""\
-nettree: 1
-id: filters
-title: Filters on their own fields
-version: "1"
-ratings:
-  strength: {{label: Strength, codes: {{S: strong}}}}
-recommendations:
-  - {{id: "1", category: All, text: Offer them., rating: {{strength: S}},
-     supports: [{supported}, x, review]}}
-fields:
-  site: {{type: choice, values: [a, b], description: Site.}}
-{fields}options:
-  x: {{label: X}}
-  review: {{label: Review}}
-{options}start: by-site
-decisions:
-  by-site:
-    question: Site?
-    branches:
-      - {{answer: a, when: {{site: a}}, to: leaf-a}}
-      - {{answer: b, when: {{site: b}}, to: leaf-b}}
-leaves:
-  leaf-a: {{kind: recommendation, label: A, steps: [{offers}]}}
-  leaf-b: {{kind: recommendation, label: B, steps: [{{offer: x, cites: ['1']}}]}}
-filters:
-{filters}{after}{"fallback: {option: review, cites: ['1']}" if fallback else ""}
-"""
 
 
 def write(tmp_path: Path, text: str) -> Path:
