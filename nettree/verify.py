@@ -355,9 +355,18 @@ def explore(guideline: Guideline, *, limit: int | None = None,
             stack.extend((child, leaf_progress, patient, split)
                          for child in _split(split, assignment, domains, sets, asked))
             continue
+        quiet = _quiet(guideline, unless, patient)
+        if quiet is None:
+            # No patient escapes every kept filter (say, one drops a when f is true, another
+            # b when f is false): a row would describe nobody, so split on the first one's
+            # field, walking the refined classes from the start.
+            split = min(unless[0].when.fields() - set(assignment), key=order.index)
+            splits[split] = splits.get(split, 0) + 1
+            stack.extend((child, None, None, split)
+                         for child in _split(split, assignment, domains, sets, asked))
+            continue
         values = tuple((n, assignment[n]) for n in order if n in assignment)
-        classes.append(PatientClass(values, result, tuple(unless),
-                                    _quiet(guideline, unless, patient)))
+        classes.append(PatientClass(values, result, tuple(unless), quiet))
     if progress is not None:
         progress(len(classes), 0)
     # No sort needed: the walk is depth first and pushes each split's values in reverse, so
@@ -381,9 +390,9 @@ def _set_names(guideline: Guideline) -> set[str]:
 
 
 def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
-           ) -> tuple[tuple[str, Any], ...]:
+           ) -> tuple[tuple[str, Any], ...] | None:
     """Values of the fields the ``unless`` filters read for which none of them holds (the
-    first found, trying each field's domain; none if there is none)."""
+    first found, trying each field's domain); None if there is none."""
     if not unless:
         return ()
     names = sorted({n for rule in unless for n in rule.when.fields()
@@ -391,7 +400,7 @@ def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
     chosen: dict[str, Any] = {}
 
     def holds_for_some(values: dict[str, Any]) -> bool:
-        ctx = Context({**patient.values, **values})
+        ctx = Context({**patient.values, **{n: _stored(v) for n, v in values.items()}})
         return any(rule.when.evaluate(ctx) is True for rule in unless)
 
     # Backtracking, one field at a time (independent filters: one value each).
@@ -407,7 +416,7 @@ def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
         name = names[index]
         stack.extend((index + 1, {**chosen, name: value})
                      for value, _ in reversed(guideline.domains[name]))
-    return ()
+    return None
 
 
 def _split(name: str, assignment: dict[str, Any], domains: Mapping[str, Any],

@@ -801,3 +801,22 @@ def test_a_statement_cited_only_by_a_kept_filter_is_cited(tmp_path: Path) -> Non
     assert [rule.cites for rule in leaf_a.unless] == [("1-q1",), ()]
     report = verify(guideline)
     assert report.ok, [str(f) for c in report.checks for f in c.findings]
+
+
+def test_filters_no_patient_escapes_are_split(tmp_path: Path) -> None:
+    """Two kept filters that cannot both fail (o0 goes when f0 is true, o1 when it is false)
+    would make a row of nobody: f0 is split on, and each row's patient gets its result."""
+    text = filters_guideline(2, fallback=True, certain=True).replace(
+        "{drop: o1, when: {f1: true}", "{drop: o1, when: {f0: false}")
+    text = text.replace("  f1: {type: boolean, description: Flag 1.}\n", "")
+    guideline = nettree.load(write(tmp_path, text))
+    found = explore(guideline)
+    rows = [(dict(c.values), [o.id for o in c.result.options], c.unless)
+            for c in found.classes]
+    assert rows == [({"site": "a", "f0": True}, ["x", "o1"], ()),
+                    ({"site": "a", "f0": False}, ["x", "o0"], ()),
+                    ({"site": "b"}, ["x"], ())]
+    for patient_class in found.classes:
+        assert guideline.traverse(patient_class.patient).options == \
+            patient_class.result.options
+    assert verify(guideline, exploration=found).ok
