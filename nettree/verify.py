@@ -9,6 +9,12 @@ so a walk that finishes holds for every patient of its class, and the classes to
 every possible patient. Each check below is therefore exact, and each failure comes with a
 concrete counterexample patient.
 
+Decisions and filters are checked apart: a field that only the guideline-wide filters read
+is not split on while nothing after its filter depends on the options it drops; the class
+keeps the filter as a condition instead (``PatientClass.unless``), so such fields do not
+multiply the classes. Exploration stops past ``CLASS_LIMIT`` classes with a message naming
+the fields that multiply them (:class:`TooManyClasses`).
+
 Checks: ``structure`` (one root, acyclic, every node reachable, every path ends at a leaf),
 ``exhaustive`` (every patient who reaches a decision satisfies a branch), ``exclusive`` (no
 patient satisfies two), ``satisfiable`` (every node and branch is taken by some patient),
