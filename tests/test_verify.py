@@ -820,3 +820,20 @@ def test_filters_no_patient_escapes_are_split(tmp_path: Path) -> None:
         assert guideline.traverse(patient_class.patient).options == \
             patient_class.result.options
     assert verify(guideline, exploration=found).ok
+
+
+def test_cli_shows_progress_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from nettree import cli
+
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: False, raising=False)
+    assert cli._progress() is None
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    show = cli._progress()
+    assert show is not None
+    show(0, 0)  # a short run: nothing shown
+    assert capsys.readouterr().err == ""
+    show(2000, 31)
+    show(4351, 0)
+    assert capsys.readouterr().err == ("\r  2000 patient classes explored, 31 pending "
+                                       "\r  4351 patient classes explored, 0 pending \n")
