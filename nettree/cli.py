@@ -306,14 +306,33 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
       nettree verify --json > report.json
     """
     from .text import show_report
-    from .verify import verify_file
+    from .verify import TooManyClasses, verify_file
 
-    report = verify_file(_resolve(guideline_name))
+    try:
+        report = verify_file(_resolve(guideline_name), progress=_progress())
+    except TooManyClasses as exc:
+        _fail(str(exc), 1)
     if as_json:
         _echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         _echo(show_report(report), nl=False)
     sys.exit(0 if report.ok else 1)
+
+
+def _progress() -> Any:
+    """A progress line on a terminal's standard error for long explorations, else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    shown: list[bool] = []
+
+    def show(classes: int, pending: int) -> None:
+        if pending or shown:  # the last call (nothing pending) ends a line already begun
+            click.echo(f"\r  {classes} patient classes explored, {pending} pending ",
+                       nl=not pending, err=True)
+            shown.append(True)
+
+    return show
 
 
 @main.command(name="enumerate")
@@ -339,12 +358,15 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
       nettree enumerate --profiles --format json -o classes.json
     """
     from .table import paths_table, profiles_table
-    from .verify import explore
+    from .verify import TooManyClasses, explore
 
     guideline = _load(guideline_name)
     if output:
         _check_output(output, [("guideline file", guideline.path)])
-    exploration = explore(guideline) if profiles else None
+    try:
+        exploration = explore(guideline, progress=_progress()) if profiles else None
+    except TooManyClasses as exc:
+        _fail(str(exc), 1)
     if exploration is not None and exploration.defects:
         # Patients in a gap or an overlap have no result: the table would not be complete.
         for finding in exploration.defects:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .domains import Domain, derive_domains, thresholds_of
 from .model import (
     Decision,
     Fallback,
@@ -64,6 +66,15 @@ class Guideline:
     option_order: Mapping[str, int] = field(repr=False)
     cite_owner: Mapping[str, str] = field(repr=False)
     statements: Mapping[str, Statement] = field(repr=False)
+    # Derived facts, computed once here at load (see nettree.domains): each number field's
+    # thresholds, and each field's domain (the classes of values its conditions tell apart).
+    thresholds: Mapping[str, tuple[float, ...]] = field(init=False, repr=False)
+    domains: Mapping[str, Domain] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cuts = {name: tuple(values) for name, values in thresholds_of(self).items()}
+        object.__setattr__(self, "thresholds", MappingProxyType(cuts))
+        object.__setattr__(self, "domains", MappingProxyType(derive_domains(self.fields, cuts)))
 
     def traverse(self, patient: Mapping[str, Any]) -> Result:
         """The result for ``patient``, a mapping of field names to values.

@@ -14,6 +14,7 @@ from typing import Any
 
 from .guideline import Guideline
 from .result import plain
+from .traverse import Unless
 from .verify import SEVERAL, Exploration, PathRow, decision_table, explore
 
 __all__ = ["FORMATS", "paths_table", "profiles_table"]
@@ -85,6 +86,10 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
     fields = [name for name in guideline.fields
               if any(name in dict(c.values) for c in classes)]
     count = f"{len(classes)} classes, each with a result."
+    # Filters on fields only filters read are not split on (verify.explore): a class states
+    # them as conditions, "excluded if", and its options and exclusions are those of the
+    # patients for whom none of them holds.
+    held = any(c.unless for c in classes)
     if fmt == "json":
         data: dict[str, Any] = {
             "guideline": guideline.id,
@@ -94,12 +99,15 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
                 {"values": {name: exploration.describe(name, value)
                             for name, value in c.values},
                  "patient": plain(c.patient),
-                 "result": c.result.to_dict()}
+                 "result": c.result.to_dict(),
+                 **({"excluded_if": [_unless_dict(rule) for rule in c.unless]}
+                    if held else {})}
                 for c in classes
             ],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    header = ["#", *fields, "status", "leaf", "options", "excluded", "notes"]
+    header = ["#", *fields, "status", "leaf", "options", "excluded", "notes",
+              *(["excluded if"] if held else [])]
     body = []
     prefix = {name: f"{name} = " for name in fields}
     for number, c in enumerate(classes, 1):
@@ -113,5 +121,16 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             "; ".join(f"{e.id} [{', '.join(e.cites)}]" if e.cites else e.id
                       for e in result.excluded),
             ", ".join(n.id for n in result.notes),
+            *(["; ".join(_unless_text(rule) for rule in c.unless)] if held else []),
         ])
     return _render(header, body, fmt, count)
+
+
+def _unless_text(rule: Unless) -> str:
+    cited = f" [{', '.join(rule.cites)}]" if rule.cites else ""
+    return f"{', '.join(rule.options)}{cited} if {rule.when}"
+
+
+def _unless_dict(rule: Unless) -> dict[str, Any]:
+    return {"options": list(rule.options), "when": str(rule.when), "reason": rule.reason,
+            "cites": list(rule.cites)}

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, Context, PartialSet, describe_value
+from .conditions import Cited, Condition, Context, Offered, PartialSet, describe_value
 from .errors import GuidelineError, PatientError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
@@ -34,7 +34,7 @@ from .result import (
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["traverse", "walk"]
+__all__ = ["LeafProgress", "Unless", "traverse", "walk"]
 
 
 def _defect(position: Position, message: str, check: str, node: str) -> GuidelineError:
@@ -91,6 +91,21 @@ class LeafProgress:
     excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]
     reads: tuple[tuple[str, Any], ...]
     notes: tuple[NoteResult, ...]
+    unless: tuple[Unless, ...] = ()  # filters held so far, and where each was met
+    held_at: tuple[LeafProgress, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unless:
+    """A filter left undecided by verification: ``options`` (offered at that point) are
+    excluded, for ``reason`` with ``cites``, exactly when ``when`` holds. ``when`` reads only
+    fields that nothing but filters reads, and nothing after the filter depends on whether
+    the options are still offered, so the rest of the result is the same either way."""
+
+    when: Condition
+    options: tuple[str, ...]
+    reason: str
+    cites: tuple[str, ...]
 
 
 def _holds(when: Condition | None, ctx: Context, missing: set[str]) -> bool:
@@ -163,6 +178,8 @@ def traverse(guideline: Guideline, patient: Mapping[str, Any]) -> Result:
 def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
          asked: list[tuple[str, str | None]] | None = None,
          resume: LeafProgress | None = None,
+         defer: frozenset[str] = frozenset(),
+         unless: list[Unless] | None = None,
          ) -> tuple[Result, frozenset[str], LeafProgress | None]:
     """Walk a validated patient; also return the unknown fields that stopped the walk.
 
@@ -173,6 +190,9 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
     the third value then says where a strict walk stopped inside a leaf. ``asked`` collects,
     for partly known sets, the elements whose membership was asked (verification splits on
     them). ``resume`` continues such a walk for a refined patient (see :class:`LeafProgress`).
+    ``defer`` (strict walks only) are fields read by filters alone: a filter that drops
+    options when they hold is not split on, but appended to ``unless`` (see :class:`Unless`),
+    as long as nothing after it depends on those options; else the walk stops at it.
     """
     ctx = Context(patient.values)
     if asked is not None:
@@ -203,7 +223,7 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
 
     leaf = guideline.leaves[node_id]
     return _conclude(guideline, leaf, patient, ctx, all_reads, path, strict=strict,
-                     resume=resume)
+                     resume=resume, defer=defer if strict else frozenset(), unless=unless)
 
 
 def _decide(decision: Decision, ctx: Context, *, strict: bool = False,
@@ -240,6 +260,8 @@ def _conclude(
     *,
     strict: bool,
     resume: LeafProgress | None = None,
+    defer: frozenset[str] = frozenset(),
+    unless: list[Unless] | None = None,
 ) -> tuple[Result, frozenset[str], LeafProgress | None]:
     if leaf.kind is LeafKind.OUT_OF_SCOPE:
         path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", ()))
@@ -257,18 +279,47 @@ def _conclude(
     if leaf.kind is LeafKind.RECOMMENDATION:
         steps = steps + guideline.filters
     start = 0
+    held: list[Unless] = []  # filters left undecided (verification, fields in ``defer``)
+    held_at: list[LeafProgress] = []  # where each of them was met
     if resume is not None:
         state.restore(resume.offered, resume.excluded)
         ctx.reads = dict(resume.reads)
         start = resume.index if resume.stage == "steps" else len(steps)
+        held, held_at = list(resume.unless), list(resume.held_at)
+    own = len(leaf.steps)
     for index in range(start, len(steps)):
-        _apply(steps[index], state, ctx, missing)
+        step = steps[index]
+        touched = _touches(step, held, state) if held else set()
+        if touched:
+            return _stop_at(guideline, patient, all_reads, path, leaf, ctx, held, held_at,
+                            touched)
+        _apply(step, state, ctx, missing)
         if missing and strict:
+            if defer and index >= own and isinstance(step, Drop) and missing <= defer:
+                targets = tuple(o for o in step.options if o in state.offered)
+                if step.when is not None and _undecided(step.when, ctx, guideline):
+                    offered, excluded = state.snapshot()
+                    held_at.append(LeafProgress(
+                        decisions, decision_reads, "steps", index, offered, excluded,
+                        tuple((k, v) for k, v in ctx.reads.items() if k not in missing),
+                        (), tuple(held), tuple(held_at)))
+                    held.append(Unless(step.when, targets, step.reason, step.cites))
+                    missing.clear()
+                    continue
             # Verification splits on one field at a time; its walks resume from here.
             offered, excluded = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "steps", index, offered,
-                                    excluded, tuple(ctx.reads.items()), ())
+                                    excluded, tuple(ctx.reads.items()), (), tuple(held),
+                                    tuple(held_at))
             break
+    if held and not missing:
+        # Whether any option is left (the fallback) or a note depends on them: split.
+        touched = _held_options(held) if not set(state.offered) - _held_options(held) else \
+            set().union(*(_touches_condition(when, held, state)
+                          for when in _note_conditions(guideline)))
+        if touched:
+            return _stop_at(guideline, patient, all_reads, path, leaf, ctx, held, held_at,
+                            touched)
     all_reads.update(ctx.reads)
     leaf_values = tuple(ctx.reads.items())
 
@@ -320,7 +371,8 @@ def _conclude(
             # As above: resume at this rule once the field is split.
             offered, excluded = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "notes", index, offered,
-                                    excluded, tuple(ctx.reads.items()), tuple(notes))
+                                    excluded, tuple(ctx.reads.items()), tuple(notes),
+                                    tuple(held), tuple(held_at))
             break
         statement = guideline.statement(rule.statement)
         notes.append(NoteResult(statement.id, statement.text, tuple(remarks), unknown))
@@ -330,9 +382,108 @@ def _conclude(
     result = _result(guideline, patient, all_reads, path, RECOMMENDATION, leaf=leaf.id,
                      stop=leaf.id, state=state, notes=tuple(notes),
                      reason=leaf.reason or leaf.label)
+    if unless is not None and not note_unknowns:
+        unless.extend(held)
     if strict:
         return result, frozenset(note_unknowns), progress
     return result, frozenset(), None
+
+
+def _held_options(held: list[Unless]) -> set[str]:
+    return {option for rule in held for option in rule.options}
+
+
+def _conditions_in(condition: Condition) -> list[Condition]:
+    """A condition and every condition inside it (iteratively)."""
+    found, stack = [], [condition]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(getattr(current, "parts", ()))
+        part = getattr(current, "part", None)
+        if part is not None:
+            stack.append(part)
+    return found
+
+
+def _touches_condition(when: Condition | None, held: list[Unless], state: _Options,
+                       ) -> set[str]:
+    """The options held filters may drop whose being offered (or citations) ``when`` asks."""
+    touched: set[str] = set()
+    if when is None:
+        return touched
+    options = _held_options(held)
+    certain = [option for option in state.offered if option not in options]
+    for part in _conditions_in(when):
+        # An offered/cited test depends on the held options only when no certain option
+        # already makes it true and a held one could.
+        if isinstance(part, Offered) and not set(certain).intersection(part.options):
+            touched |= options.intersection(part.options)
+        if isinstance(part, Cited) and not any(
+                set(part.cites).intersection(state.offered[o]) for o in certain):
+            touched |= {o for o in options
+                        if set(part.cites).intersection(state.offered.get(o, ()))}
+    return touched
+
+
+def _touches(step: Step, held: list[Unless], state: _Options) -> set[str]:
+    """The options held filters may drop that a step's outcome may depend on."""
+    options = _held_options(held)
+    if isinstance(step, DropListed):
+        return options
+    if isinstance(step, Offer):
+        targets: tuple[str, ...] = (step.option,)
+    elif isinstance(step, Drop):
+        targets = step.options
+    else:
+        targets = step.to or tuple(state.offered)
+    return options.intersection(targets) | _touches_condition(step.when, held, state)
+
+
+def _note_conditions(guideline: Guideline) -> list[Condition | None]:
+    return [c for rule in guideline.notes
+            for c in (rule.when, *(remark.when for remark in rule.remarks))]
+
+
+def _undecided(when: Condition, ctx: Context, guideline: Guideline) -> bool:
+    """Whether ``when`` (unknown: it reads unknown fields) holds for some values of them and
+    fails for others, trying their domains (a few classes each)."""
+    names = sorted(when.missing(ctx))
+    domains = [guideline.domains[name] for name in names]
+    if math.prod(len(d) for d in domains) > _UNDECIDED_LIMIT:
+        return False
+    seen: set[Any] = set()
+    for combination in itertools.product(*domains):
+        values = {**ctx.values, **{n: _stored(v) for n, (v, _) in zip(names, combination,
+                                                                       strict=True)}}
+        seen.add(when.evaluate(Context(values, ctx.offered)))
+        if True in seen and False in seen:
+            return True
+    return False
+
+
+_UNDECIDED_LIMIT = 64
+
+
+def _stored(value: Any) -> Any:
+    return frozenset(value) if isinstance(value, list) else value
+
+
+def _stop_at(guideline: Guideline, patient: Patient, all_reads: set[str],
+             path: list[PathStep], leaf: Leaf, ctx: Context, held: list[Unless],
+             held_at: list[LeafProgress], touched: set[str],
+             ) -> tuple[Result, frozenset[str], LeafProgress | None]:
+    """Stop a strict walk at the first held filter that may drop a ``touched`` option:
+    verification splits on its fields and resumes there."""
+    index = next(i for i, rule in enumerate(held) if touched.intersection(rule.options))
+    at = held_at[index]
+    missing = set(held[index].when.missing(Context(dict(ctx.values))))
+    path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, None, at.reads))
+    names = _ordered(guideline, missing)
+    return _result(guideline, patient, all_reads, path, NEEDS_INFORMATION, leaf=leaf.id,
+                   stop=leaf.id, missing=missing,
+                   reason=f"{leaf.label}: the options depend on {', '.join(names)}",
+                   ), frozenset(missing), at
 
 
 # A leaf whose options depend on unknown fields tries every completion of them, up to this
@@ -356,10 +507,8 @@ def _settle(
     the answer (exact, since the domains cover every value the conditions tell apart), and
     the notes on which they differ are shown as "may apply". Otherwise: None (ask).
     """
-    from .domains import domains
-
     names = _ordered(guideline, missing)
-    field_domains = domains(guideline)
+    field_domains = guideline.domains
     if math.prod(len(field_domains[name]) for name in names) > SETTLE_LIMIT:
         return None
     derived = {name for name, *_ in patient.derived}

@@ -9,6 +9,12 @@ so a walk that finishes holds for every patient of its class, and the classes to
 every possible patient. Each check below is therefore exact, and each failure comes with a
 concrete counterexample patient.
 
+Decisions and filters are checked apart: a field that only the guideline-wide filters read
+is not split on while nothing after its filter depends on the options it drops; the class
+keeps the filter as a condition instead (``PatientClass.unless``), so such fields do not
+multiply the classes. Exploration stops past ``CLASS_LIMIT`` classes with a message naming
+the fields that multiply them (:class:`TooManyClasses`).
+
 Checks: ``structure`` (one root, acyclic, every node reachable, every path ends at a leaf),
 ``exhaustive`` (every patient who reaches a decision satisfies a branch), ``exclusive`` (no
 patient satisfies two), ``satisfiable`` (every node and branch is taken by some patient),
@@ -19,20 +25,21 @@ recommendations or statements that declare they support it).
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .conditions import Condition, PartialSet, describe_value
-from .domains import _conditions, _num, field_domain, thresholds
+from .conditions import Condition, Context, PartialSet, describe_value
+from .domains import Domain, _above, _below, _between, _conditions, _num, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
-from .model import Cite, Drop, Field, FieldType, Offer, Position, Step
+from .model import Cite, Drop, DropListed, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
-from .result import Result, plain
-from .traverse import LeafProgress, walk
+from .result import NEEDS_INFORMATION, Exclusion, Result, plain
+from .traverse import SETTLE_LIMIT, LeafProgress, Unless, _stored, walk
 
 __all__ = [
     "CHECKS",
@@ -43,10 +50,12 @@ __all__ = [
     "PathRow",
     "PatientClass",
     "Report",
+    "TooManyClasses",
     "coverage",
     "decision_table",
     "explore",
     "field_domain",
+    "thresholds",
     "verify",
     "verify_file",
 ]
@@ -145,15 +154,64 @@ class Report:
 @dataclass(frozen=True)
 class PatientClass:
     """A class of patients: the fields in ``values`` fixed (a representative value each; see
-    ``describe``), every other field any value. ``result`` holds for each of them."""
+    ``describe``), every other field any value. ``result`` holds for each of them, except
+    that each filter in ``unless`` excludes its options for the patients it holds for.
+
+    ``unless`` (usually empty) are filters on fields that only filters read (see
+    :func:`explore`): ``options`` are excluded, for ``reason``, exactly when ``when`` holds;
+    nothing else in the result depends on them. :meth:`result_for` applies them.
+    """
 
     values: tuple[tuple[str, Any], ...]
     result: Result
+    unless: tuple[Unless, ...] = ()
+    quiet: tuple[tuple[str, Any], ...] = ()  # values of the unless fields for which none holds
 
     @property
     def patient(self) -> dict[str, Any]:
-        """A concrete patient of the class (a partly known set: just its known members)."""
-        return _concrete(dict(self.values))
+        """A concrete patient of the class (a partly known set: just its known members),
+        with values for which no ``unless`` filter holds: ``result`` is exactly its result."""
+        return _concrete({**dict(self.values), **dict(self.quiet)})
+
+    def result_for(self, guideline: Guideline, patient: Mapping[str, Any]) -> Result:
+        """The result of one patient of this class: ``result``, with the ``unless`` filters
+        that hold for the patient applied."""
+        if not self.unless:
+            return self.result
+        values = validate_patient(guideline.fields, patient).values
+        ctx = Context(values)
+        unknown = sorted({n for rule in self.unless if rule.when.evaluate(ctx) is None
+                          for n in rule.when.missing(ctx)}, key=list(guideline.fields).index)
+        # As traversal settles a leaf: every completion of the unknown fields must hold the
+        # same filters, else the patient is asked for them.
+        outcomes = set()
+        if math.prod(len(guideline.domains[n]) for n in unknown) <= SETTLE_LIMIT:
+            for combination in itertools.product(*(guideline.domains[n] for n in unknown)):
+                completed = Context({**values, **{n: _stored(v) for n, (v, _) in zip(
+                    unknown, combination, strict=True)}})
+                outcomes.add(tuple(rule.when.evaluate(completed) is True
+                                   for rule in self.unless))
+        if len(outcomes) != 1:
+            return replace(self.result, status=NEEDS_INFORMATION, options=(), excluded=(),
+                           recommendations=(), missing=tuple(unknown), notes=())
+        (holding,) = outcomes
+        dropped: dict[str, Unless] = {}
+        for rule, holds in zip(self.unless, holding, strict=True):
+            if holds:
+                dropped.update(dict.fromkeys(rule.options, rule))
+        if not dropped:
+            return self.result
+        cite_key = guideline.cite_order.__getitem__
+        options = tuple(o for o in self.result.options if o.id not in dropped)
+        excluded = (*self.result.excluded, *(
+            Exclusion(o.id, o.label, dropped[o.id].reason,
+                      tuple(sorted(dropped[o.id].cites, key=cite_key)))
+            for o in self.result.options if o.id in dropped))
+        return replace(
+            self.result, options=options,
+            excluded=tuple(sorted(excluded, key=lambda e: guideline.option_order[e.id])),
+            recommendations=tuple(sorted({guideline.recommendation_of(c) for o in options
+                                          for c in o.cites}, key=cite_key)))
 
 
 @dataclass(frozen=True)
@@ -162,7 +220,7 @@ class Exploration:
 
     classes: tuple[PatientClass, ...]
     defects: tuple[Finding, ...]
-    domains: Mapping[str, tuple[tuple[Any, str], ...]] = field(repr=False)
+    domains: Mapping[str, Domain] = field(repr=False)
 
     def describe(self, name: str, value: Any) -> str:
         """The class of values a representative stands for (``ki67 in (3, 10)``)."""
@@ -180,21 +238,76 @@ class Exploration:
 # ---------------------------------------------------------------- exploration
 
 
-def explore(guideline: Guideline) -> Exploration:
+class TooManyClasses(Exception):
+    """Exploration stopped at its limit of patient classes; the message names the fields
+    whose splits multiplied them."""
+
+
+# Exploration stops past this many patient classes (the bundled guideline has a few thousand).
+CLASS_LIMIT = 200_000
+# ``progress`` is called every this many walks.
+PROGRESS_EVERY = 2_000
+
+
+def filter_only_fields(guideline: Guideline) -> frozenset[str]:
+    """The fields that only the guideline-wide filters read (in a ``when``): no decision,
+    leaf step, note or derivation. Verification does not split on them (see :func:`explore`)."""
+    in_filters: set[str] = set()
+    elsewhere: set[str] = set()
+    for step in guideline.filters:
+        when = getattr(step, "when", None)
+        if when is not None:
+            in_filters |= when.fields()
+        if isinstance(step, DropListed):
+            elsewhere.add(step.field)
+    for decision in guideline.decisions.values():
+        for branch in decision.branches:
+            elsewhere |= branch.when.fields()
+    for leaf in guideline.leaves.values():
+        for step in leaf.steps:
+            when = getattr(step, "when", None)
+            if when is not None:
+                elsewhere |= when.fields()
+            if isinstance(step, DropListed):
+                elsewhere.add(step.field)
+    for rule in guideline.notes:
+        for when in (rule.when, *(remark.when for remark in rule.remarks)):
+            if when is not None:
+                elsewhere |= when.fields()
+    for spec in guideline.fields.values():
+        if spec.derive is not None:
+            elsewhere |= {spec.name, spec.derive.source}
+    return frozenset(in_filters - elsewhere)
+
+
+def explore(guideline: Guideline, *, limit: int | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Exploration:
     """Partition every possible patient into classes that each get one exact result.
 
     A set field is explored element by element, and only for the elements whose membership
     an answer depends on (a :class:`~nettree.conditions.PartialSet`), not as all its subsets.
+
+    Decisions and filters are checked apart: a field that only filters read
+    (:func:`filter_only_fields`) is not split on when a filter that drops options reads it;
+    the filter is kept with the class (``PatientClass.unless``: these options are excluded
+    exactly when its condition holds) as long as nothing after it (another step, the
+    fallback, a note) depends on those options. So 20 such fields make no more classes than
+    none. Otherwise, and for every other field, the walk splits on it.
+
+    ``progress(classes, pending)`` is called every few thousand walks; past ``limit`` classes
+    exploration stops with :class:`TooManyClasses`, naming the fields that multiply them.
     """
-    cuts = thresholds(guideline)
-    domains = {name: field_domain(spec, cuts.get(name, ())) for name, spec in
-               guideline.fields.items()}
+    limit = CLASS_LIMIT if limit is None else limit
+    domains = guideline.domains
     order = list(guideline.fields)
     sets = {name: spec.values for name, spec in guideline.fields.items()
             if spec.type is FieldType.SET}
+    defer = filter_only_fields(guideline)
     classes: list[PatientClass] = []
     defects: list[Finding] = []
     seen_defects: set[tuple[str, str | None]] = set()
+    splits: dict[str, int] = {}
+    walks = 0
     # Each item: an assignment, and where the walk of the coarser assignment it refines
     # stopped inside a leaf. A split sets only the field that stopped it, which nothing
     # before that point read (strict walks stop at the first unknown answer, and a step
@@ -206,6 +319,11 @@ def explore(guideline: Guideline) -> Exploration:
     stack: list[tuple[dict[str, Any], LeafProgress | None, Patient | None, str]] = [
         ({}, None, None, "")]
     while stack:
+        walks += 1
+        if progress is not None and walks % PROGRESS_EVERY == 0:
+            progress(len(classes), len(stack))
+        if len(classes) + len(stack) > limit:
+            raise TooManyClasses(_too_many(limit, splits, guideline))
         assignment, resume, parent, name = stack.pop()
         if parent is not None and name not in derived:
             value = assignment[name]
@@ -224,9 +342,10 @@ def explore(guideline: Guideline) -> Exploration:
                 patient = Patient({**patient.values, **partial}, patient.defaulted,
                                   patient.derived)
         asked: list[tuple[str, str | None]] = []
+        unless: list[Unless] = []
         try:
-            result, unknown, progress = walk(guideline, patient, strict=True, asked=asked,
-                                             resume=resume)
+            result, unknown, leaf_progress = walk(guideline, patient, strict=True, asked=asked,
+                                                  resume=resume, defer=defer, unless=unless)
         except GuidelineError as exc:
             problem = exc.problems[0]
             defect = (problem.check, problem.node)
@@ -238,15 +357,72 @@ def explore(guideline: Guideline) -> Exploration:
             continue
         if unknown:
             split = min(unknown, key=order.index)
-            stack.extend((child, progress, patient, split)
+            splits[split] = splits.get(split, 0) + 1
+            stack.extend((child, leaf_progress, patient, split)
+                         for child in _split(split, assignment, domains, sets, asked))
+            continue
+        quiet = _quiet(guideline, unless, patient)
+        if quiet is None:
+            # No patient escapes every kept filter (say, one drops a when f is true, another
+            # b when f is false): a row would describe nobody, so split on the first one's
+            # field, walking the refined classes from the start.
+            split = min(unless[0].when.fields() - set(assignment), key=order.index)
+            splits[split] = splits.get(split, 0) + 1
+            stack.extend((child, None, None, split)
                          for child in _split(split, assignment, domains, sets, asked))
             continue
         values = tuple((n, assignment[n]) for n in order if n in assignment)
-        classes.append(PatientClass(values, result))
+        classes.append(PatientClass(values, result, tuple(unless), quiet))
+    if progress is not None:
+        progress(len(classes), 0)
     # No sort needed: the walk is depth first and pushes each split's values in reverse, so
     # classes come out in the order of the fields split on and of their domains, the same
     # every run.
     return Exploration(tuple(classes), tuple(defects), domains)
+
+
+def _too_many(limit: int, splits: Mapping[str, int], guideline: Guideline) -> str:
+    worst = sorted(splits, key=lambda n: (-splits[n], list(guideline.fields).index(n)))[:5]
+    named = ", ".join(f"{n} ({len(guideline.domains[n]) if n not in _set_names(guideline) else 2}"
+                      f" ways, split {splits[n]} times)" for n in worst)
+    return (f"verification stopped: more than {limit} patient classes. The fields whose "
+            f"values multiply them most: {named}. Each combination of their values that "
+            f"the answers depend on is a class; read fewer of them in the same leaf, or "
+            f"only in filters")
+
+
+def _set_names(guideline: Guideline) -> set[str]:
+    return {n for n, spec in guideline.fields.items() if spec.type is FieldType.SET}
+
+
+def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
+           ) -> tuple[tuple[str, Any], ...] | None:
+    """Values of the fields the ``unless`` filters read for which none of them holds (the
+    first found, trying each field's domain); None if there is none."""
+    if not unless:
+        return ()
+    names = sorted({n for rule in unless for n in rule.when.fields()
+                    if patient.values.get(n) is None}, key=list(guideline.fields).index)
+    chosen: dict[str, Any] = {}
+
+    def holds_for_some(values: dict[str, Any]) -> bool:
+        ctx = Context({**patient.values, **{n: _stored(v) for n, v in values.items()}})
+        return any(rule.when.evaluate(ctx) is True for rule in unless)
+
+    # Backtracking, one field at a time (independent filters: one value each).
+    stack: list[tuple[int, dict[str, Any]]] = [(0, {})]
+    tries = 0
+    while stack and tries < 10_000:
+        index, chosen = stack.pop()
+        tries += 1
+        if holds_for_some(chosen):
+            continue
+        if index == len(names):
+            return tuple((n, chosen[n]) for n in names)
+        name = names[index]
+        stack.extend((index + 1, {**chosen, name: value})
+                     for value, _ in reversed(guideline.domains[name]))
+    return None
 
 
 def _split(name: str, assignment: dict[str, Any], domains: Mapping[str, Any],
@@ -274,9 +450,10 @@ def _concrete(values: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the checks
 
 
-def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> Report:
-    """Run every check on a loaded guideline."""
-    exploration = exploration or explore(guideline)
+def verify(guideline: Guideline, *, exploration: Exploration | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run every check on a loaded guideline (``progress``: see :func:`explore`)."""
+    exploration = exploration or explore(guideline, progress=progress)
     blocked = bool(exploration.defects)
     checks = [
         Check("load", (), "the file loaded: every reference resolves"),
@@ -289,7 +466,8 @@ def verify(guideline: Guideline, *, exploration: Exploration | None = None) -> R
     return Report(guideline.id, str(guideline.path), tuple(checks), len(exploration.classes))
 
 
-def verify_file(source: str | Path) -> Report:
+def verify_file(source: str | Path, *,
+                progress: Callable[[int, int], None] | None = None) -> Report:
     """Load and verify; a file that does not load fails ``load`` or ``structure``."""
     from .loader import load, resolve
 
@@ -313,7 +491,7 @@ def verify_file(source: str | Path) -> Report:
         checks += [Check(name, (), "not run: the file must load first", ran=False)
                    for name in CHECKS if name not in ("load", "structure")]
         return Report(path.stem, str(path), tuple(checks), 0)
-    return verify(guideline)
+    return verify(guideline, progress=progress)
 
 
 def _count(items: list[Any], word: str) -> str:
@@ -432,6 +610,8 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             cited.update(option.cites)
         for exclusion in result.excluded:
             cited.update(exclusion.cites)
+        for rule in patient_class.unless:  # each holds for some patients of the class
+            cited.update(rule.cites)
         noted.update(note.id for note in result.notes)
     general = set(guideline.general)
     findings = []
@@ -552,21 +732,23 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     A condition on one field becomes that field's column; a condition on several fields is
     kept whole under ``(several fields)``.
     """
-    cuts = thresholds(guideline)
     rows = []
-    for branches in _paths(guideline, guideline.start, ()):
+    # What each branch allows of the one field it tests (None: several fields, or a set
+    # field too large to list its subsets), worked out once per branch, not once per path.
+    allows: dict[int, tuple[str, frozenset[Any]] | None] = {}
+    for branches in _paths(guideline):
         per_field: dict[str, set[Any]] = {}
         other: list[str] = []
         for branch in branches:
-            names = branch.when.fields()
-            if len(names) == 1:
-                (name,) = names
-                domain = [v for v, _ in field_domain(guideline.fields[name], cuts.get(name, ()))]
-                allowed = {_freeze(v) for v in domain if _holds_alone(branch.when, name, v)}
-                per_field[name] = per_field[name] & allowed if name in per_field else allowed
+            if id(branch) not in allows:
+                allows[id(branch)] = _allows(guideline, branch.when)
+            allowed = allows[id(branch)]
+            if allowed is not None:
+                name, values = allowed
+                per_field[name] = per_field[name] & values if name in per_field else set(values)
             else:
                 other.append(str(branch.when))
-        conditions = [(name, _describe_set(guideline.fields[name], per_field[name], cuts))
+        conditions = [(name, _describe_set(guideline, name, per_field[name]))
                       for name in guideline.fields if name in per_field]
         if other:
             conditions.append((SEVERAL, "; ".join(other)))
@@ -587,16 +769,36 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
     return rows
 
 
+# A single-field condition is shown in that field's column when its domain has at most this
+# many classes (a set field of 12 values); past it, whole, under "(several fields)".
+_LISTED = 4096
+
+
+def _allows(guideline: Guideline, when: Condition) -> tuple[str, frozenset[Any]] | None:
+    names = when.fields()
+    if len(names) != 1:
+        return None
+    (name,) = names
+    domain = guideline.domains[name]
+    if len(domain) > _LISTED:
+        return None
+    return name, frozenset(_freeze(v) for v in domain.values() if _holds_alone(when, name, v))
+
+
 SEVERAL = "(several fields)"
 
 
-def _paths(guideline: Guideline, node: str,
-           taken: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
-    if node in guideline.leaves:
-        yield taken
-        return
-    for branch in guideline.decisions[node].branches:
-        yield from _paths(guideline, branch.to, (*taken, branch))
+def _paths(guideline: Guideline) -> Iterator[tuple[Any, ...]]:
+    """Every root-to-leaf path as its branches, depth first in branch order (iterative: a
+    chain of thousands of decisions does not exhaust the stack)."""
+    stack: list[tuple[str, tuple[Any, ...]]] = [(guideline.start, ())]
+    while stack:
+        node, taken = stack.pop()
+        if node in guideline.leaves:
+            yield taken
+            continue
+        stack.extend((branch.to, (*taken, branch))
+                     for branch in reversed(guideline.decisions[node].branches))
 
 
 def _freeze(value: Any) -> Any:
@@ -610,8 +812,10 @@ def _holds_alone(condition: Condition, name: str, value: Any) -> bool:
     return condition.evaluate(Context({name: stored})) is True
 
 
-def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]]) -> str:
-    domain = [_freeze(v) for v, _ in field_domain(spec, cuts.get(spec.name, ()))]
+def _describe_set(guideline: Guideline, name: str, allowed: set[Any]) -> str:
+    spec = guideline.fields[name]
+    field_domain = guideline.domains[name]
+    domain = [_freeze(v) for v in field_domain.values()]
     if set(domain) <= allowed:
         return "any"
     if spec.type is FieldType.SET:
@@ -621,9 +825,8 @@ def _describe_set(spec: Field, allowed: set[Any], cuts: Mapping[str, list[float]
             return "not empty"
     if spec.type is FieldType.NUMBER:
         return _describe_ranges(spec, [_freeze(v) in allowed for v in domain],
-                                cuts.get(spec.name, ()))
-    texts = [text for v, text in field_domain(spec, cuts.get(spec.name, ()))
-             if _freeze(v) in allowed]
+                                guideline.thresholds.get(name, ()))
+    texts = [text for v, text in field_domain if _freeze(v) in allowed]
     prefix = f"{spec.name} = "
     return ", ".join(t.removeprefix(prefix) for t in texts) or "none"
 
@@ -639,19 +842,20 @@ def _describe_ranges(spec: Field, allowed: list[bool], cuts: Iterable[float]) ->
     """
     low = spec.minimum if spec.minimum is not None else -math.inf
     high = spec.maximum if spec.maximum is not None else math.inf
-    points = sorted({c for c in cuts if low <= c <= high})
-    # Each piece as (lower, lower included, upper, upper included), in field_domain's order.
+    points = sorted({float(c) for c in cuts if math.isfinite(c) and low <= c <= high})
+    # Each piece as (lower, lower included, upper, upper included), in field_domain's order
+    # (a piece that holds no finite number is left out there, and here).
     pieces: list[tuple[float, bool, float, bool]] = []
     if not points:
         pieces.append((low, True, high, True))
     else:
-        if low < points[0]:
+        if low < points[0] and _below(points[0], low) is not None:
             pieces.append((low, True, points[0], False))
         for index, point in enumerate(points):
             pieces.append((point, True, point, True))
-            if index + 1 < len(points):
+            if index + 1 < len(points) and _between(point, points[index + 1]) is not None:
                 pieces.append((point, False, points[index + 1], False))
-        if points[-1] < high:
+        if points[-1] < high and _above(points[-1], high) is not None:
             pieces.append((points[-1], False, high, True))
     ranges: list[tuple[float, bool, float, bool]] = []
     previous_kept = False

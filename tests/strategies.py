@@ -1016,6 +1016,16 @@ def guideline_models(draw: st.DrawFn, *, max_decisions: int = 7) -> GuidelineMod
         fields["prior"] = prior
         filters.append({"drop_listed_in": "prior", "reason": "Tried already."})
     if offered:
+        # Fields that only filters read (verify keeps such filters with a class, "excluded
+        # if", instead of splitting on them): a drop on one field, or on two at once.
+        for index in range(draw(st.integers(0, 3))):
+            name = f"only{index}"
+            fields[name] = {"type": "boolean", "description": "Read by a filter only."}
+            when: dict[str, Any] = {name: draw(st.booleans())}
+            if index and draw(st.booleans()):
+                when[f"only{index - 1}"] = draw(st.booleans())
+            filters.append({"drop": draw(st.sampled_from(offered)), "when": when,
+                            "reason": "A filter."})
         # A filter or a leaf's own drop may remove every option of a leaf: a valid guideline
         # then needs a fallback, or verify reports a recommendation with no option.
         offered.append("review")
@@ -1204,3 +1214,49 @@ def mutations(draw: st.DrawFn, model: GuidelineModel) -> Mutation:
         if mutation is not None:
             return mutation
     raise AssertionError("the orphan mutation always applies")
+
+
+# ------------------------------------------------------------------ fields only filters read
+
+
+def filters_guideline(count: int, *, fallback: bool, certain: bool = False,
+                      after: str = "") -> str:
+    """A leaf offering ``count`` options, each dropped by a filter on its own boolean field
+    that nothing else reads; ``certain``: one more option no filter drops."""
+    fields = "".join(f"  f{i}: {{type: boolean, description: Flag {i}.}}\n"
+                     for i in range(count))
+    options = "".join(f"  o{i}: {{label: Option {i}}}\n" for i in range(count))
+    offers = "".join(f"{{offer: o{i}, cites: ['1']}}, " for i in range(count))
+    if certain:
+        offers += "{offer: x, cites: ['1']}, "
+    filters = "".join(f"  - {{drop: o{i}, when: {{f{i}: true}}, reason: Flag {i}.}}\n"
+                      for i in range(count))
+    supported = ", ".join(f"o{i}" for i in range(count))
+    return f"""\
+nettree: 1
+id: filters
+title: Filters on their own fields
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer them., rating: {{strength: S}},
+     supports: [{supported}, x, review]}}
+fields:
+  site: {{type: choice, values: [a, b], description: Site.}}
+{fields}options:
+  x: {{label: X}}
+  review: {{label: Review}}
+{options}start: by-site
+decisions:
+  by-site:
+    question: Site?
+    branches:
+      - {{answer: a, when: {{site: a}}, to: leaf-a}}
+      - {{answer: b, when: {{site: b}}, to: leaf-b}}
+leaves:
+  leaf-a: {{kind: recommendation, label: A, steps: [{offers}]}}
+  leaf-b: {{kind: recommendation, label: B, steps: [{{offer: x, cites: ['1']}}]}}
+filters:
+{filters}{after}{"fallback: {option: review, cites: ['1']}" if fallback else ""}
+"""

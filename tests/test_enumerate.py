@@ -31,7 +31,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import GuidelineModel, guideline_models
+from strategies import GuidelineModel, filters_guideline, guideline_models
 
 import nettree
 from nettree.cli import main
@@ -320,8 +320,10 @@ def completions(guideline: nettree.Guideline, exploration: Exploration,
 def assert_exact(guideline: nettree.Guideline, exploration: Exploration,
                  classes: list[PatientClass], rng: random.Random, count: int) -> None:
     for patient_class in classes:
-        want = _outcome(patient_class)
         for patient in completions(guideline, exploration, patient_class, rng, count):
+            # the class's result, with its `excluded if` filters that hold for the patient
+            expected = patient_class.result_for(guideline, patient)
+            want = (expected.status, expected.leaf, expected.options, expected.excluded)
             result = guideline.traverse(patient)
             got = (result.status, result.leaf, result.options, result.excluded)
             assert got == want, (dict(patient_class.values), patient)
@@ -446,3 +448,90 @@ def test_regression_profiles_of_a_guideline_with_a_gap_do_not_claim_every_class(
     result = run("enumerate", str(path), "--profiles")
     assert result.exit_code != 0 or "grade" in result.stderr, (result.exit_code,
                                                                 result.stdout[-120:])
+
+
+# ---------------------------------------------------------------- deep graphs (issue 7)
+
+
+def chain_guideline(length: int) -> str:
+    """``length`` decisions in a chain: each sends ``flag = false`` out, ``true`` on."""
+    decisions = []
+    for index in range(length):
+        after = f"d{index + 1}" if index + 1 < length else "done"
+        decisions.append(f"  d{index}:\n    question: Step {index}?\n    branches:\n"
+                         f"      - {{answer: 'yes', when: {{flag: true}}, to: {after}}}\n"
+                         f"      - {{answer: 'no', when: {{flag: false}}, to: out}}\n")
+    return f"""\
+nettree: 1
+id: chain
+title: A long chain
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer A., rating: {{strength: S}}, supports: [a]}}
+fields:
+  flag: {{type: boolean, description: A flag.}}
+options:
+  a: {{label: A}}
+start: d0
+decisions:
+{"".join(decisions)}leaves:
+  done: {{kind: recommendation, label: Done, steps: [{{offer: a, cites: ["1"]}}]}}
+  out: {{kind: out_of_scope, label: Out, reason: No flag.}}
+"""
+
+
+def test_a_chain_of_1500_decisions_enumerates_without_recursion(tmp_path: Path) -> None:
+    """Issue 7, item 5: the path walk and every walk of verify are iterative."""
+    path = tmp_path / "chain.yaml"
+    path.write_text(chain_guideline(1500), encoding="utf-8")
+    guideline = nettree.load(path)
+    rows = decision_table(guideline)
+    assert len(rows) == 1501
+    assert rows[-1].path == ("d0", "out") and rows[0].path[-1] == "done"
+    assert len(rows[0].path) == 1501
+    assert [row.conditions for row in (rows[0], rows[1], rows[-1])] == [
+        (("flag", "true"),), (("flag", "none"),), (("flag", "false"),)]
+    found = explore(guideline)
+    assert [c.result.leaf for c in found.classes] == ["done", "out"]
+    result = run("enumerate", str(path), "--profiles", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "2 classes, each with a result.\n"
+    result = run("enumerate", str(path), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "1501 paths.\n"
+
+
+# ---------------------------------------------------------------- filters kept with a class
+
+
+def test_profiles_state_kept_filters_as_conditions(tmp_path: Path) -> None:
+    """Fields that only filters read are not split on (issue 7, item 6): a row's options and
+    exclusions are those of its patients for whom none of its `excluded if` filters holds
+    (the row's patient is one); each listed filter moves its options to the excluded ones
+    for the patients it holds for."""
+    path = tmp_path / "filters.yaml"
+    path.write_text(filters_guideline(3, fallback=True, certain=True), encoding="utf-8")
+    result = run("enumerate", str(path), "--profiles")
+    assert result.exit_code == 0, result.output
+    assert markdown_rows(result.stdout) == [
+        ["1", "a", "recommendation", "leaf-a", "x [1]; o0 [1]; o1 [1]; o2 [1]", "", "",
+         "o0 if f0 is true; o1 if f1 is true; o2 if f2 is true"],
+        ["2", "b", "recommendation", "leaf-b", "x [1]", "", "", ""]]
+    assert result.stdout.splitlines()[0] == (
+        "| # | site | status | leaf | options | excluded | notes | excluded if |")
+    data = json.loads(run("enumerate", str(path), "--profiles", "--format", "json").stdout)
+    first = data["classes"][0]
+    assert first["patient"] == {"site": "a", "f0": False, "f1": False, "f2": False}
+    assert first["excluded_if"][1] == {"options": ["o1"], "when": "f1 is true",
+                                       "reason": "Flag 1.", "cites": []}
+    guideline = nettree.load(path)
+    found = explore(guideline)
+    leaf_a = found.classes[0]
+    for flags in itertools.product([True, False, None], repeat=3):
+        patient = {"site": "a", **{f"f{i}": v for i, v in enumerate(flags) if v is not None}}
+        traversed = guideline.traverse(patient)
+        expected = leaf_a.result_for(guideline, patient)
+        assert (traversed.status, traversed.options, traversed.excluded) == (
+            expected.status, expected.options, expected.excluded), patient

@@ -10,6 +10,7 @@ traverse and export without an exception other than nettree's own.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,8 @@ def mutated(draw: st.DrawFn, source: Path) -> str:
             parent[str(key) + draw(st.sampled_from(["s", "_", "x"]))] = parent.pop(key)
         elif action == "copy":  # a value from elsewhere in the file (a reference, usually)
             other = draw(st.sampled_from(paths))
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 parent[key] = copy.deepcopy(_parent(data, other)[other[-1]])
-            except (KeyError, IndexError, TypeError):
-                pass
         if not isinstance(data, dict):
             break
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10**6)
@@ -107,10 +106,8 @@ def _exercise(guideline: nettree.Guideline) -> None:
             continue
         result.to_dict()
     for fmt in ("dot", "mermaid"):
-        try:
+        with contextlib.suppress(NettreeError):
             export(guideline, fmt)
-        except NettreeError:
-            pass
 
 
 @pytest.mark.parametrize("source", GUIDELINES, ids=lambda p: p.stem)

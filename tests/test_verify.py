@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import random
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,18 +29,20 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import MUTATIONS, GuidelineModel, guideline_models
+from strategies import MUTATIONS, GuidelineModel, filters_guideline, guideline_models
 
 import nettree
 from nettree.cli import main
 from nettree.conditions import Context
+from nettree.domains import _num
 from nettree.errors import GuidelineError, PatientError
-from nettree.model import FieldType
+from nettree.model import Field, FieldType
 from nettree.patient import validate_patient
 from nettree.verify import (
     CHECKS,
     Finding,
     Report,
+    decision_table,
     explore,
     field_domain,
     thresholds,
@@ -456,3 +460,380 @@ def test_regression_text_report_names_the_leaf_of_a_citation_finding() -> None:
     result = run("verify", str(path))
     assert result.exit_code == 1
     assert "mild-first" in result.stdout, result.stdout
+
+
+# ---------------------------------------------------------------- every finite number (issue 7)
+
+NUMBER_GUIDELINE = """\
+nettree: 1
+id: numbers
+title: A number cut at extreme thresholds
+version: "1"
+ratings:
+  strength: {{label: Strength, codes: {{S: strong}}}}
+recommendations:
+  - {{id: "1", category: All, text: Offer A., rating: {{strength: S}}, supports: [a]}}
+fields:
+  x: {{type: number, description: A number.{bounds}}}
+options:
+  a: {{label: A}}
+start: by-x
+decisions:
+  by-x:
+    question: Which x?
+    branches:
+{branches}
+leaves:
+  done: {{kind: recommendation, label: Done, steps: [{{offer: a, cites: ["1"]}}]}}
+"""
+
+MAX = 1.7976931348623157e308
+
+
+def number_guideline(tmp_path: Path, whens: list[str], bounds: str = "") -> Path:
+    """A guideline with one decision on ``x``: a branch per condition (``x`` tests, ``all``)."""
+    branches = "\n".join(f"      - {{answer: a{i}, when: {when}, to: done}}"
+                         for i, when in enumerate(whens))
+    path = tmp_path / f"numbers-{next(_written)}.yaml"
+    path.write_text(NUMBER_GUIDELINE.format(branches=branches, bounds=bounds), encoding="utf-8")
+    return path
+
+
+def x(test: str) -> str:
+    return f"{{x: {{{test}}}}}"
+
+
+def both(first: str, second: str) -> str:
+    return f"{{all: [{x(first)}, {x(second)}]}}"
+
+
+def gap_at(path: Path) -> float:
+    """The counterexample of the one gap verify finds; it really falls through."""
+    report = verify_file(path)
+    assert failed(report) == ["exhaustive"], [str(f) for c in report.checks for f in c.findings]
+    (finding,) = report.check("exhaustive").findings
+    assert finding.counterexample is not None
+    value = finding.counterexample["x"]
+    with pytest.raises(GuidelineError, match="no branch matches"):
+        nettree.load(path).traverse({"x": value})
+    return float(value)
+
+
+@pytest.mark.parametrize("threshold", ["1.0e+17", "9007199254740992.0", "9007199254740993.0"])
+def test_gap_above_a_threshold_beyond_2_53_is_found(tmp_path: Path, threshold: str) -> None:
+    """Above 2^53 a step of 1 is lost: the class above was probed at the threshold itself."""
+    found = gap_at(number_guideline(tmp_path, [x("below: 0.0"),
+                                               both("at_least: 0.0", f"at_most: {threshold}")]))
+    assert found > float(threshold)
+    guideline = nettree.load(number_guideline(tmp_path, [x("below: 0.0"), x("at_least: 0.0"),
+                                                         x(f"above: {threshold}")]))
+    texts = [explore(guideline).describe("x", rep) for rep, _ in guideline.domains["x"]]
+    assert texts[-1] == f"x above {_num(float(threshold))}"
+
+
+def test_gap_between_huge_thresholds_is_found(tmp_path: Path) -> None:
+    """(1e308 + 1.7e308) / 2 overflows to inf: the class was dropped as impossible."""
+    path = number_guideline(tmp_path, [x("at_most: 1.0e+308"), x("at_least: 1.7e+308")])
+    found = gap_at(path)
+    assert 1e308 < found < 1.7e308
+    assert explore(nettree.load(path)).describe("x", found) == "x in (1e+308, 1.7e+308)"
+
+
+def test_gap_between_adjacent_floats_is_the_threshold_itself(tmp_path: Path) -> None:
+    """No float lies strictly between 1 and the next float: that class is empty, not a gap;
+    the gap is at the upper threshold."""
+    above_one = repr(math.nextafter(1.0, 2.0))
+    found = gap_at(number_guideline(tmp_path, [x("at_most: 1.0"), x(f"above: {above_one}")]))
+    assert found == math.nextafter(1.0, 2.0)
+
+
+@pytest.mark.parametrize("whens", [
+    [x(f"below: {MAX!r}"), x(f"at_least: {MAX!r}")],
+    [x("below: 0.0"), both("at_least: 0.0", f"at_most: {MAX!r}")],
+    [x("at_least: 0.0"), both("below: 0.0", f"at_least: {-MAX!r}")],
+    [x("below: -0.0"), x("at_least: 0.0")],
+    [x("below: 0.0"), x("at_least: -0.0")],
+], ids=["max", "up-to-max", "down-to-min", "zeros", "zeros-swapped"])
+def test_no_gap_beyond_the_float_range_or_between_the_zeros(tmp_path: Path,
+                                                            whens: list[str]) -> None:
+    """Nothing lies above the float maximum (nor below its negative): those classes are
+    empty, not gaps; -0.0 and 0.0 are one number."""
+    report = verify_file(number_guideline(tmp_path, whens))
+    assert report.ok, [str(f) for c in report.checks for f in c.findings]
+
+
+BOUNDED = f", min: {-MAX!r}, max: {MAX!r}"
+
+
+@pytest.mark.parametrize(("whens", "bounds", "where"), [
+    ([x("below: 0.0"), x("above: -0.0")], "", 0.0),
+    ([x("below: -0.0"), x("above: 0.0")], "", 0.0),
+    ([x("below: 0.0"), both("at_least: 0.0", f"below: {MAX!r}")], BOUNDED, MAX),
+    ([x("at_least: 0.0"), both("below: 0.0", f"above: {-MAX!r}")], BOUNDED, -MAX),
+    ([x("at_least: 0.0"), both("below: 0.0", f"above: {-MAX!r}")], "", -MAX),
+    ([x("below: 1.0e+300"), x("above: 1.0e+300")], BOUNDED, 1e300),
+], ids=["zero", "zero-negative", "max", "min", "min-unbounded", "bounded-1e300"])
+def test_gap_at_zero_and_at_the_extremes(tmp_path: Path, whens: list[str], bounds: str,
+                                         where: float) -> None:
+    assert gap_at(number_guideline(tmp_path, whens, bounds)) == where
+
+
+def test_every_class_of_an_extreme_domain_is_distinct_and_non_empty() -> None:
+    spec = Field("x", FieldType.NUMBER, "")
+    cuts = [-MAX, -1e308, -2.0**53, -0.0, 1.0, math.nextafter(1.0, 2.0), 1e17, 1e308, MAX]
+    domain = field_domain(spec, cuts)
+    reps = [rep for rep, _ in domain]
+    assert all(math.isfinite(r) for r in reps)
+    assert reps == sorted(reps) and len(set(reps)) == len(reps)
+    texts = [text for _, text in domain]
+    assert texts[:2] == ["x = -1.7976931348623157e+308",
+                         "x in (-1.7976931348623157e+308, -1e+308)"]
+    assert "x in (1, 1.0000000000000002)" not in texts  # empty: no float between them
+    assert "x in (1e+17, 1e+308)" in texts
+    assert texts[-1] == "x = 1.7976931348623157e+308"
+
+
+# ---------------------------------------------------------------- the guideline's own facts
+
+
+def test_the_guideline_holds_its_domains_and_thresholds() -> None:
+    guideline = nettree.load(BUNDLED)
+    assert guideline.thresholds == {"ki67": (3.0, 10.0, 20.0)}
+    assert [text for _, text in guideline.domains["ki67"]][:3] == [
+        "ki67 in [0, 3)", "ki67 = 3", "ki67 in (3, 10)"]
+    assert explore(guideline).domains is guideline.domains
+    with pytest.raises(TypeError):
+        guideline.domains["ki67"] = ()  # type: ignore[index]
+
+
+def test_verify_traverse_and_the_diagrams_compute_no_domain(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Domains are computed at load only: verify, traverse (settling a leaf) and the
+    diagrams read the guideline's own."""
+    import nettree.domains as domains_module
+    from nettree.export import extract
+
+    guideline = nettree.load(BUNDLED)
+    calls: list[str] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("computed")
+        raise AssertionError("domains recomputed")
+
+    import nettree.traverse as traverse_module
+    import nettree.verify as verify_module
+
+    for module in (domains_module, verify_module, extract, traverse_module):
+        for name in ("field_domain", "derive_domains", "thresholds_of", "thresholds"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, counting)
+    settled: list[str] = []
+    settle = traverse_module._settle
+
+    def spy(*args: Any) -> Any:
+        settled.append(args[4].id)
+        return settle(*args)
+
+    monkeypatch.setattr(traverse_module, "_settle", spy)
+    assert verify(guideline).ok
+    # a leaf whose options depend on an unknown field is settled over its domain
+    guideline.traverse({"differentiation": "well", "metastatic": True, "primary_site": "gi",
+                        "grade": "G1", "sstr_status": "positive", "functional": False,
+                        "tumor_volume": "low"})
+    assert settled == ["gi-g12-first"]
+    extract.build_diagram(guideline, focus={"primary_site": "pancreas"})
+    assert calls == []
+
+
+def test_domains_module_imports_no_guideline_at_run_time() -> None:
+    """No import circle: the guideline imports nettree.domains at load, and nettree.domains
+    imports neither the guideline nor traversal (only for type checking)."""
+    import ast
+
+    import nettree.domains as domains_module
+
+    tree = ast.parse(Path(domains_module.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in tree.body:  # module level, outside `if TYPE_CHECKING:`
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert imported == {"__future__", "collections.abc", "typing", "conditions", "model"}
+
+
+def test_a_large_set_field_is_never_listed(tmp_path: Path) -> None:
+    """22 values are 4,194,304 subsets: verify, the paths table and the page make none."""
+    from nettree.export.extract import build_diagram
+    from nettree.export.html import page_data
+
+    values = [f"v{i}" for i in range(22)]
+    text = DERIVED_ABOVE_SOURCE.replace(
+        "options:\n",
+        f"  tried: {{type: set, values: [{', '.join(values)}], description: Tried.}}\n"
+        "options:\n").replace(
+        '{answer: "no", when: {score: {at_least: 2}}, to: done}',
+        '{answer: "no", when: {score: {at_least: 2}, tried: {contains: v3}}, to: done}\n'
+        "      - {answer: other, when: {score: {at_least: 2}, "
+        "not: {tried: {contains: v3}}}, to: done}")
+    path = tmp_path / "big-set.yaml"
+    path.write_text(text, encoding="utf-8")
+    guideline = nettree.load(path)
+    assert len(guideline.domains["tried"]) == 2 ** 22
+    assert guideline.domains["tried"][2 ** 22 - 1][0] == values
+    assert guideline.domains["tried"][1] == (["v0"], "tried = [v0]")
+    report = verify(guideline)
+    assert failed(report) == ["exhaustive"]  # the gap at by-level, as above: nothing more
+    assert page_data(guideline, build_diagram(guideline))["domains"]["tried"] == {
+        "length": 2 ** 22}
+    rows = decision_table(guideline)
+    assert [dict(row.conditions).get("(several fields)") for row in rows] == [
+        None, None, "all of (score is at least 2; tried contains v3)",
+        "all of (score is at least 2; not (tried contains v3))"]
+
+
+# ---------------------------------------------------------------- cost (issue 7, item 6)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / f"written-{next(_written)}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("count", [17, 25])
+def test_fields_read_only_by_filters_do_not_multiply_classes(tmp_path: Path,
+                                                             count: int) -> None:
+    """17 such fields made 2^17 classes (66 s, 762 MB): each filter is now kept with the
+    class ("excluded if") instead of split on, as nothing after it depends on its option."""
+    guideline = nettree.load(write(tmp_path, filters_guideline(count, fallback=True,
+                                                               certain=True)))
+    found = explore(guideline)
+    assert len(found.classes) == 2
+    (leaf_a,) = [c for c in found.classes if c.result.leaf == "leaf-a"]
+    assert [str(rule.when) for rule in leaf_a.unless] == [f"f{i} is true" for i in range(count)]
+    assert [rule.options for rule in leaf_a.unless] == [(f"o{i}",) for i in range(count)]
+    assert [o.id for o in leaf_a.result.options] == ["x", *(f"o{i}" for i in range(count))]
+    assert verify(guideline, exploration=found).ok
+    # the class's patient is one for whom no filter holds, and gets exactly its result
+    assert guideline.traverse(leaf_a.patient).options == leaf_a.result.options
+    # and any other patient of it gets its result with the filters that hold applied
+    rng = random.Random(count)
+    for _ in range(20):
+        patient = {"site": "a", **{f"f{i}": rng.random() < 0.5 for i in range(count)}}
+        result = guideline.traverse(patient)
+        expected = leaf_a.result_for(guideline, patient)
+        assert (result.options, result.excluded, result.recommendations) == (
+            expected.options, expected.excluded, expected.recommendations)
+        assert [o.id for o in result.options] == ["x", *(f"o{i}" for i in range(count)
+                                                        if not patient[f"f{i}"])]
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_a_filter_whose_options_matter_later_is_still_split(tmp_path: Path,
+                                                            fallback: bool) -> None:
+    """When every option may be dropped, the fallback (or an empty recommendation) depends on
+    them: the fields are split, one class per first filter that holds, and an empty result
+    is found with a counterexample that really has no option."""
+    path = write(tmp_path, filters_guideline(17, fallback=fallback))
+    guideline = nettree.load(path)
+    found = explore(guideline)
+    assert len(found.classes) == 19  # f0 false; f0 true, f1 false; ...; all true; leaf-b
+    report = verify(guideline, exploration=found)
+    if fallback:
+        assert report.ok, failed(report)
+        return
+    assert failed(report) == ["coverage"]
+    unused, finding = report.check("coverage").findings
+    assert unused.message == "option 'review' is never offered"  # (no fallback to offer it)
+    assert "with no option" in finding.message
+    assert finding.counterexample is not None
+    assert guideline.traverse(finding.counterexample).options == ()
+
+
+def test_a_filter_reading_what_an_earlier_one_may_drop_splits_it(tmp_path: Path) -> None:
+    after = "  - {drop: x, unless: {offered: o1}, reason: Only with o1.}\n"
+    guideline = nettree.load(write(tmp_path, filters_guideline(3, fallback=True, certain=True,
+                                                               after=after)))
+    found = explore(guideline)
+    assert verify(guideline, exploration=found).ok
+    by_f1 = {dict(c.values).get("f1"): c for c in found.classes if c.result.leaf == "leaf-a"}
+    assert set(by_f1) == {True, False}
+    assert [o.id for o in by_f1[True].result.options] == ["o0", "o2"]  # x went with o1
+    assert [str(rule.when) for rule in by_f1[False].unless] == ["f0 is true", "f2 is true"]
+
+
+def test_too_many_classes_stop_with_the_fields_that_multiply(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fields read by a leaf's own steps are split on: past the limit, exploration stops
+    with a message naming them, through the library and the CLI (exit 1, no traceback)."""
+    from nettree import verify as verify_module
+
+    text = filters_guideline(12, fallback=True, certain=True)
+    text = text.replace("filters:\n", "filters: []\n").replace("  - {drop: o", "  # - {drop: o")
+    for i in range(12):
+        text = text.replace(f"{{offer: o{i}, cites: ['1']}}",
+                            f"{{offer: o{i}, cites: ['1'], when: {{f{i}: true}}}}")
+    path = write(tmp_path, text)
+    guideline = nettree.load(path)
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(verify_module.TooManyClasses) as info:
+        explore(guideline, limit=3000, progress=lambda c, p: calls.append((c, p)))
+    message = str(info.value)
+    assert message.startswith("verification stopped: more than 3000 patient classes. ")
+    assert re.search(r"most: f11 \(2 ways, split \d+ times\), f10 ", message), message
+    assert calls and all(p > 0 for _, p in calls)
+    assert len(explore(guideline).classes) == 2 ** 12 + 1
+    monkeypatch.setattr(verify_module, "CLASS_LIMIT", 1000)
+    for args in (["verify", str(path)], ["enumerate", "--profiles", str(path)]):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr.startswith("nettree: error: verification stopped: more than 1000")
+
+
+def test_a_statement_cited_only_by_a_kept_filter_is_cited(tmp_path: Path) -> None:
+    text = filters_guideline(2, fallback=True, certain=True).replace(
+        "supports: [o0, o1, x, review]}",
+        "supports: [o0, o1, x, review],\n"
+        "     statements: [{id: 1-q1, kind: qualifying, text: Not with f0.}]}")
+    text = text.replace("reason: Flag 0.}", "reason: Flag 0., cites: [1-q1]}")
+    guideline = nettree.load(write(tmp_path, text))
+    (leaf_a,) = [c for c in explore(guideline).classes if c.result.leaf == "leaf-a"]
+    assert [rule.cites for rule in leaf_a.unless] == [("1-q1",), ()]
+    report = verify(guideline)
+    assert report.ok, [str(f) for c in report.checks for f in c.findings]
+
+
+def test_filters_no_patient_escapes_are_split(tmp_path: Path) -> None:
+    """Two kept filters that cannot both fail (o0 goes when f0 is true, o1 when it is false)
+    would make a row of nobody: f0 is split on, and each row's patient gets its result."""
+    text = filters_guideline(2, fallback=True, certain=True).replace(
+        "{drop: o1, when: {f1: true}", "{drop: o1, when: {f0: false}")
+    text = text.replace("  f1: {type: boolean, description: Flag 1.}\n", "")
+    guideline = nettree.load(write(tmp_path, text))
+    found = explore(guideline)
+    rows = [(dict(c.values), [o.id for o in c.result.options], c.unless)
+            for c in found.classes]
+    assert rows == [({"site": "a", "f0": True}, ["x", "o1"], ()),
+                    ({"site": "a", "f0": False}, ["x", "o0"], ()),
+                    ({"site": "b"}, ["x"], ())]
+    for patient_class in found.classes:
+        assert guideline.traverse(patient_class.patient).options == \
+            patient_class.result.options
+    assert verify(guideline, exploration=found).ok
+
+
+def test_cli_shows_progress_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from nettree import cli
+
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: False, raising=False)
+    assert cli._progress() is None
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    show = cli._progress()
+    assert show is not None
+    show(0, 0)  # a short run: nothing shown
+    assert capsys.readouterr().err == ""
+    show(2000, 31)
+    show(4351, 0)
+    assert capsys.readouterr().err == ("\r  2000 patient classes explored, 31 pending "
+                                       "\r  4351 patient classes explored, 0 pending \n")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from itertools import combinations, pairwise
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition, Known, describe_value
 from ..errors import PatientError
-from ..model import Branch, Cite, Drop, DropListed, Field, FieldType, LeafKind, Offer, Step
+from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Step
 from .model import (
     Citation,
     Clause,
@@ -32,6 +32,7 @@ from .model import (
 from .quoting import safe_ids
 
 if TYPE_CHECKING:
+    from ..domains import Domain
     from ..guideline import Guideline
     from ..result import Result
 
@@ -135,19 +136,18 @@ def simplify(cond: Condition | None, known: Known,
 _MAX_SET_VALUES = 10  # a set field's values are tracked as subsets up to this many values
 
 
-def _domain(field: Field) -> frozenset[Any] | None:
-    """Every value a field can take, when there are few enough to list."""
-    if field.type is FieldType.BOOLEAN:
-        return frozenset((True, False))
-    if field.type is FieldType.CHOICE:
-        return frozenset(field.values)
-    if field.type is FieldType.SET and len(field.values) <= _MAX_SET_VALUES:
-        return frozenset(frozenset(c) for n in range(len(field.values) + 1)
-                         for c in combinations(field.values, n))
-    return None
+def _domain(domain: Domain | None) -> frozenset[Any] | None:
+    """Every value a field can take (the guideline's domain of a choice, a boolean or a
+    small set), when there are few enough to list; None for a number or a large set."""
+    if domain is None or domain.kind is FieldType.NUMBER or (
+            domain.is_subsets and len(domain) > 2 ** _MAX_SET_VALUES):
+        return None
+    if domain.is_subsets:
+        return frozenset(frozenset(value) for value in domain.values())
+    return frozenset(domain.values())
 
 
-def _restrict(known: Known, cond: Condition, fields: Mapping[str, Field]) -> dict[str, Any]:
+def _restrict(known: Known, cond: Condition, domains: Mapping[str, Domain]) -> dict[str, Any]:
     """What is known once ``cond`` holds: each part of it that tests one field narrows it."""
     narrowed = dict(known)
     for part in cond.conjuncts():
@@ -157,7 +157,7 @@ def _restrict(known: Known, cond: Condition, fields: Mapping[str, Field]) -> dic
         (name,) = names
         values = narrowed.get(name)
         if values is None:
-            values = _domain(fields[name]) if name in fields else None
+            values = _domain(domains.get(name))
         if values is not None:
             narrowed[name] = frozenset(
                 v for v in values if part.decided_by(name, (v,)))
@@ -356,7 +356,7 @@ def _reachable(guideline: Guideline, focus: Known,
         if not incoming[node_id]:
             known[node_id] = focus
             continue
-        ways = [_restrict(known[p], guideline.decisions[p].branches[i].when, guideline.fields)
+        ways = [_restrict(known[p], guideline.decisions[p].branches[i].when, guideline.domains)
                 for p, i in incoming[node_id]]
         common = set(ways[0]).intersection(*ways[1:])
         known[node_id] = {name: frozenset().union(*(way[name] for way in ways))

@@ -19,7 +19,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
-from ..domains import domains
 from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
 from .extract import MARK_KEY, describe
@@ -328,7 +327,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         # field's 2 ** n subsets would make the page grow with 2 ** n.
         "domains": {name: [_plain_value(value) for value, _ in values]
                     if len(values) <= SETTLE_LIMIT else {"length": len(values)}
-                    for name, values in domains(guideline).items()},
+                    for name, values in guideline.domains.items()},
         "settle_limit": SETTLE_LIMIT,
         "start": guideline.start,
         "decisions": decisions,
