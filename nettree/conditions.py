@@ -231,7 +231,33 @@ class Condition:
         outcomes = {self.evaluate(Context({name: value})) for value in values}
         return outcomes.pop() if len(outcomes) == 1 else None
 
+    def walk(self) -> Iterator[Condition]:
+        """This condition and every condition inside it, iteratively (a deeply nested
+        condition must not exhaust the stack).
+
+        >>> [c.describe() for c in Not(AllOf((FieldTest("a", "is", True),
+        ...                                    FieldTest("b", "is", False)))).walk()]
+        ['not (a = true and b = false)', 'a = true and b = false', 'a = true', 'b = false']
+        """
+        stack: list[Condition] = [self]
+        while stack:
+            current = stack.pop()
+            yield current
+            stack.extend(reversed(current.inner()))
+
     # -- defaults, overridden only by the operators they concern
+
+    def inner(self) -> tuple[Condition, ...]:
+        """The conditions directly inside this one (none for a test)."""
+        return ()
+
+    def options_read(self, options: Collection[str], certain: Collection[str],
+                     offered: Mapping[str, Collection[str]]) -> set[str]:
+        """Of ``options`` (offered for now, but which a later filter may still drop), those
+        whose being offered this test, alone and not its parts, may turn on. ``certain`` are
+        the options that stay offered whatever happens, ``offered`` each option's citations.
+        Only a test of what is offered reads options: a field test reads none."""
+        return set()
 
     def conjuncts(self) -> tuple[Condition, ...]:
         """The conditions that must all hold for this one to hold: itself, or an ``all``'s
@@ -393,9 +419,11 @@ class Junction(Condition):
     def fields(self) -> frozenset[str]:
         return frozenset().union(*(p.fields() for p in self.parts))
 
+    def inner(self) -> tuple[Condition, ...]:
+        return self.parts
+
     def field_tests(self) -> Iterator[FieldTest]:
-        for part in self.parts:
-            yield from part.field_tests()
+        return _tests_within(self)
 
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:
@@ -467,7 +495,7 @@ class Not(Condition):
         return self.part.fields()
 
     def field_tests(self) -> Iterator[FieldTest]:
-        return self.part.field_tests()
+        return _tests_within(self)
 
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:
@@ -479,6 +507,9 @@ class Not(Condition):
 
     def negation_of(self) -> Condition:
         return self.part
+
+    def inner(self) -> tuple[Condition, ...]:
+        return (self.part,)
 
     def to_data(self) -> dict[str, Any]:
         return {"t": "not", "p": self.part.to_data()}
@@ -511,6 +542,13 @@ class Offered(OfferTest):
     def evaluate(self, ctx: Context) -> Tri:
         return any(option in ctx.offered for option in self.options)
 
+    def options_read(self, options: Collection[str], certain: Collection[str],
+                     offered: Mapping[str, Collection[str]]) -> set[str]:
+        # Only when no option that stays offered already makes the test true.
+        if set(certain).intersection(self.options):
+            return set()
+        return set(options).intersection(self.options)
+
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:
         return self if set(self.options) & set(possible) else False
@@ -538,6 +576,13 @@ class Cited(OfferTest):
     def evaluate(self, ctx: Context) -> Tri:
         return any(not self._wanted.isdisjoint(cites) for cites in ctx.offered.values())
 
+    def options_read(self, options: Collection[str], certain: Collection[str],
+                     offered: Mapping[str, Collection[str]]) -> set[str]:
+        # Only when no option that stays offered already makes the test true.
+        if any(not self._wanted.isdisjoint(offered[o]) for o in certain):
+            return set()
+        return {o for o in options if not self._wanted.isdisjoint(offered.get(o, ()))}
+
     def simplify(self, known: Known, possible: Collection[str] = (),
                  cites: Collection[str] = ()) -> Condition | bool:
         return self if set(self.cites) & set(cites) else False
@@ -550,3 +595,9 @@ class Cited(OfferTest):
 
     def __str__(self) -> str:
         return "an offered option cites " + ", ".join(self.cites)
+
+
+def _tests_within(condition: Condition) -> Iterator[FieldTest]:
+    """The field tests inside ``and``/``or``/``not``, in order, without recursion (a deeply
+    nested condition must not exhaust the stack)."""
+    return (part for part in condition.walk() if isinstance(part, FieldTest))

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from .conditions import AllOf, AnyOf, Condition, FieldTest, Not
+from .conditions import Condition
 from .model import Field, FieldType, Step
 
 if TYPE_CHECKING:
@@ -49,25 +49,13 @@ def _conditions(guideline: Guideline) -> Iterator[Condition]:
             yield remark.when
 
 
-def _field_tests(condition: Condition) -> Iterator[FieldTest]:
-    stack = [condition]
-    while stack:  # iterative: a deeply nested condition must not exhaust the stack
-        current = stack.pop()
-        if isinstance(current, FieldTest):
-            yield current
-        elif isinstance(current, AllOf | AnyOf):
-            stack.extend(reversed(current.parts))
-        elif isinstance(current, Not):
-            stack.append(current.part)
-
-
 def thresholds_of(guideline: Guideline) -> dict[str, list[float]]:
     """For each number field, the thresholds that conditions and derivations cut it at.
 
     Computed once at load (``guideline.thresholds``); call this only to build that."""
     cuts: dict[str, set[float]] = {}
     for condition in _conditions(guideline):
-        for test in _field_tests(condition):
+        for test in condition.field_tests():
             if guideline.fields[test.field].type is FieldType.NUMBER:
                 cuts.setdefault(test.field, set()).add(float(test.operand))
     for spec in guideline.fields.values():

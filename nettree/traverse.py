@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Cited, Condition, Context, Offered, PartialSet, describe_value
+from .conditions import Condition, Context, PartialSet, describe_value
 from .errors import GuidelineError, PatientError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
@@ -393,36 +393,16 @@ def _held_options(held: list[Unless]) -> set[str]:
     return {option for rule in held for option in rule.options}
 
 
-def _conditions_in(condition: Condition) -> list[Condition]:
-    """A condition and every condition inside it (iteratively)."""
-    found, stack = [], [condition]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(getattr(current, "parts", ()))
-        part = getattr(current, "part", None)
-        if part is not None:
-            stack.append(part)
-    return found
-
-
 def _touches_condition(when: Condition | None, held: list[Unless], state: _Options,
                        ) -> set[str]:
     """The options held filters may drop whose being offered (or citations) ``when`` asks."""
-    touched: set[str] = set()
     if when is None:
-        return touched
+        return set()
     options = _held_options(held)
     certain = [option for option in state.offered if option not in options]
-    for part in _conditions_in(when):
-        # An offered/cited test depends on the held options only when no certain option
-        # already makes it true and a held one could.
-        if isinstance(part, Offered) and not set(certain).intersection(part.options):
-            touched |= options.intersection(part.options)
-        if isinstance(part, Cited) and not any(
-                set(part.cites).intersection(state.offered[o]) for o in certain):
-            touched |= {o for o in options
-                        if set(part.cites).intersection(state.offered.get(o, ()))}
+    touched: set[str] = set()
+    for part in when.walk():
+        touched |= part.options_read(options, certain, state.offered)
     return touched
 
 

@@ -322,7 +322,7 @@ CONDITION_CLASSES = {cls.__name__ for cls in _classes(Condition)} | {"Condition"
 
 # Places the other helpers' branches rewire at merge (domains._field_tests ->
 # Condition.field_tests); the set may only shrink.
-PENDING = {"domains.py"}
+PENDING: set[str] = set()
 
 
 def _dispatching_modules() -> set[str]:
