@@ -9,16 +9,16 @@ than two branches. The format is documented in ``graphs/README.md``.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
-from .errors import GuidelineError, GuidelineNotFoundError, Problem
+from .errors import GuidelineError, GuidelineNotFoundError, Problem, shown
+from .format import declare, structure
+from .format.walk import did_you_mean, items, kind_of, walk_keys
 from .guideline import Guideline
 from .model import (
     Branch,
@@ -46,15 +46,13 @@ from .yamlio import Mark, YList, YMap, parse_yaml
 
 __all__ = ["bundled_guidelines", "load", "resolve"]
 
-FORMAT_VERSION = 1
-RESERVED = frozenset({"all", "any", "not", "offered", "cited"})
-_FIELD_OPERATORS = {
-    FieldType.CHOICE: ("is", "in"),
-    FieldType.BOOLEAN: ("is",),
-    FieldType.NUMBER: ("below", "at_most", "above", "at_least"),
-    FieldType.SET: ("contains", "empty"),
-}
-_STEP_KINDS = ("offer", "drop", "drop_listed_in", "cite", "use")
+FORMAT_VERSION = declare.FORMAT_VERSION
+RESERVED = declare.RESERVED
+_FIELD_OPERATORS = declare.FIELD_OPERATORS
+_STEP_KINDS = declare.STEP_KINDS
+_suggest = did_you_mean
+_items = items
+_kind = kind_of
 
 
 # ---------------------------------------------------------------- finding guideline files
@@ -116,21 +114,6 @@ def _load_cached(path: Path, mtime_ns: int, size: int) -> Guideline:
 # ---------------------------------------------------------------- validation and building
 
 
-def _suggest(name: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _items(container: Any) -> Iterator[tuple[Any, Any, Mark]]:
-    """(key or index, value, position of the value) of a YMap or YList."""
-    if isinstance(container, YMap):
-        for key, value in container.items():
-            yield key, value, container.value_marks[key]
-    elif isinstance(container, YList):
-        for index, value in enumerate(container):
-            yield index, value, container.item_marks[index]
-
-
 class _Builder:
     """Walks the raw YAML once, collecting every problem, then builds the Guideline."""
 
@@ -151,6 +134,7 @@ class _Builder:
         self.declared: dict[str, Mark] = {}
         self.current_node: str | None = None  # the decision or leaf being read, for problems
         self.edges: list[tuple[str, str, Mark, str]] = []
+        self.open_nodes: set[str] = set()  # decisions with a branch whose target is not known
 
     # -- small helpers
 
@@ -162,27 +146,11 @@ class _Builder:
     def position(self, mark: Mark) -> Position:
         return Position(self.file, mark.line, mark.column)
 
-    def keys(
-        self, node: Any, mark: Mark, what: str, required: tuple[str, ...], optional: tuple[str, ...]
-    ) -> bool:
-        """Check ``node`` is a mapping with these keys; report unknown and missing ones."""
-        if not isinstance(node, YMap):
-            self.problem(mark, f"{what} must be a mapping (got {_kind(node)})")
-            return False
-        allowed = required + optional
-        for key in node:
-            if key not in allowed:
-                self.problem(
-                    node.key_marks[key],
-                    f"unknown key {key!r} in {what}{_suggest(key, allowed)}; "
-                    f"allowed: {', '.join(allowed)}",
-                )
-        complete = True
-        for key in required:
-            if key not in node:
-                self.problem(mark, f"{what} is missing the required key {key!r}")
-                complete = False
-        return complete
+    def keys(self, node: Any, mark: Mark, what: str,
+             record: str | tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+        """Check ``node`` against a declared record (or (required, optional) keys)."""
+        return walk_keys(declare.record(record) if isinstance(record, str) else record,
+                         node, mark, what, self.problem)
 
     def text_of(self, node: YMap, key: str, what: str, *, required: bool = True) -> str:
         if key not in node:
@@ -192,7 +160,7 @@ class _Builder:
             return " ".join(value.split()) if "\n" in value else value.strip()
         if value is None and not required:
             return ""
-        self.problem(node.value_marks[key], f"{what}: {key!r} must be a non-empty text "
+        self.problem(node.value_marks[key], f"{what}: {shown(key)} must be a non-empty text "
                                             f"(got {_kind(value)})")
         return ""
 
@@ -212,11 +180,11 @@ class _Builder:
             return []
         value, mark = node[key], node.value_marks[key]
         if not isinstance(value, YList):
-            value_id = self.ident(value, mark, f"{what}: {key!r}")
+            value_id = self.ident(value, mark, f"{what}: {shown(key)}")
             return [(value_id, mark)] if value_id else []
         found = []
         for _, item, item_mark in _items(value):
-            item_id = self.ident(item, item_mark, f"{what}: an item of {key!r}")
+            item_id = self.ident(item, item_mark, f"{what}: an item of {shown(key)}")
             if item_id:
                 found.append((item_id, item_mark))
         return found
@@ -224,7 +192,7 @@ class _Builder:
     def option_ref(self, option: str, mark: Mark, what: str) -> bool:
         if option in self.options:
             return True
-        self.problem(mark, f"{what}: unknown option {option!r}{_suggest(option, self.options)}",
+        self.problem(mark, f"{what}: unknown option {shown(option)}{_suggest(option, self.options)}",
                      check="references")
         return False
 
@@ -236,11 +204,11 @@ class _Builder:
         for cite, mark in listed:
             if cite not in self.cites:
                 self.problem(mark, f"{what}: cites unknown recommendation or statement "
-                                   f"{cite!r}{_suggest(cite, self.cites)}", check="references")
+                                   f"{shown(cite)}{_suggest(cite, self.cites)}", check="references")
             else:
                 cites.append(cite)
         if required and isinstance(node.get(key), YList) and not node[key]:
-            self.problem(node.value_marks[key], f"{what}: {key!r} cannot be empty")
+            self.problem(node.value_marks[key], f"{what}: {shown(key)} cannot be empty")
         return tuple(cites)
 
     # -- the whole file
@@ -252,20 +220,17 @@ class _Builder:
         if data is None and syntax:
             raise GuidelineError(self.problems, file=self.file)
         top = Mark(1, 1)
-        required = ("nettree", "id", "title", "version", "ratings", "recommendations", "fields",
-                    "options", "start", "decisions", "leaves")
-        optional = ("citation", "source", "scope", "general", "abbreviations", "step_sets",
-                    "filters", "fallback", "notes")
+        required = declare.record("guideline").required
         if not isinstance(data, YMap):
-            self.keys(data, top, "the guideline file", required, optional)
+            self.keys(data, top, "the guideline file", "guideline")
             raise GuidelineError(self.problems, file=self.file)
-        self.keys(data, top, "the guideline file", required, optional)
+        self.keys(data, top, "the guideline file", "guideline")
 
         if "nettree" in data and (type(data["nettree"]) is not int
                                   or data["nettree"] != FORMAT_VERSION):
             self.problem(data.value_marks["nettree"],
                          f"'nettree' is the format version and must be {FORMAT_VERSION} "
-                         f"(got {data['nettree']!r})")
+                         f"(got {shown(data['nettree'])})")
         if _is_number(data.get("version")):
             # 1.10 would silently become "1.1": a version is written as a text.
             mark = data.value_marks["version"]
@@ -297,7 +262,7 @@ class _Builder:
         fallback = self.fallback(data)
         notes = self.notes(data)
         start = data.get("start")
-        graph, in_scope = self.graph(start, data.value_marks.get("start", top), decisions, leaves,
+        in_scope = self.graph(start, data.value_marks.get("start", top), decisions, leaves,
                                      start_given="start" in data and "decisions" in data)
         if self.problems:
             raise GuidelineError(self.problems, file=self.file)
@@ -325,7 +290,6 @@ class _Builder:
             filters=filters,
             fallback=fallback,
             notes=notes,
-            graph=graph,
             in_scope_nodes=in_scope,
             cite_order=MappingProxyType(cite_order),
             option_order=MappingProxyType({o: i for i, o in enumerate(self.options)}),
@@ -341,7 +305,7 @@ class _Builder:
             return None
         path = (self.path.parent / name).resolve()
         if not path.is_file():
-            self.problem(data.value_marks["source"], f"the source file {name!r} does not exist "
+            self.problem(data.value_marks["source"], f"the source file {shown(name)} does not exist "
                                                      f"(looked for {path})")
             return None
         return path
@@ -354,8 +318,8 @@ class _Builder:
             return ()
         dims = []
         for name, spec, spec_mark in _items(node):
-            what = f"rating dimension {name!r}"
-            if not self.keys(spec, spec_mark, what, ("label", "codes"), ()):
+            what = f"rating dimension {shown(name)}"
+            if not self.keys(spec, spec_mark, what, "rating dimension"):
                 continue
             label = self.text_of(spec, "label", what)
             codes = spec.get("codes")
@@ -366,7 +330,7 @@ class _Builder:
             pairs = []
             for code, meaning, code_mark in _items(codes):
                 if not isinstance(meaning, str):
-                    self.problem(code_mark, f"{what}: the meaning of code {code!r} must be a text")
+                    self.problem(code_mark, f"{what}: the meaning of code {shown(code)} must be a text")
                 pairs.append((str(code), str(meaning)))
             dims.append(RatingDimension(str(name), label, tuple(pairs)))
         return tuple(dims)
@@ -378,21 +342,19 @@ class _Builder:
         fields: dict[str, Field] = {}
         pending_derive: list[tuple[str, YMap, Mark]] = []
         for name, spec, spec_mark in _items(node):
-            what = f"field {name!r}"
+            what = f"field {shown(name)}"
             if not isinstance(name, str) or not name.isidentifier() or name in RESERVED:
                 self.problem(node.key_marks[name], f"{what}: a field name must be an identifier "
                                                    f"and not one of {', '.join(sorted(RESERVED))}")
                 continue
-            if not self.keys(spec, spec_mark, what, ("type", "description"),
-                             ("values", "min", "max", "default", "if_absent", "derive",
-                              "question")):
+            if not self.keys(spec, spec_mark, what, "field"):
                 continue
             try:
                 kind = FieldType(spec.get("type"))
             except ValueError:
                 self.problem(spec.value_marks.get("type", spec_mark),
                              f"{what}: 'type' must be one of "
-                             f"{', '.join(t.value for t in FieldType)} (got {spec.get('type')!r})")
+                             f"{', '.join(t.value for t in FieldType)} (got {shown(spec.get('type'))})")
                 continue
             values: tuple[str, ...] = ()
             if kind in (FieldType.CHOICE, FieldType.SET):
@@ -413,9 +375,9 @@ class _Builder:
                 if bound in spec:
                     if kind is not FieldType.NUMBER:
                         self.problem(spec.key_marks[bound],
-                                     f"{what}: only number fields have {bound!r}")
+                                     f"{what}: only number fields have {shown(bound)}")
                     elif not _is_number(spec[bound]):
-                        self.problem(spec.value_marks[bound], f"{what}: {bound!r} must be a number")
+                        self.problem(spec.value_marks[bound], f"{what}: {shown(bound)} must be a number")
             if kind is FieldType.NUMBER:
                 minimum = float(spec["min"]) if _is_number(spec.get("min")) else None
                 maximum = float(spec["max"]) if _is_number(spec.get("max")) else None
@@ -457,15 +419,15 @@ class _Builder:
             FieldType.SET: isinstance(value, list) and all(v in field.values for v in value),
         }[field.type]
         if not ok:
-            self.problem(mark, f"{what}: the default must be {field.allowed()} (got {value!r})")
+            self.problem(mark, f"{what}: the default must be {field.allowed()} (got {shown(value)})")
         if field.type is FieldType.SET:
             return frozenset(value) if isinstance(value, list) else frozenset()
         return float(value) if field.type is FieldType.NUMBER and ok else value
 
     def derivation(self, field: Field, node: Any, mark: Mark,
                    fields: dict[str, Field]) -> Derivation | None:
-        what = f"field {field.name!r}: 'derive'"
-        if not self.keys(node, mark, what, ("from", "bins"), ("given_may_exceed",)):
+        what = f"field {shown(field.name)}: 'derive'"
+        if not self.keys(node, mark, what, "derivation"):
             return None
         if field.type is not FieldType.CHOICE:
             self.problem(mark, f"{what}: only a choice field can be derived")
@@ -474,7 +436,7 @@ class _Builder:
         if not isinstance(source, str) or source not in fields or (
                 fields[source].type is not FieldType.NUMBER):
             self.problem(node.value_marks["from"],
-                         f"{what}: 'from' must name a number field (got {source!r})")
+                         f"{what}: 'from' must name a number field (got {shown(source)})")
             return None
         bins_raw = node.get("bins")
         if not isinstance(bins_raw, YList) or not bins_raw:
@@ -484,13 +446,13 @@ class _Builder:
         for index, item, item_mark in _items(bins_raw):
             last = index == len(bins_raw) - 1
             allowed_bounds = () if last else ("below", "at_most")
-            if not self.keys(item, item_mark, f"{what} bin {index + 1}", ("value",),
-                             allowed_bounds):
+            if not self.keys(item, item_mark, f"{what} bin {index + 1}",
+                             (("value",), allowed_bounds)):
                 continue
             if item.get("value") not in field.values:
                 self.problem(item.value_marks["value"],
-                             f"{what} bin {index + 1}: {item.get('value')!r} is not one of "
-                             f"{field.name!r}'s values")
+                             f"{what} bin {index + 1}: {shown(item.get('value'))} is not one of "
+                             f"{shown(field.name)}'s values")
             bounds = [k for k in ("below", "at_most") if k in item]
             if not last and len(bounds) != 1:
                 self.problem(item_mark, f"{what} bin {index + 1}: give one bound, "
@@ -523,8 +485,8 @@ class _Builder:
             return {}
         options = {}
         for option_id, spec, spec_mark in _items(node):
-            what = f"option {option_id!r}"
-            if not self.keys(spec, spec_mark, what, ("label",), ()):
+            what = f"option {shown(option_id)}"
+            if not self.keys(spec, spec_mark, what, "option"):
                 continue
             options[str(option_id)] = Option(str(option_id), self.text_of(spec, "label", what))
         return options
@@ -537,8 +499,7 @@ class _Builder:
         dims = {d.name: d for d in ratings}
         result = []
         for _, item, item_mark in _items(node):
-            self.keys(item, item_mark, "a recommendation", ("id", "category", "text", "rating"),
-                      ("supports", "statements"))
+            self.keys(item, item_mark, "a recommendation", "recommendation")
             if not isinstance(item, YMap) or "id" not in item:
                 continue
             rec_id = self.ident(item.get("id"), item.value_marks.get("id", item_mark),
@@ -556,8 +517,7 @@ class _Builder:
                 self.problem(item.value_marks["statements"], f"{what}: 'statements' must be a list")
                 raw_statements = YList()
             for _, st, st_mark in _items(raw_statements):
-                self.keys(st, st_mark, f"a statement of {what}", ("id", "kind", "text"),
-                          ("supports",))
+                self.keys(st, st_mark, f"a statement of {what}", "statement")
                 if not isinstance(st, YMap) or "id" not in st:
                     continue
                 st_id = self.ident(st.get("id"), st.value_marks.get("id", st_mark),
@@ -571,7 +531,7 @@ class _Builder:
                 if kind not in ("note", "qualifying"):
                     self.problem(st.value_marks.get("kind", st_mark),
                                  f"statement {st_id}: 'kind' must be 'note' or 'qualifying' "
-                                 f"(got {kind!r})")
+                                 f"(got {shown(kind)})")
                 statements.append(Statement(st_id, str(kind), self.text_of(st, "text", st_id),
                                             rec_id, self.supports(st, f"statement {st_id}")))
             result.append(Recommendation(
@@ -583,7 +543,7 @@ class _Builder:
                dims: dict[str, RatingDimension]) -> tuple[tuple[str, str], ...]:
         raw = item.get("rating")
         if not isinstance(raw, YMap) or not self.keys(
-                raw, item.value_marks.get("rating", mark), f"{what}: 'rating'", tuple(dims), ()):
+                raw, item.value_marks.get("rating", mark), f"{what}: 'rating'", (tuple(dims), ())):
             if not isinstance(raw, YMap) and "rating" in item:
                 self.problem(item.value_marks["rating"], f"{what}: 'rating' must be a mapping")
             return ()
@@ -593,7 +553,7 @@ class _Builder:
             if name in raw and code not in dict(dim.codes):
                 self.problem(raw.value_marks[name],
                              f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
-                             f"(got {code!r})")
+                             f"(got {shown(code)})")
             pairs.append((name, str(code)))
         return tuple(pairs)
 
@@ -608,7 +568,7 @@ class _Builder:
         general = []
         for rec_id, mark in self.id_list(data, "general", "'general'"):
             if self.cites.get(rec_id) != rec_id:
-                self.problem(mark, f"'general': unknown recommendation {rec_id!r}"
+                self.problem(mark, f"'general': unknown recommendation {shown(rec_id)}"
                                    f"{_suggest(rec_id, self.cites)}", check="references")
             else:
                 general.append(rec_id)
@@ -646,7 +606,7 @@ class _Builder:
             part: Condition | None
             if key in ("all", "any"):
                 if not isinstance(value, YList) or not value:
-                    self.problem(value_mark, f"{what}: {key!r} takes a non-empty list of "
+                    self.problem(value_mark, f"{what}: {shown(key)} takes a non-empty list of "
                                              f"conditions")
                     ok = False
                     continue
@@ -662,7 +622,7 @@ class _Builder:
                 part = Not(part) if part else None
             elif key in ("offered", "cited"):
                 if not about_result:
-                    self.problem(key_mark, f"{what}: {key!r} is about a result's options and "
+                    self.problem(key_mark, f"{what}: {shown(key)} is about a result's options and "
                                            f"cannot be used in a decision")
                     ok = False
                     continue
@@ -680,7 +640,7 @@ class _Builder:
                             good.append(cite)
                         else:
                             self.problem(cite_mark, f"{what}: unknown recommendation or "
-                                                    f"statement {cite!r}", check="references")
+                                                    f"statement {shown(cite)}", check="references")
                     part = Cited(tuple(good)) if len(good) == len(ids) and ids else None
             else:
                 part = self.field_test(str(key), value, key_mark, value_mark, what)
@@ -696,29 +656,29 @@ class _Builder:
                    what: str) -> Condition | None:
         field = self.fields.get(name)
         if field is None:
-            self.problem(key_mark, f"{what}: unknown field {name!r}"
+            self.problem(key_mark, f"{what}: unknown field {shown(name)}"
                                    f"{_suggest(name, [*self.fields, *RESERVED])}",
                          check="references")
             return None
         allowed = _FIELD_OPERATORS[field.type]
         if not isinstance(value, YMap):
             if "is" not in allowed:
-                self.problem(value_mark, f"{what}: {name!r} is a {field.type.value} field: "
+                self.problem(value_mark, f"{what}: {shown(name)} is a {field.type.value} field: "
                                          f"test it with {' or '.join(allowed)}")
                 return None
             value = _single("is", value, value_mark)
         tests: list[Condition] = []
         for op, operand, op_mark in _items(value):
             if op not in allowed:
-                self.problem(value.key_marks[op], f"{what}: {name!r} ({field.type.value}) takes "
-                                                  f"{', '.join(allowed)}, not {op!r}")
+                self.problem(value.key_marks[op], f"{what}: {shown(name)} ({field.type.value}) takes "
+                                                  f"{', '.join(allowed)}, not {shown(op)}")
                 return None
             checked = self.operand(field, op, operand, op_mark, what)
             if checked is _BAD:
                 return None
             tests.append(FieldTest(name, op, checked))
         if not tests:
-            self.problem(value_mark, f"{what}: {name!r} has no test")
+            self.problem(value_mark, f"{what}: {shown(name)} has no test")
             return None
         return tests[0] if len(tests) == 1 else AllOf(tuple(tests))
 
@@ -727,18 +687,18 @@ class _Builder:
         if op == "is" and field.type is FieldType.BOOLEAN:
             if isinstance(operand, bool):
                 return operand
-            self.problem(mark, f"{what}: {name!r} is true or false (got {operand!r})")
+            self.problem(mark, f"{what}: {shown(name)} is true or false (got {shown(operand)})")
         elif op == "is" or op == "contains":
             if operand in field.values:
                 return operand
-            self.problem(mark, f"{what}: {operand!r} is not a value of {name!r}"
+            self.problem(mark, f"{what}: {shown(operand)} is not a value of {shown(name)}"
                                f"{_suggest(operand, field.values)}; allowed: "
                                f"{', '.join(field.values)}")
         elif op == "in":
             if isinstance(operand, list) and operand and all(v in field.values for v in operand):
                 return frozenset(operand)
-            self.problem(mark, f"{what}: 'in' takes a list of values of {name!r} "
-                               f"({', '.join(field.values)}); got {operand!r}")
+            self.problem(mark, f"{what}: 'in' takes a list of values of {shown(name)} "
+                               f"({', '.join(field.values)}); got {shown(operand)}")
         elif op == "empty":
             if isinstance(operand, bool):
                 return operand
@@ -746,7 +706,7 @@ class _Builder:
         else:
             if _is_number(operand):
                 return float(operand)
-            self.problem(mark, f"{what}: {op!r} takes a number (got {operand!r})")
+            self.problem(mark, f"{what}: {shown(op)} takes a number (got {shown(operand)})")
         return _BAD
 
     def when(self, node: YMap, mark: Mark, what: str, *, about_result: bool = True,
@@ -786,12 +746,12 @@ class _Builder:
             return None  # its problems were reported once already
         if name in chain:
             steps, mark = self.step_set_raw[name]
-            self.problem(mark, f"step set {name!r} uses itself: {' -> '.join((*chain, name))}",
+            self.problem(mark, f"step set {shown(name)} uses itself: {' -> '.join((*chain, name))}",
                          check="structure")
             self.step_sets_failed.add(name)
             return None
         steps, mark = self.step_set_raw[name]
-        parsed = self.steps(steps, mark, f"step set {name!r}", chain=(*chain, name))
+        parsed = self.steps(steps, mark, f"step set {shown(name)}", chain=(*chain, name))
         if parsed is None:
             self.step_sets_failed.add(name)
         else:
@@ -824,7 +784,7 @@ class _Builder:
              chain: tuple[str, ...]) -> tuple[Step, ...] | None:
         position = self.position(mark)
         if kind == "use":
-            if not self.keys(item, mark, what, ("use",), ()):
+            if not self.keys(item, mark, what, "use step"):
                 return None
             name = item["use"]
             if not isinstance(name, str):
@@ -832,14 +792,13 @@ class _Builder:
                                                       f"(got {_kind(name)})")
                 return None
             if name not in self.step_set_raw:
-                self.problem(item.value_marks["use"], f"{what}: unknown step set {name!r}"
+                self.problem(item.value_marks["use"], f"{what}: unknown step set {shown(name)}"
                                                       f"{_suggest(name, self.step_set_raw)}",
                              check="references")
                 return None
             return self.expand_set(str(name), chain)
-        cond_keys = ("when", "unless", "encoding")
         if kind == "offer":
-            if not self.keys(item, mark, what, ("offer", "cites"), cond_keys):
+            if not self.keys(item, mark, what, "offer step"):
                 return None
             option = item["offer"]
             valid = self.option_ref(str(option), item.value_marks["offer"], what)
@@ -847,7 +806,7 @@ class _Builder:
             when, ok = self.when(item, mark, what)
             return (Offer(str(option), cites, when, position),) if valid and ok else None
         if kind == "drop":
-            if not self.keys(item, mark, what, ("drop", "reason"), ("cites", *cond_keys)):
+            if not self.keys(item, mark, what, "drop step"):
                 return None
             targets = self.id_list(item, "drop", what)
             valid = all([self.option_ref(o, m, what) for o, m in targets]) and bool(targets)
@@ -858,22 +817,22 @@ class _Builder:
                 return None
             return (Drop(tuple(o for o, _ in targets), when, reason, cites, position),)
         if kind == "drop_listed_in":
-            if not self.keys(item, mark, what, ("drop_listed_in", "reason"), ("cites", "encoding")):
+            if not self.keys(item, mark, what, "drop_listed_in step"):
                 return None
             name = item["drop_listed_in"]
             field = self.fields.get(name) if isinstance(name, str) else None
             if field is None or field.type is not FieldType.SET:
                 self.problem(item.value_marks["drop_listed_in"],
-                             f"{what}: 'drop_listed_in' must name a set field (got {name!r})")
+                             f"{what}: 'drop_listed_in' must name a set field (got {shown(name)})")
                 return None
             for value in field.values:
                 if value not in self.options:
                     self.problem(item.value_marks["drop_listed_in"],
-                                 f"{what}: {name!r} lists {value!r}, which is not an option")
+                                 f"{what}: {shown(name)} lists {shown(value)}, which is not an option")
             cites = self.cite_refs(item, "cites", what, required=False)
             return (DropListed(str(name), self.text_of(item, "reason", what), cites, position),)
         # cite
-        if not self.keys(item, mark, what, ("cite",), ("to", *cond_keys)):
+        if not self.keys(item, mark, what, "cite step"):
             return None
         cites = self.cite_refs(item, "cite", what, required=True)
         to = None
@@ -894,16 +853,19 @@ class _Builder:
             return {}
         decisions = {}
         for node_id, spec, spec_mark in _items(node):
-            what = f"decision {node_id!r}"
+            what = f"decision {shown(node_id)}"
             self.current_node = str(node_id)
             self.declared[str(node_id)] = spec_mark
-            for _, item, _mark in _items(spec.get("branches") if isinstance(spec, YMap)
-                                         else None):
+            raw_branches = spec.get("branches") if isinstance(spec, YMap) else None
+            if not isinstance(raw_branches, YList):
+                self.open_nodes.add(str(node_id))
+            for _, item, _mark in _items(raw_branches):
                 if isinstance(item, YMap) and isinstance(item.get("to"), str):
                     self.edges.append((str(node_id), item["to"], item.value_marks["to"],
                                        str(item.get("answer", ""))))
-            if not self.keys(spec, spec_mark, what, ("question", "branches"),
-                             ("reads", "encoding")):
+                else:
+                    self.open_nodes.add(str(node_id))
+            if not self.keys(spec, spec_mark, what, "decision"):
                 continue
             question = self.text_of(spec, "question", what)
             raw = spec.get("branches")
@@ -918,7 +880,7 @@ class _Builder:
             branches: list[Branch] = []
             for index, item, item_mark in _items(raw):
                 where = f"{what}, branch {index + 1}"
-                if not self.keys(item, item_mark, where, ("answer", "when", "to"), ()):
+                if not self.keys(item, item_mark, where, "branch"):
                     continue
                 answer = self.text_of(item, "answer", where)
                 cond = self.condition(item["when"], item.value_marks["when"], where,
@@ -929,7 +891,7 @@ class _Builder:
                     continue
                 if any(b.answer == answer for b in branches) and answer:
                     self.problem(item.value_marks["answer"],
-                                 f"{where}: the answer {answer!r} is used twice in this decision")
+                                 f"{where}: the answer {shown(answer)} is used twice in this decision")
                 if cond is not None:
                     branches.append(Branch(answer, cond, target, self.position(item_mark)))
             used = frozenset().union(*(b.when.fields() for b in branches))
@@ -939,7 +901,7 @@ class _Builder:
                 for name in declared:
                     if name not in self.fields:
                         self.problem(spec.value_marks["reads"],
-                                     f"{what}: 'reads' names unknown field {name!r}"
+                                     f"{what}: 'reads' names unknown field {shown(name)}"
                                      f"{_suggest(name, self.fields)}", check="references",
                                      node=str(node_id))
                 if len(branches) == len(raw) and set(declared) != set(used):
@@ -958,10 +920,10 @@ class _Builder:
             return {}
         leaves = {}
         for node_id, spec, spec_mark in _items(node):
-            what = f"leaf {node_id!r}"
+            what = f"leaf {shown(node_id)}"
             self.current_node = str(node_id)
             if str(node_id) in self.declared:
-                self.problem(spec_mark, f"{node_id!r} is both a decision and a leaf",
+                self.problem(spec_mark, f"{shown(node_id)} is both a decision and a leaf",
                              check="structure", node=str(node_id))
             self.declared[str(node_id)] = spec_mark
             if isinstance(spec, YMap) and "branches" in spec:
@@ -969,15 +931,14 @@ class _Builder:
                              f"{what} has branches: a leaf ends a path and has no outgoing edges "
                              f"(make it a decision)", check="structure", node=str(node_id))
                 continue
-            if not self.keys(spec, spec_mark, what, ("kind", "label"),
-                             ("reason", "missing", "steps", "encoding")):
+            if not self.keys(spec, spec_mark, what, "leaf"):
                 continue
             try:
                 kind = LeafKind(spec.get("kind"))
             except ValueError:
                 self.problem(spec.value_marks["kind"],
                              f"{what}: 'kind' must be one of "
-                             f"{', '.join(k.value for k in LeafKind)} (got {spec.get('kind')!r})")
+                             f"{', '.join(k.value for k in LeafKind)} (got {shown(spec.get('kind'))})")
                 continue
             missing: list[str] = []
             if kind is LeafKind.NEEDS_INFORMATION:
@@ -985,7 +946,7 @@ class _Builder:
                     if name in self.fields:
                         missing.append(name)
                     else:
-                        self.problem(name_mark, f"{what}: unknown field {name!r}"
+                        self.problem(name_mark, f"{what}: unknown field {shown(name)}"
                                                 f"{_suggest(name, self.fields)}",
                                      check="references", node=str(node_id))
                 if "missing" not in spec:
@@ -1025,7 +986,7 @@ class _Builder:
         if "fallback" not in data:
             return None
         node, mark = data["fallback"], data.value_marks["fallback"]
-        if not self.keys(node, mark, "'fallback'", ("option", "cites"), ("encoding",)):
+        if not self.keys(node, mark, "'fallback'", "fallback"):
             return None
         option = node["option"]
         valid = self.option_ref(str(option), node.value_marks["option"], "'fallback'")
@@ -1042,18 +1003,18 @@ class _Builder:
         rules = []
         for index, item, mark in _items(node):
             what = f"note rule {index + 1}"
-            if not self.keys(item, mark, what, ("statement",), ("when", "remarks", "encoding")):
+            if not self.keys(item, mark, what, "note rule"):
                 continue
             statement = item["statement"]
             if isinstance(statement, str) and self.cites.get(statement) == statement:
                 self.problem(item.value_marks["statement"],
-                             f"{what}: {statement!r} is a recommendation, not a statement: a "
+                             f"{what}: {shown(statement)} is a recommendation, not a statement: a "
                              f"note shows a note or qualifying statement", check="references")
                 continue
             if not isinstance(statement, str) or statement not in self.cites:
                 statements = [c for c, rec in self.cites.items() if c != rec]
                 self.problem(item.value_marks["statement"],
-                             f"{what}: {statement!r} is not a statement id"
+                             f"{what}: {shown(statement)} is not a statement id"
                              f"{_suggest(statement, statements)}", check="references")
                 continue
             when, ok = self.when(item, mark, what)
@@ -1063,7 +1024,7 @@ class _Builder:
                                                           f"{{when, text}}")
             for r_index, remark, r_mark in _items(item.get("remarks", YList())):
                 r_what = f"{what}, remark {r_index + 1}"
-                if not self.keys(remark, r_mark, r_what, ("when", "text"), ()):
+                if not self.keys(remark, r_mark, r_what, "remark"):
                     continue
                 cond = self.condition(remark["when"], remark.value_marks["when"], r_what,
                                       about_result=True)
@@ -1076,59 +1037,38 @@ class _Builder:
     # -- the graph
 
     def graph(self, start: Any, start_mark: Mark, decisions: dict[str, Decision],
-              leaves: dict[str, Leaf], *, start_given: bool = True,
-              ) -> tuple[Any, frozenset[str]]:
-        import networkx as nx
-
-        # Structure is checked on everything written (see `declared` and `edges`).
-        written: nx.DiGraph[str] = nx.DiGraph()
-        written.add_nodes_from(self.declared)
+              leaves: dict[str, Leaf], *, start_given: bool = True) -> frozenset[str]:
+        """Check the structure as written (see `declared` and `edges`); the in-scope nodes."""
+        edges: dict[str, list[str]] = {node: [] for node in self.declared}
         for source, target, target_mark, answer in self.edges:
             if target not in self.declared:
                 self.problem(target_mark,
-                             f"decision {source!r}, branch {answer!r}: goes to unknown node "
-                             f"{target!r}{_suggest(target, self.declared)}",
+                             f"decision {shown(source)}, branch {shown(answer)}: goes to unknown node "
+                             f"{shown(target)}{_suggest(target, self.declared)}",
                              check="structure", node=source)
+                self.open_nodes.add(source)
                 continue
-            written.add_edge(source, target)
+            edges[source].append(target)
         if not isinstance(start, str) or start not in decisions:
             if start_given and not (
                     isinstance(start, str) and start in self.declared and start not in leaves):
-                self.problem(start_mark, f"'start' must name a decision (got {start!r})"
+                self.problem(start_mark, f"'start' must name a decision (got {shown(start)})"
                              f"{_suggest(start, decisions)}", check="structure")
-            if not (isinstance(start, str) and start in written):
-                return nx.freeze(nx.MultiDiGraph()), frozenset()
-        order = {node: index for index, node in enumerate(self.declared)}
-        cycles = set()
-        for cycle in nx.simple_cycles(written):
-            turn = min(range(len(cycle)), key=lambda i: order[cycle[i]])
-            cycles.add(tuple(cycle[turn:] + cycle[:turn]))
-        for cycle in sorted(cycles, key=lambda c: [order[n] for n in c]):
+            if not (isinstance(start, str) and start in edges):
+                return frozenset()
+        for component in structure.components(list(self.declared), edges):
+            cycle = structure.cycle_through(component[0], component, edges)
             self.problem(self.declared[cycle[0]], f"cycle: {' -> '.join([*cycle, cycle[0]])}",
                          check="structure", node=cycle[0])
-        reachable = nx.descendants(written, start) | {start}
-        for node_id, node_mark in self.declared.items():
-            if node_id not in reachable:
-                self.problem(node_mark, f"{node_id!r} is unreachable from the start node "
-                                        f"{start!r}", check="structure", node=node_id)
-
-        # One edge per branch (two answers may lead to the same node), keyed by the answer.
-        graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-        for node_id, leaf in leaves.items():
-            graph.add_node(node_id, kind=leaf.kind.value)
-        for node_id in decisions:
-            graph.add_node(node_id, kind="decision")
-        for decision in decisions.values():
-            for branch in decision.branches:
-                if branch.to in graph:
-                    graph.add_edge(decision.id, branch.to, key=branch.answer,
-                                   answer=branch.answer)
-        out_of_scope = {n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE}
-        in_scope = frozenset(
-            n for n in graph.nodes
-            if not ((nx.descendants(graph, n) | {n}) & out_of_scope)
-        )
-        return nx.freeze(graph), in_scope
+        if not self.open_nodes:  # a branch whose target is not known may reach any node
+            reachable = structure.reachable(edges, start)
+            for node_id, node_mark in self.declared.items():
+                if node_id not in reachable:
+                    self.problem(node_mark, f"{shown(node_id)} is unreachable from the start node "
+                                            f"{shown(start)}", check="structure", node=node_id)
+        built = {d.id: [b.to for b in d.branches] for d in decisions.values()}
+        out_of_scope = [n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE]
+        return frozenset({*decisions, *leaves} - structure.reaching(built, out_of_scope))
 
 
 class _Bad:
@@ -1152,17 +1092,3 @@ def _show(number: float) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    return f"{value!r}"

@@ -1,0 +1,120 @@
+"""The walker: checks a record read from YAML against its declaration (:mod:`.declare`).
+
+It reports unknown and missing keys (a misspelt required key is one problem, not two), repeated
+items in a list that is a set, and numbers that are not finite floats. A record that fails here
+is not read further, so one defect gives one problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ..errors import shown
+from ..yamlio import Mark, YList, YMap
+from .declare import Record
+
+__all__ = ["did_you_mean", "items", "kind_of", "number_problem", "repeated", "walk_keys"]
+
+Report = Callable[[Mark, str], None]
+
+
+def did_you_mean(name: Any, choices: Iterable[Any]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing. The one place that
+    suggests a name."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def items(container: Any) -> Iterator[tuple[Any, Any, Mark]]:
+    """(key or index, value, position of the value) of a YMap or YList."""
+    if isinstance(container, YMap):
+        for key, value in container.items():
+            yield key, value, container.value_marks[key]
+    elif isinstance(container, YList):
+        for index, value in enumerate(container):
+            yield index, value, container.item_marks[index]
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, in words, for a message."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
+    return shown(value)
+
+
+def number_problem(value: Any) -> str | None:
+    """Why ``value`` is not a usable number (a finite float), or None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "must be a number"
+    try:
+        number = float(value)
+    except OverflowError:
+        return "is too large (a number must fit in a 64-bit float)"
+    if not math.isfinite(number):
+        return "must be a finite number"
+    return None
+
+
+def repeated(node: Any) -> Iterator[tuple[Any, Mark]]:
+    """Each item of a list that repeats an earlier one, with its position."""
+    if not isinstance(node, YList):
+        return
+    seen: list[Any] = []
+    for _, item, mark in items(node):
+        if isinstance(item, list | dict):
+            continue
+        if any(type(item) is type(s) and item == s for s in seen):
+            yield item, mark
+        else:
+            seen.append(item)
+
+
+def walk_keys(record: Record | tuple[tuple[str, ...], tuple[str, ...]], node: Any, mark: Mark,
+              what: str, report: Report) -> bool:
+    """Check ``node`` is a mapping with the keys of ``record`` (or of (required, optional)),
+    and that its lists of ids are sets; report what is wrong. True if it is sound."""
+    if isinstance(record, Record):
+        required, optional = record.required, record.optional
+    else:
+        required, optional = record
+    if not isinstance(node, YMap):
+        report(mark, f"{what} must be a mapping (got {kind_of(node)})")
+        return False
+    allowed = required + optional
+    missing = [key for key in required if key not in node]
+    sound = True
+    for key in node:
+        if key in allowed:
+            continue
+        sound = False
+        meant = difflib.get_close_matches(str(key), missing, n=1, cutoff=0.6)
+        if meant:
+            missing.remove(meant[0])
+            report(node.key_marks[key], f"unknown key {shown(key)} in {what} (did you mean "
+                                        f"{meant[0]!r}?): {what} is missing the required key "
+                                        f"{meant[0]!r}")
+        else:
+            report(node.key_marks[key], f"unknown key {shown(key)} in {what}"
+                                        f"{did_you_mean(key, allowed)}; allowed: "
+                                        f"{', '.join(allowed)}")
+    for key in missing:
+        report(mark, f"{what} is missing the required key {key!r}")
+        sound = False
+    if isinstance(record, Record):
+        for key in record.keys:
+            if key.kind.name == "ids" and key.name in node:
+                for item, item_mark in repeated(node[key.name]):
+                    report(item_mark, f"{what}: {shown(item)} is repeated in {key.name!r}")
+                    sound = False
+    return sound
