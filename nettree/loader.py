@@ -10,7 +10,7 @@ than two branches. The format is documented in ``graphs/README.md``.
 from __future__ import annotations
 
 import functools
-import math
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from .conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
 from .errors import GuidelineError, GuidelineNotFoundError, Problem, shown
 from .format import declare, structure
-from .format.walk import did_you_mean, items, kind_of, walk_keys
+from .format.walk import did_you_mean, items, kind_of, number_problem, repeated, walk_keys
 from .guideline import Guideline
 from .model import (
     Branch,
@@ -135,6 +135,11 @@ class _Builder:
         self.current_node: str | None = None  # the decision or leaf being read, for problems
         self.edges: list[tuple[str, str, Mark, str]] = []
         self.open_nodes: set[str] = set()  # decisions with a branch whose target is not known
+        # Names written, even where their record is broken (its problem is reported there): a
+        # reference to a broken record is not reported again as a reference to nothing.
+        self.dim_names: tuple[str, ...] = ()
+        self.option_names: set[str] = set()
+        self.field_names: set[str] = set()
 
     # -- small helpers
 
@@ -168,8 +173,9 @@ class _Builder:
         if isinstance(value, str) and value.strip():
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
-            self.problem(mark, f"{what} must be a text: quote it ('{value}')")
-            return str(value)  # go on with it, so its users are not reported as well
+            written = shown(value)  # a number too long to write out is shown cut
+            self.problem(mark, f"{what} must be a text: quote it ('{written}')")
+            return written  # go on with it, so its users are not reported as well
         else:
             self.problem(mark, f"{what} must be a text (got {_kind(value)})")
         return None
@@ -182,17 +188,22 @@ class _Builder:
         if not isinstance(value, YList):
             value_id = self.ident(value, mark, f"{what}: {shown(key)}")
             return [(value_id, mark)] if value_id else []
-        found = []
+        found: list[tuple[str, Mark]] = []
         for _, item, item_mark in _items(value):
             item_id = self.ident(item, item_mark, f"{what}: an item of {shown(key)}")
-            if item_id:
+            if item_id in [f for f, _ in found]:
+                self.problem(item_mark, f"{what}: {shown(item_id)} is repeated in {shown(key)}")
+            elif item_id:
                 found.append((item_id, item_mark))
         return found
 
     def option_ref(self, option: str, mark: Mark, what: str) -> bool:
         if option in self.options:
             return True
-        self.problem(mark, f"{what}: unknown option {shown(option)}{_suggest(option, self.options)}",
+        if option in self.option_names:
+            return False  # the option's own problem is reported where it is written
+        self.problem(mark, f"{what}: unknown option "
+                           f"{shown(option)}{_suggest(option, self.options)}",
                      check="references")
         return False
 
@@ -214,7 +225,16 @@ class _Builder:
     # -- the whole file
 
     def build(self) -> Guideline:
-        data, syntax = parse_yaml(self.text)
+        try:
+            data, syntax = parse_yaml(self.text)
+        except ValueError as exc:  # an integer over Python's digit limit (int(), not YAML)
+            digits = re.search(r"[0-9_]{4000,}", self.text)
+            at = digits.start() if digits else 0
+            line = self.text.count("\n", 0, at) + 1
+            column = at - self.text.rfind("\n", 0, at)
+            self.problem(Mark(line, column), f"cannot read this value: {shown(str(exc))}",
+                         check="syntax")
+            raise GuidelineError(self.problems, file=self.file) from None
         for mark, message in syntax:
             self.problem(mark, message, check="syntax")
         if data is None and syntax:
@@ -305,7 +325,8 @@ class _Builder:
             return None
         path = (self.path.parent / name).resolve()
         if not path.is_file():
-            self.problem(data.value_marks["source"], f"the source file {shown(name)} does not exist "
+            self.problem(data.value_marks["source"], f"the source file {shown(name)} does not "
+                                                     f"exist "
                                                      f"(looked for {path})")
             return None
         return path
@@ -317,6 +338,7 @@ class _Builder:
             self.problem(mark, "'ratings' must map each rating dimension to its label and codes")
             return ()
         dims = []
+        self.dim_names = tuple(str(name) for name in node)
         for name, spec, spec_mark in _items(node):
             what = f"rating dimension {shown(name)}"
             if not self.keys(spec, spec_mark, what, "rating dimension"):
@@ -330,7 +352,8 @@ class _Builder:
             pairs = []
             for code, meaning, code_mark in _items(codes):
                 if not isinstance(meaning, str):
-                    self.problem(code_mark, f"{what}: the meaning of code {shown(code)} must be a text")
+                    self.problem(code_mark, f"{what}: the meaning of code {shown(code)} must be "
+                                            f"a text")
                 pairs.append((str(code), str(meaning)))
             dims.append(RatingDimension(str(name), label, tuple(pairs)))
         return tuple(dims)
@@ -347,6 +370,7 @@ class _Builder:
                 self.problem(node.key_marks[name], f"{what}: a field name must be an identifier "
                                                    f"and not one of {', '.join(sorted(RESERVED))}")
                 continue
+            self.field_names.add(name)
             if not self.keys(spec, spec_mark, what, "field"):
                 continue
             try:
@@ -354,7 +378,8 @@ class _Builder:
             except ValueError:
                 self.problem(spec.value_marks.get("type", spec_mark),
                              f"{what}: 'type' must be one of "
-                             f"{', '.join(t.value for t in FieldType)} (got {shown(spec.get('type'))})")
+                             f"{', '.join(t.value for t in FieldType)} (got "
+                             f"{shown(spec.get('type'))})")
                 continue
             values: tuple[str, ...] = ()
             if kind in (FieldType.CHOICE, FieldType.SET):
@@ -364,9 +389,7 @@ class _Builder:
                     self.problem(spec.value_marks.get("values", spec_mark),
                                  f"{what}: a {kind.value} field needs 'values', a list of texts")
                 else:
-                    values = tuple(raw)
-                    if len(set(values)) != len(values):
-                        self.problem(spec.value_marks["values"], f"{what}: repeated values")
+                    values = tuple(raw)  # the walker checked they are distinct
             elif "values" in spec:
                 self.problem(spec.key_marks["values"],
                              f"{what}: only choice and set fields have 'values'")
@@ -376,14 +399,15 @@ class _Builder:
                     if kind is not FieldType.NUMBER:
                         self.problem(spec.key_marks[bound],
                                      f"{what}: only number fields have {shown(bound)}")
-                    elif not _is_number(spec[bound]):
-                        self.problem(spec.value_marks[bound], f"{what}: {shown(bound)} must be a number")
+                    elif (why := number_problem(spec[bound])) is not None:
+                        self.problem(spec.value_marks[bound], f"{what}: {shown(bound)} {why}")
             if kind is FieldType.NUMBER:
                 minimum = float(spec["min"]) if _is_number(spec.get("min")) else None
                 maximum = float(spec["max"]) if _is_number(spec.get("max")) else None
                 if minimum is not None and maximum is not None and minimum > maximum:
-                    self.problem(spec.value_marks["min"], f"{what}: 'min' ({spec['min']}) is "
-                                                          f"above 'max' ({spec['max']})")
+                    self.problem(spec.value_marks["min"],
+                                 f"{what}: 'min' ({shown(spec['min'])}) is above 'max' "
+                                 f"({shown(spec['max'])})")
             field = Field(str(name), kind, self.text_of(spec, "description", what),
                           values=values, minimum=minimum, maximum=maximum)
             if "default" in spec:
@@ -419,9 +443,12 @@ class _Builder:
             FieldType.SET: isinstance(value, list) and all(v in field.values for v in value),
         }[field.type]
         if not ok:
-            self.problem(mark, f"{what}: the default must be {field.allowed()} (got {shown(value)})")
+            self.problem(mark, f"{what}: the default must be {field.allowed()} (got "
+                               f"{shown(value)})")
         if field.type is FieldType.SET:
-            return frozenset(value) if isinstance(value, list) else frozenset()
+            for item, item_mark in repeated(value):
+                self.problem(item_mark, f"{what}: {shown(item)} is repeated in the default")
+            return frozenset(value) if ok else frozenset()
         return float(value) if field.type is FieldType.NUMBER and ok else value
 
     def derivation(self, field: Field, node: Any, mark: Mark,
@@ -460,9 +487,8 @@ class _Builder:
                 continue
             op = bounds[0] if bounds else None
             bound = item.get(op) if op else None
-            if op and not _is_number(bound):
-                self.problem(item.value_marks[op], f"{what} bin {index + 1}: the bound must be "
-                                                   f"a number")
+            if op and (why := number_problem(bound)) is not None:
+                self.problem(item.value_marks[op], f"{what} bin {index + 1}: the bound {why}")
                 continue
             number = float(bound) if op and bound is not None else None
             if bins and op and number is not None:
@@ -484,6 +510,7 @@ class _Builder:
             self.problem(mark, "'options' must map each option id to its label")
             return {}
         options = {}
+        self.option_names = {str(option_id) for option_id in node}
         for option_id, spec, spec_mark in _items(node):
             what = f"option {shown(option_id)}"
             if not self.keys(spec, spec_mark, what, "option"):
@@ -499,7 +526,7 @@ class _Builder:
         dims = {d.name: d for d in ratings}
         result = []
         for _, item, item_mark in _items(node):
-            self.keys(item, item_mark, "a recommendation", "recommendation")
+            sound = self.keys(item, item_mark, "a recommendation", "recommendation")
             if not isinstance(item, YMap) or "id" not in item:
                 continue
             rec_id = self.ident(item.get("id"), item.value_marks.get("id", item_mark),
@@ -510,14 +537,14 @@ class _Builder:
             if rec_id in self.cites:
                 self.problem(item.value_marks["id"], f"{what}: the id is used twice")
             self.cites[rec_id] = rec_id
-            rating = self.rating(item, item_mark, what, dims)
+            rating = self.rating(item, item_mark, what, dims) if sound else ()
             statements = []
             raw_statements = item.get("statements", YList())
             if not isinstance(raw_statements, YList):
                 self.problem(item.value_marks["statements"], f"{what}: 'statements' must be a list")
                 raw_statements = YList()
             for _, st, st_mark in _items(raw_statements):
-                self.keys(st, st_mark, f"a statement of {what}", "statement")
+                st_sound = self.keys(st, st_mark, f"a statement of {what}", "statement")
                 if not isinstance(st, YMap) or "id" not in st:
                     continue
                 st_id = self.ident(st.get("id"), st.value_marks.get("id", st_mark),
@@ -527,6 +554,8 @@ class _Builder:
                 if st_id in self.cites:
                     self.problem(st.value_marks["id"], f"statement {st_id}: the id is used twice")
                 self.cites[st_id] = rec_id
+                if not st_sound:
+                    continue
                 kind = st.get("kind")
                 if kind not in ("note", "qualifying"):
                     self.problem(st.value_marks.get("kind", st_mark),
@@ -534,6 +563,8 @@ class _Builder:
                                  f"(got {shown(kind)})")
                 statements.append(Statement(st_id, str(kind), self.text_of(st, "text", st_id),
                                             rec_id, self.supports(st, f"statement {st_id}")))
+            if not sound:
+                continue
             result.append(Recommendation(
                 rec_id, self.text_of(item, "category", what), self.text_of(item, "text", what),
                 rating, self.supports(item, what), tuple(statements)))
@@ -543,14 +574,15 @@ class _Builder:
                dims: dict[str, RatingDimension]) -> tuple[tuple[str, str], ...]:
         raw = item.get("rating")
         if not isinstance(raw, YMap) or not self.keys(
-                raw, item.value_marks.get("rating", mark), f"{what}: 'rating'", (tuple(dims), ())):
+                raw, item.value_marks.get("rating", mark), f"{what}: 'rating'",
+                (self.dim_names, ())):
             if not isinstance(raw, YMap) and "rating" in item:
                 self.problem(item.value_marks["rating"], f"{what}: 'rating' must be a mapping")
             return ()
         pairs = []
         for name, dim in dims.items():
             code = raw.get(name)
-            if name in raw and code not in dict(dim.codes):
+            if name in raw and (isinstance(code, list | dict) or code not in dict(dim.codes)):
                 self.problem(raw.value_marks[name],
                              f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
                              f"(got {shown(code)})")
@@ -655,6 +687,8 @@ class _Builder:
     def field_test(self, name: str, value: Any, key_mark: Mark, value_mark: Mark,
                    what: str) -> Condition | None:
         field = self.fields.get(name)
+        if field is None and name in self.field_names:
+            return None  # the field's own problem is reported where it is written
         if field is None:
             self.problem(key_mark, f"{what}: unknown field {shown(name)}"
                                    f"{_suggest(name, [*self.fields, *RESERVED])}",
@@ -670,7 +704,8 @@ class _Builder:
         tests: list[Condition] = []
         for op, operand, op_mark in _items(value):
             if op not in allowed:
-                self.problem(value.key_marks[op], f"{what}: {shown(name)} ({field.type.value}) takes "
+                self.problem(value.key_marks[op], f"{what}: {shown(name)} ({field.type.value}) "
+                                                  f"takes "
                                                   f"{', '.join(allowed)}, not {shown(op)}")
                 return None
             checked = self.operand(field, op, operand, op_mark, what)
@@ -696,6 +731,9 @@ class _Builder:
                                f"{', '.join(field.values)}")
         elif op == "in":
             if isinstance(operand, list) and operand and all(v in field.values for v in operand):
+                for item, item_mark in repeated(operand):
+                    self.problem(item_mark, f"{what}: {shown(item)} is repeated in 'in'")
+                    return _BAD
                 return frozenset(operand)
             self.problem(mark, f"{what}: 'in' takes a list of values of {shown(name)} "
                                f"({', '.join(field.values)}); got {shown(operand)}")
@@ -704,9 +742,13 @@ class _Builder:
                 return operand
             self.problem(mark, f"{what}: 'empty' is true or false")
         else:
-            if _is_number(operand):
+            why = number_problem(operand)
+            if why is None:
                 return float(operand)
-            self.problem(mark, f"{what}: {shown(op)} takes a number (got {shown(operand)})")
+            if why == "must be a number":
+                self.problem(mark, f"{what}: {shown(op)} takes a number (got {shown(operand)})")
+            else:
+                self.problem(mark, f"{what}: the number of {shown(op)} {why}")
         return _BAD
 
     def when(self, node: YMap, mark: Mark, what: str, *, about_result: bool = True,
@@ -828,7 +870,8 @@ class _Builder:
             for value in field.values:
                 if value not in self.options:
                     self.problem(item.value_marks["drop_listed_in"],
-                                 f"{what}: {shown(name)} lists {shown(value)}, which is not an option")
+                                 f"{what}: {shown(name)} lists {shown(value)}, which is not an "
+                                 f"option")
             cites = self.cite_refs(item, "cites", what, required=False)
             return (DropListed(str(name), self.text_of(item, "reason", what), cites, position),)
         # cite
@@ -891,7 +934,8 @@ class _Builder:
                     continue
                 if any(b.answer == answer for b in branches) and answer:
                     self.problem(item.value_marks["answer"],
-                                 f"{where}: the answer {shown(answer)} is used twice in this decision")
+                                 f"{where}: the answer {shown(answer)} is used twice in this "
+                                 f"decision")
                 if cond is not None:
                     branches.append(Branch(answer, cond, target, self.position(item_mark)))
             used = frozenset().union(*(b.when.fields() for b in branches))
@@ -938,7 +982,8 @@ class _Builder:
             except ValueError:
                 self.problem(spec.value_marks["kind"],
                              f"{what}: 'kind' must be one of "
-                             f"{', '.join(k.value for k in LeafKind)} (got {shown(spec.get('kind'))})")
+                             f"{', '.join(k.value for k in LeafKind)} (got "
+                             f"{shown(spec.get('kind'))})")
                 continue
             missing: list[str] = []
             if kind is LeafKind.NEEDS_INFORMATION:
@@ -1043,7 +1088,8 @@ class _Builder:
         for source, target, target_mark, answer in self.edges:
             if target not in self.declared:
                 self.problem(target_mark,
-                             f"decision {shown(source)}, branch {shown(answer)}: goes to unknown node "
+                             f"decision {shown(source)}, branch {shown(answer)}: goes to unknown "
+                             f"node "
                              f"{shown(target)}{_suggest(target, self.declared)}",
                              check="structure", node=source)
                 self.open_nodes.add(source)
@@ -1091,4 +1137,4 @@ def _show(number: float) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return number_problem(value) is None
