@@ -49,7 +49,7 @@ class Kind:
         if self.name == "record":
             return self.of
         if self.name == "list":
-            return f"list of {self.of}s"
+            return f"list of {self.of}{'es' if self.of.endswith('ch') else 's'}"
         if self.name == "map":
             return f"name: {self.of}"
         if self.name == "ids":
