@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import nettree
+from nettree.format import declare
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -191,3 +192,68 @@ def test_densely_linked_decisions_are_one_cycle(tmp_path: Path) -> None:
     cycles = [p for p in found if p.message.startswith("cycle: ")]
     assert len(cycles) == 1
     assert re.fullmatch(r"cycle: d0 -> (d\d+ -> )*d0", cycles[0].message)
+
+
+def _every(text: str, pattern: str) -> list[tuple[int, re.Match[str]]]:
+    return [(i, m) for i, line in enumerate(text.split("\n")) for m in re.finditer(pattern, line)]
+
+
+DECLARED_KEYS = sorted({key.name for record in declare.RECORDS.values() for key in record.keys}
+                       | set(declare.CONDITION_KEYS) - {"offered", "cited"})
+
+
+def _first_of_each_key(path: Path) -> list[tuple[str, int, int]]:
+    """(key, line index, column) of the first place each declared key is written as a key."""
+    text = path.read_text(encoding="utf-8")
+    seen: dict[str, tuple[str, int, int]] = {}
+    ratings = next(i for i, line in enumerate(text.split("\n")) if line.startswith("ratings:"))
+    for i, match in _every(text, r"(?<=[{ ,-])([a-z_]+): "):
+        key = match.group(1)
+        if key in DECLARED_KEYS and key not in seen and not ratings < i < ratings + 10:
+            seen[key] = (key, i, match.start(1))
+    return sorted(seen.values())
+
+
+@pytest.mark.parametrize("path", [BUNDLED, HERE / "guidelines" / "example-sore-throat.yaml"],
+                         ids=lambda p: p.name)
+def test_every_misspelt_key_is_one_problem(tmp_path: Path, path: Path) -> None:
+    """Each declared key, misspelt where it is first written, gives one problem."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    shutil.copytree(path.parent / "sources", tmp_path / "sources")
+    wrong = []
+    for key, index, column in _first_of_each_key(path):
+        line = lines[index]
+        mutant = tmp_path / f"{key}.yaml"
+        wrong_key = f"{line[:column]}{key}x{line[column + len(key):]}"
+        mutant.write_text("\n".join([*lines[:index], wrong_key, *lines[index + 1:]]),
+                          encoding="utf-8")
+        found = problems(mutant)
+        if len(found) != 1 or found[0].line != index + 1:
+            wrong.append(f"{key} (line {index + 1}): " + " | ".join(map(str, found)))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_branch_without_to_is_one_problem(tmp_path: Path) -> None:
+    lines = BUNDLED_TEXT.split("\n")
+    shutil.copytree(ROOT / "graphs" / "sources", tmp_path / "sources")
+    decisions, leaves = lines.index("decisions:"), lines.index("leaves:")
+    targets = [i for i in range(decisions, leaves) if re.match(r" +to: ", lines[i])]
+    assert len(targets) > 20
+    for index in targets:
+        mutant = tmp_path / "mutant.yaml"
+        mutant.write_text("\n".join(lines[:index] + lines[index + 1:]), encoding="utf-8")
+        found = problems(mutant)
+        assert [p.message.endswith("is missing the required key 'to'") for p in found] == [True]
+
+
+def test_every_option_with_a_misspelt_label_is_one_problem(tmp_path: Path) -> None:
+    lines = BUNDLED_TEXT.split("\n")
+    shutil.copytree(ROOT / "graphs" / "sources", tmp_path / "sources")
+    options = [i for i, line in enumerate(lines) if re.match(r"  \w+: \{label:", line)]
+    assert len(options) > 5
+    for index in options:
+        mutant = tmp_path / "mutant.yaml"
+        mutant.write_text("\n".join([*lines[:index], lines[index].replace("{label:", "{lable:"),
+                                     *lines[index + 1:]]), encoding="utf-8")
+        found = problems(mutant)
+        assert [(p.line, "unknown key 'lable'" in p.message) for p in found] == [(index + 1, True)]

@@ -282,6 +282,8 @@ class Builder(References):
             self.problem(mark, f"{what}: only a choice field can be derived")
             return None
         source = node.get("from")
+        if isinstance(source, str) and source in self.field_names and source not in fields:
+            return None  # the field's own problem is reported where it is written
         if not isinstance(source, str) or source not in fields or (
                 fields[source].type is not FieldType.NUMBER):
             self.problem(node.value_marks["from"],
@@ -518,12 +520,14 @@ class Builder(References):
                 return None
             name = item["drop_listed_in"]
             field = self.fields.get(name) if isinstance(name, str) else None
+            if field is None and isinstance(name, str) and name in self.field_names:
+                return None  # the field's own problem is reported where it is written
             if field is None or field.type is not FieldType.SET:
                 self.problem(item.value_marks["drop_listed_in"],
                              f"{what}: 'drop_listed_in' must name a set field (got {shown(name)})")
                 return None
             for value in field.values:
-                if value not in self.options:
+                if value not in self.option_names:
                     self.problem(item.value_marks["drop_listed_in"],
                                  f"{what}: {shown(name)} lists {shown(value)}, which is not an "
                                  f"option")
@@ -598,7 +602,7 @@ class Builder(References):
             if "reads" in spec:
                 declared = [f for f, _ in self.id_list(spec, "reads", what)]
                 for name in declared:
-                    if name not in self.fields:
+                    if name not in self.field_names:
                         self.problem(spec.value_marks["reads"],
                                      f"{what}: 'reads' names unknown field {shown(name)}"
                                      f"{did_you_mean(name, self.fields)}", check="references",
@@ -645,7 +649,7 @@ class Builder(References):
                 for name, name_mark in self.id_list(spec, "missing", what):
                     if name in self.fields:
                         missing.append(name)
-                    else:
+                    elif name not in self.field_names:
                         self.problem(name_mark, f"{what}: unknown field {shown(name)}"
                                                 f"{did_you_mean(name, self.fields)}",
                                      check="references", node=str(node_id))

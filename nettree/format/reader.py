@@ -26,6 +26,7 @@ class Reader:
         self.file = str(path)
         self.text = text
         self.problems: list[Problem] = []
+        self.marks: set[Mark] = set()  # where a problem was reported
         self.fields: dict[str, Field] = {}
         self.options: dict[str, Option] = {}
         self.cites: dict[str, str] = {}  # recommendation or statement id -> recommendation id
@@ -49,6 +50,9 @@ class Reader:
 
     def problem(self, mark: Mark, message: str, *, check: str = "schema",
                 node: str | None = None) -> None:
+        if mark in self.marks:
+            return  # one place, one problem: e.g. a node shared through a YAML alias, read twice
+        self.marks.add(mark)
         node = node if node is not None else self.current_node
         self.problems.append(Problem(self.file, mark.line, mark.column, message, check, node))
 

@@ -94,13 +94,18 @@ def walk_keys(record: Record | tuple[tuple[str, ...], tuple[str, ...]], node: An
     allowed = required + optional
     missing = [key for key in required if key not in node]
     sound = True
-    for key in node:
+    for key in list(node):
         if key in allowed:
             continue
         sound = False
         meant = difflib.get_close_matches(str(key), missing, n=1, cutoff=0.6)
         if meant:
             missing.remove(meant[0])
+            # Read on as if it were spelt right, so what names the record (an id) still
+            # resolves; the record itself is not built (it is not sound).
+            node[meant[0]] = node[key]
+            node.key_marks[meant[0]] = node.key_marks[key]
+            node.value_marks[meant[0]] = node.value_marks[key]
             report(node.key_marks[key], f"unknown key {shown(key)} in {what} (did you mean "
                                         f"{meant[0]!r}?): {what} is missing the required key "
                                         f"{meant[0]!r}")
