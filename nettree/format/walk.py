@@ -16,16 +16,22 @@ from ..errors import shown
 from ..yamlio import Mark, YList, YMap
 from .declare import Record
 
-__all__ = ["did_you_mean", "items", "kind_of", "number_problem", "repeated", "walk_keys"]
+__all__ = ["closest", "did_you_mean", "items", "kind_of", "number_problem", "repeated", "walk_keys"]
 
 Report = Callable[[Mark, str], None]
 
 
-def did_you_mean(name: Any, choices: Iterable[Any]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing. The one place that
-    suggests a name."""
+def closest(name: Any, choices: Iterable[Any]) -> str | None:
+    """The one of ``choices`` that ``name`` most likely misspells, if any: the one place that
+    guesses a meant name."""
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(name: Any, choices: Iterable[Any]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
+    meant = closest(name, choices)
+    return f" (did you mean {meant!r}?)" if meant else ""
 
 
 def items(container: Any) -> Iterator[tuple[Any, Any, Mark]]:
@@ -98,17 +104,17 @@ def walk_keys(record: Record | tuple[tuple[str, ...], tuple[str, ...]], node: An
         if key in allowed:
             continue
         sound = False
-        meant = difflib.get_close_matches(str(key), missing, n=1, cutoff=0.6)
+        meant = closest(key, missing)
         if meant:
-            missing.remove(meant[0])
+            missing.remove(meant)
             # Read on as if it were spelt right, so what names the record (an id) still
             # resolves; the record itself is not built (it is not sound).
-            node[meant[0]] = node[key]
-            node.key_marks[meant[0]] = node.key_marks[key]
-            node.value_marks[meant[0]] = node.value_marks[key]
+            node[meant] = node[key]
+            node.key_marks[meant] = node.key_marks[key]
+            node.value_marks[meant] = node.value_marks[key]
             report(node.key_marks[key], f"unknown key {shown(key)} in {what} (did you mean "
-                                        f"{meant[0]!r}?): {what} is missing the required key "
-                                        f"{meant[0]!r}")
+                                        f"{meant!r}?): {what} is missing the required key "
+                                        f"{meant!r}")
         else:
             report(node.key_marks[key], f"unknown key {shown(key)} in {what}"
                                         f"{did_you_mean(key, allowed)}; allowed: "
