@@ -104,6 +104,14 @@ MUTATIONS = [
      "1.0e+999"),
     ("a-list-for-a-rating-code", "rating: {type: IC, evidence: L, strength: S}",
      "rating: {type: [IC], evidence: L, strength: S}", "type must be one of", "[IC]"),
+    ("a-list-for-a-step-encoding",  # was silently accepted
+     '      cites: ["2.1"]\n', '      cites: ["2.1"]\n      encoding: [a]\n',
+     "'encoding' must be a non-empty text (got a list)", "[a]"),
+    ("a-number-for-a-label", "  observation: {label: Observation with anatomic imaging (CT or "
+     "MRI) every 3-6 months}", "  observation: {label: 1.10}",
+     "'label' must be a text: quote it ('1.10')", "1.10}"),
+    ("a-text-for-a-boolean", "      given_may_exceed: true", "      given_may_exceed: yes",
+     "'given_may_exceed' must be true or false", "yes"),
     ("unknown-field-in-a-condition", "{primary_site: {in: [gi, pancreas]}}",
      "{primary_sit: {in: [gi, pancreas]}}", "unknown field 'primary_sit'", "primary_sit"),
 ]

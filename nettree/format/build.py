@@ -72,15 +72,6 @@ class Builder(References):
             self.problem(data.value_marks["nettree"],
                          f"'nettree' is the format version and must be {declare.FORMAT_VERSION} "
                          f"(got {shown(data['nettree'])})")
-        if _is_number(data.get("version")):
-            # 1.10 would silently become "1.1": a version is written as a text.
-            mark = data.value_marks["version"]
-            written = self.text.splitlines()[mark.line - 1][mark.column - 1:].split("#")[0]
-            written = written.strip() or shown(data["version"])
-            if len(written) > 40:
-                written = f"{written[:30]}… ({len(written)} characters)"
-            self.problem(mark, f"'version' must be a text: quote it ('{written}')")
-            data["version"] = written
         meta = {key: self.text_of(data, key, "the guideline file", required=key in required)
                 for key in ("id", "title", "version", "citation", "scope")}
         source = self.source(data)

@@ -63,18 +63,21 @@ class Reader:
              record: str | tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
         """Check ``node`` against a declared record (or (required, optional) keys)."""
         return walk_keys(declare.record(record) if isinstance(record, str) else record,
-                         node, mark, what, self.problem)
+                         node, mark, what, self.problem, self.written)
+
+    def written(self, mark: Mark) -> str:
+        """The value at ``mark`` as written in the file (its line, up to a comment), cut."""
+        lines = self.text.splitlines()
+        line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
+        text = line[mark.column - 1:].split("#")[0].strip().rstrip(",}]").strip()
+        return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} characters)"
 
     def text_of(self, node: YMap, key: str, what: str, *, required: bool = True) -> str:
         if key not in node:
             return ""
-        value = node[key]
+        value = node[key]  # the walker checked it is a text (see `keys`)
         if isinstance(value, str) and value.strip():
             return " ".join(value.split()) if "\n" in value else value.strip()
-        if value is None and not required:
-            return ""
-        self.problem(node.value_marks[key], f"{what}: {shown(key)} must be a non-empty text "
-                                            f"(got {kind_of(value)})")
         return ""
 
     def ident(self, value: Any, mark: Mark, what: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import shown
 from ..yamlio import Mark, YList, YMap
-from .declare import Record
+from .declare import Key, Record
 
 __all__ = ["closest", "did_you_mean", "items", "kind_of", "number_problem", "repeated", "walk_keys"]
 
@@ -86,10 +86,44 @@ def repeated(node: Any) -> Iterator[tuple[Any, Mark]]:
             seen.append(item)
 
 
+def check_value(key: Key, node: YMap, what: str, report: Report,
+                written: Callable[[Mark], str]) -> bool:
+    """Check the value of ``key`` in ``node`` is of its declared kind (texts, numbers,
+    booleans, sets of ids; the builder checks ids, words and references). True if it is."""
+    value, mark, kind = node[key.name], node.value_marks[key.name], key.kind
+    if kind.name == "text":
+        if (isinstance(value, str) and value.strip()) or (value is None and not key.required):
+            return True
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # 1.10 would silently become "1.1": a text is quoted; show it as it was written.
+            report(mark, f"{what}: {key.name!r} must be a text: quote it ('{written(mark)}')")
+        else:
+            report(mark, f"{what}: {key.name!r} must be a non-empty text (got {kind_of(value)})")
+        return False
+    if kind.name == "number" and kind.const is None:
+        why = number_problem(value)
+        if why is not None:
+            report(mark, f"{what}: {key.name!r} {why}")
+        return why is None
+    if kind.name == "boolean" and not isinstance(value, bool):
+        report(mark, f"{what}: {key.name!r} must be true or false")
+        return False
+    if kind.name == "ids":
+        sound = True
+        for item, item_mark in repeated(value):
+            report(item_mark, f"{what}: {shown(item)} is repeated in {key.name!r}")
+            sound = False
+        return sound
+    return True
+
+
 def walk_keys(record: Record | tuple[tuple[str, ...], tuple[str, ...]], node: Any, mark: Mark,
-              what: str, report: Report) -> bool:
+              what: str, report: Report, written: Callable[[Mark], str] | None = None) -> bool:
     """Check ``node`` is a mapping with the keys of ``record`` (or of (required, optional)),
-    and that its lists of ids are sets; report what is wrong. True if it is sound."""
+    and the kinds of their values; report what is wrong. True if it is sound.
+
+    ``written`` gives the text as written at a position (to show a number that must be quoted).
+    """
     if isinstance(record, Record):
         required, optional = record.required, record.optional
     else:
@@ -124,8 +158,7 @@ def walk_keys(record: Record | tuple[tuple[str, ...], tuple[str, ...]], node: An
         sound = False
     if isinstance(record, Record):
         for key in record.keys:
-            if key.kind.name == "ids" and key.name in node:
-                for item, item_mark in repeated(node[key.name]):
-                    report(item_mark, f"{what}: {shown(item)} is repeated in {key.name!r}")
-                    sound = False
+            if key.name in node and not check_value(key, node, what, report,
+                                                     written or (lambda m: "")):
+                sound = False
     return sound
