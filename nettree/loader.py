@@ -5,6 +5,9 @@ as a whole and **every** problem is reported with its ``file:line:column`` in on
 :class:`~nettree.errors.GuidelineError`: YAML errors, unknown or missing keys, unknown fields,
 options and recommendations, dangling edges, cycles, unreachable nodes, decisions with fewer
 than two branches. The format is documented in ``graphs/README.md``.
+
+The format itself (its declaration, the walker, references, conditions and structure checks)
+lives in :mod:`nettree.format`; this module finds the file, reads it and caches the result.
 """
 
 from __future__ import annotations

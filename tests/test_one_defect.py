@@ -265,3 +265,34 @@ def test_every_option_with_a_misspelt_label_is_one_problem(tmp_path: Path) -> No
                                      *lines[index + 1:]]), encoding="utf-8")
         found = problems(mutant)
         assert [(p.line, "unknown key 'lable'" in p.message) for p in found] == [(index + 1, True)]
+
+
+def test_a_repeated_option_in_drop_stops_verify_and_traverse_with_one_line(tmp_path: Path) -> None:
+    """Was a bug: `drop: [x, x]` loaded, then verify and traverse died with KeyError."""
+    from click.testing import CliRunner
+
+    from nettree.cli import main
+
+    path, text = _mutate(tmp_path, "    - drop: observation\n",
+                         "    - drop: [observation, observation]\n")
+    for args in (["verify", str(path)], ["traverse", "-g", str(path), "--set", "ki67=5"]):
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code == 1, run.output
+        assert not isinstance(run.exception, KeyError)
+        said = " ".join(run.output.split())  # verify reports on stdout, wrapped
+        assert "'observation' is repeated in 'drop'" in said
+        assert len(re.findall(r":\d+:\d+: ", said)) == 1
+
+
+def test_cli_verify_of_a_system_file_does_not_echo_it() -> None:
+    from click.testing import CliRunner
+
+    from nettree.cli import main
+
+    passwd = Path("/etc/passwd")
+    if not passwd.is_file():
+        pytest.skip("no /etc/passwd here")
+    run = CliRunner().invoke(main, ["verify", str(passwd)])
+    assert run.exit_code in (1, 2)
+    assert "Traceback" not in run.output
+    assert all(len(line) < 400 for line in run.stderr.splitlines())
