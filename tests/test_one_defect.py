@@ -273,7 +273,7 @@ def test_a_repeated_option_in_drop_stops_verify_and_traverse_with_one_line(tmp_p
 
     from nettree.cli import main
 
-    path, text = _mutate(tmp_path, "    - drop: observation\n",
+    path, _ = _mutate(tmp_path, "    - drop: observation\n",
                          "    - drop: [observation, observation]\n")
     for args in (["verify", str(path)], ["traverse", "-g", str(path), "--set", "ki67=5"]):
         run = CliRunner().invoke(main, args)
