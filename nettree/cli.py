@@ -548,5 +548,36 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     _write_output(output, drawn)
 
 
+
+@main.command()
+@click.argument("kind", type=click.Choice(["guideline", "patient"]))
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH",
+              help="For `patient`: " + GUIDELINE_HELP)
+def schema(kind: str, guideline_name: str | None) -> None:
+    """Print a JSON Schema (draft 2020-12) for guideline files or patient files.
+
+    `nettree schema guideline` describes every record of a guideline file, its keys (required
+    or not) and the kind of each value. `nettree schema patient --guideline ID|PATH` describes
+    that guideline's patient files: its fields, their types, allowed values and ranges, and no
+    other key. Both come from the same declaration as the loader's checks; the schema checks
+    shape only (`nettree show` and `nettree verify` check references and meaning).
+
+    \b
+    For completion and checks in an editor (YAML language server), save the schema next to
+    the file and put this line at the top of the file:
+      nettree schema guideline > guideline.schema.json
+      # yaml-language-server: $schema=./guideline.schema.json
+    """
+    from .format.schema import guideline_schema, patient_schema
+
+    if kind == "guideline":
+        if guideline_name is not None:
+            _fail("--guideline goes with `nettree schema patient`", 2)
+        document = guideline_schema()
+    else:
+        document = patient_schema(_load(guideline_name))
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,7 @@ freely between threads: nothing in it changes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,6 @@ class Guideline:
     filters: tuple[Step, ...]
     fallback: Fallback | None
     notes: tuple[NoteRule, ...]
-    graph: nx.MultiDiGraph[str] = field(repr=False)  # one edge per branch, keyed by answer
     in_scope_nodes: frozenset[str] = field(repr=False)
     cite_order: Mapping[str, int] = field(repr=False)
     option_order: Mapping[str, int] = field(repr=False)
@@ -75,6 +75,25 @@ class Guideline:
         cuts = {name: tuple(values) for name, values in thresholds_of(self).items()}
         object.__setattr__(self, "thresholds", MappingProxyType(cuts))
         object.__setattr__(self, "domains", MappingProxyType(derive_domains(self.fields, cuts)))
+
+    @functools.cached_property
+    def graph(self) -> nx.MultiDiGraph[str]:
+        """The decision graph as a frozen ``networkx.MultiDiGraph``, built on first use (loading
+        and traversing need no networkx): one node per leaf (``kind`` its leaf kind) and per
+        decision (``kind="decision"``), one edge per branch keyed by its answer."""
+        import networkx as nx
+
+        graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        for node_id, leaf in self.leaves.items():
+            graph.add_node(node_id, kind=leaf.kind.value)
+        for node_id in self.decisions:
+            graph.add_node(node_id, kind="decision")
+        for decision in self.decisions.values():
+            for branch in decision.branches:
+                if branch.to in graph:
+                    graph.add_edge(decision.id, branch.to, key=branch.answer,
+                                   answer=branch.answer)
+        return nx.freeze(graph)
 
     def traverse(self, patient: Mapping[str, Any]) -> Result:
         """The result for ``patient``, a mapping of field names to values.

@@ -41,5 +41,5 @@ def test_import_nettree_is_light() -> None:
     assert probe()["after_import"] == []
 
 
-def test_load_imports_yaml_and_networkx_but_not_click() -> None:
-    assert probe()["after_load"] == ["networkx", "yaml"]
+def test_load_imports_yaml_but_not_networkx_or_click() -> None:
+    assert probe()["after_load"] == ["yaml"]
