@@ -100,7 +100,7 @@ MUTATIONS = [
     ("repeated-in-value", "{primary_site: {in: [gi, pancreas]}}",
      "{primary_site: {in: [gi, gi]}}", "'gi' is repeated in 'in'", "gi]}}"),
     ("number-of-400-digits", "max: 100", f"max: {HUGE}", "is too large", HUGE),
-    ("float-overflowing-to-inf", "max: 100", "max: 1.0e+999", "must be a finite number",
+    ("float-overflowing-to-inf", "max: 100", "max: 1.0e+999", "is too large",
      "1.0e+999"),
     ("a-list-for-a-rating-code", "rating: {type: IC, evidence: L, strength: S}",
      "rating: {type: [IC], evidence: L, strength: S}", "type must be one of", "[IC]"),
