@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .conditions import Condition
 from .model import Field, FieldType, Step
+from .words import number_text
 
 if TYPE_CHECKING:
     from .guideline import Guideline
@@ -64,19 +65,6 @@ def thresholds_of(guideline: Guideline) -> dict[str, list[float]]:
                 if bound is not None:
                     cuts.setdefault(spec.derive.source, set()).add(bound)
     return {name: sorted(values) for name, values in cuts.items()}
-
-
-def _num(value: float) -> str:
-    """A threshold as a reader expects it: ``20``, ``2.5``, ``1e+17``, ``-1e+308``.
-
-    >>> _num(20.0), _num(2.5), _num(1e17), _num(-0.0), _num(2**53 + 2.0)
-    ('20', '2.5', '1e+17', '0', '9007199254740994')
-    """
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e16:  # repr would switch to an exponent here
-        return str(int(value))
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
 
 
 def _below(point: float, low: float) -> float | None:
@@ -234,21 +222,22 @@ def field_domain(spec: Field, cuts: Iterable[float] = ()) -> Domain:
     domain: list[tuple[Any, str]] = []
     if low < points[0]:
         below = _below(points[0], low)
-        text = f"{name} in [{_num(low)}, {_num(points[0])})" if math.isfinite(low) \
-            else f"{name} below {_num(points[0])}"
+        text = f"{name} in [{number_text(low)}, {number_text(points[0])})" if math.isfinite(low) \
+            else f"{name} below {number_text(points[0])}"
         if below is not None:
             domain.append((below, text))
     for index, point in enumerate(points):
-        domain.append((point, f"{name} = {_num(point)}"))
+        domain.append((point, f"{name} = {number_text(point)}"))
         upper = points[index + 1] if index + 1 < len(points) else None
         if upper is not None:
             between = _between(point, upper)
             if between is not None:
-                domain.append((between, f"{name} in ({_num(point)}, {_num(upper)})"))
+                domain.append((between, f"{name} in ({number_text(point)}, {number_text(upper)})"))
     if points[-1] < high:
         above = _above(points[-1], high)
-        text = f"{name} in ({_num(points[-1])}, {_num(high)}]" if math.isfinite(high) \
-            else f"{name} above {_num(points[-1])}"
+        last = number_text(points[-1])
+        text = f"{name} in ({last}, {number_text(high)}]" if math.isfinite(high) \
+            else f"{name} above {last}"
         if above is not None:
             domain.append((above, text))
     return Domain(spec, tuple(domain))

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from .conditions import Condition
+from .words import number_text
 
 __all__ = [
     "Branch",
@@ -145,7 +146,7 @@ class Field:
 def _num(value: float | None) -> str:
     if value is None:
         return "any"
-    return str(int(value)) if float(value).is_integer() else str(value)
+    return number_text(value)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ when it has one (the result lists it under ``assumed``), otherwise unknown. Text
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -19,6 +18,7 @@ from typing import Any
 
 from .errors import PatientError, shown
 from .model import Field, FieldType
+from .words import did_you_mean, number_text, plain
 
 __all__ = [
     "Patient",
@@ -37,14 +37,6 @@ class Patient:
     values: Mapping[str, Any]
     defaulted: frozenset[str]
     derived: tuple[tuple[str, Any, str, Any], ...]  # (field, value, source field, source value)
-
-
-def _did_you_mean(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
-    if not close:
-        # A prefix is a strong hint too: an abbreviated name for the full one.
-        close = [c for c in choices if c.startswith(name) or name.startswith(c)][:1]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def describe_kind(value: Any) -> str:
@@ -132,7 +124,7 @@ def validate_patient(
     values: dict[str, Any] = dict.fromkeys(fields)
     for name, value in raw.items():
         if not isinstance(name, str) or name not in fields:
-            hint = _did_you_mean(str(name), list(fields)) if isinstance(name, str) else ""
+            hint = did_you_mean(str(name), list(fields)) if isinstance(name, str) else ""
             errors.append((str(name), value, f"{shown(str(name))} is not a patient field{hint}"))
             continue
         if value is None:
@@ -164,7 +156,7 @@ def validate_patient(
                         ) else "must agree with it"
                         errors.append((name, given, (
                             f"{name!r} is {shown(given)} but {spec.derive.source!r} "
-                            f"{_show_number(source_value)} gives {implied!r}; {name!r} {rule}"
+                            f"{number_text(source_value)} gives {implied!r}; {name!r} {rule}"
                         )))
         if values[name] is None and spec.has_default and apply_defaults:
             values[name] = spec.default
@@ -178,10 +170,6 @@ def validate_patient(
             value=first_value,
         )
     return Patient(values=values, defaulted=frozenset(defaulted), derived=tuple(derived))
-
-
-def _show_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -207,7 +195,7 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     """
     if name not in fields:
         raise PatientError(
-            f"{shown(name)} is not a patient field{_did_you_mean(name, list(fields))}",
+            f"{shown(name)} is not a patient field{did_you_mean(name, list(fields))}",
             field=name,
         )
     spec = fields[name]
@@ -271,7 +259,7 @@ def read_patient_text(text: str, *, source: str = "<stdin>") -> Any:
             raise json_error
         mark, message = problems[0]
         raise PatientError(f"{source}:{mark.line}:{mark.column}: {message}")
-    return _plain(data)
+    return plain(data)
 
 
 def _no_duplicates(source: str) -> Any:
@@ -284,14 +272,6 @@ def _no_duplicates(source: str) -> Any:
         return seen
 
     return hook
-
-
-def _plain(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: _plain(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_plain(item) for item in data]
-    return data
 
 
 def read_patient_file(path: str | Path) -> Any:

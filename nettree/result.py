@@ -5,11 +5,10 @@ The CLI's text and JSON views (and, later, diagrams and batch rows) all read thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .conditions import PartialSet
+from .words import plain
 
 __all__ = [
     "Assumption",
@@ -27,21 +26,6 @@ Status = str
 RECOMMENDATION = "recommendation"
 NEEDS_INFORMATION = "needs_information"
 OUT_OF_SCOPE = "out_of_scope"
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON carries it: mappings recursively, sets (and tuples) as sorted lists.
-
-    >>> plain({"b": frozenset({"y", "x"}), "a": 1})
-    {'b': ['x', 'y'], 'a': 1}
-    """
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, frozenset | set | tuple):
-        return sorted(value)
-    if isinstance(value, PartialSet):  # only in verification's patient classes
-        return str(value)
-    return value
 
 
 @dataclass(frozen=True)

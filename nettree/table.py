@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .guideline import Guideline
-from .result import plain
 from .traverse import Unless
 from .verify import SEVERAL, Exploration, PathRow, decision_table, explore
+from .words import plain
 
 __all__ = ["FORMATS", "paths_table", "profiles_table"]
 

@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Condition, Context, PartialSet, describe_value
-from .domains import Domain, _above, _below, _between, _conditions, _num, field_domain, thresholds
+from .domains import Domain, _above, _below, _between, _conditions, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
 from .model import Cite, Drop, DropListed, Field, FieldType, Offer, Position, Step
 from .patient import Patient, validate_patient
-from .result import NEEDS_INFORMATION, Exclusion, Result, plain
+from .result import NEEDS_INFORMATION, Exclusion, Result
 from .traverse import SETTLE_LIMIT, LeafProgress, Unless, _stored, walk
+from .words import number_text, plain
 
 __all__ = [
     "CHECKS",
@@ -868,13 +869,13 @@ def _describe_ranges(spec: Field, allowed: list[bool], cuts: Iterable[float]) ->
     texts = []
     for lower, lower_in, upper, upper_in in ranges:
         if lower == upper:
-            texts.append(f"= {_num(lower)}")
+            texts.append(f"= {number_text(lower)}")
             continue
         parts = []
         if not (lower == low and lower_in):
-            parts.append(f"{'>=' if lower_in else '>'} {_num(lower)}")
+            parts.append(f"{'>=' if lower_in else '>'} {number_text(lower)}")
         if not (upper == high and upper_in):
-            parts.append(f"{'<=' if upper_in else '<'} {_num(upper)}")
+            parts.append(f"{'<=' if upper_in else '<'} {number_text(upper)}")
         texts.append(" and ".join(parts) or "any")
     return "; ".join(texts) or "none"
 

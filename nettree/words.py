@@ -14,6 +14,7 @@ __all__ = [
     "CLAUSE_WORDS",
     "SUGGESTION_CUTOFF",
     "clause_text",
+    "closest",
     "did_you_mean",
     "number_text",
     "plain",
@@ -29,8 +30,14 @@ def number_text(value: float) -> str:
     ('12', '12', '2.5', '0.1234567')
     >>> number_text(1e-07), number_text(float("inf"))
     ('1e-07', 'inf')
+    >>> number_text(1e17), number_text(-0.0), number_text(2**53 + 2.0)
+    ('1e+17', '0', '9007199254740994')
     """
-    return str(int(value)) if float(value).is_integer() else str(value)
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e16:  # repr would switch to an exponent here
+        return str(int(value))
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
@@ -62,6 +69,23 @@ suggests names that merely share a few letters (at 0.5, ``grade`` for ``age`` an
 abbreviation is caught by the prefix rule instead."""
 
 
+def closest(name: object, choices: Iterable[object]) -> str | None:
+    """The known choice that ``name`` most likely misspells, if any: the one place that
+    guesses a meant name (see :func:`did_you_mean`).
+
+    >>> closest("lable", ["label", "text"]), closest("zzz", ["label"])
+    ('label', None)
+    """
+    import difflib  # only when a name is wrong
+
+    text = str(name)
+    known = [str(choice) for choice in choices]
+    close = difflib.get_close_matches(text, known, n=1, cutoff=SUGGESTION_CUTOFF)
+    if not close and text:
+        close = [c for c in known if c.startswith(text) or text.startswith(c)][:1]
+    return close[0] if close else None
+
+
 def did_you_mean(name: object, choices: Iterable[object]) -> str:
     """A hint naming the known choice closest to a misspelt ``name``, or ``""``.
 
@@ -75,14 +99,8 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
     >>> did_you_mean("weight", ["grade", "primary_site"])
     ''
     """
-    import difflib  # only when a name is wrong
-
-    text = str(name)
-    known = [str(choice) for choice in choices]
-    close = difflib.get_close_matches(text, known, n=1, cutoff=SUGGESTION_CUTOFF)
-    if not close and text:
-        close = [c for c in known if c.startswith(text) or text.startswith(c)][:1]
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    meant = closest(name, choices)
+    return f" (did you mean {meant!r}?)" if meant else ""
 
 
 _SCALARS = (str, int, float, bool, type(None))

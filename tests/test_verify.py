@@ -34,7 +34,6 @@ from strategies import MUTATIONS, GuidelineModel, filters_guideline, guideline_m
 import nettree
 from nettree.cli import main
 from nettree.conditions import Context
-from nettree.domains import _num
 from nettree.errors import GuidelineError, PatientError
 from nettree.model import Field, FieldType
 from nettree.patient import validate_patient
@@ -49,6 +48,7 @@ from nettree.verify import (
     verify,
     verify_file,
 )
+from nettree.words import number_text
 
 HERE = Path(__file__).resolve().parent
 MUTATION_DIR = HERE / "mutations"
@@ -528,7 +528,7 @@ def test_gap_above_a_threshold_beyond_2_53_is_found(tmp_path: Path, threshold: s
     guideline = nettree.load(number_guideline(tmp_path, [x("below: 0.0"), x("at_least: 0.0"),
                                                          x(f"above: {threshold}")]))
     texts = [explore(guideline).describe("x", rep) for rep, _ in guideline.domains["x"]]
-    assert texts[-1] == f"x above {_num(float(threshold))}"
+    assert texts[-1] == f"x above {number_text(float(threshold))}"
 
 
 def test_gap_between_huge_thresholds_is_found(tmp_path: Path) -> None:
@@ -657,7 +657,8 @@ def test_domains_module_imports_no_guideline_at_run_time() -> None:
     for node in tree.body:  # module level, outside `if TYPE_CHECKING:`
         if isinstance(node, ast.ImportFrom):
             imported.add(node.module)
-    assert imported == {"__future__", "collections.abc", "typing", "conditions", "model"}
+    assert imported == {"__future__", "collections.abc", "typing", "conditions", "model",
+                        "words"}
 
 
 def test_a_large_set_field_is_never_listed(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..conditions import Condition
 from ..model import Cite, Drop, DropListed, Offer, Step
 from ..traverse import SETTLE_LIMIT
+from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
@@ -40,8 +41,6 @@ BADGE_H = 16.0
 GUTTER = 14.0  # left of a leaf's options: where the mark of a patient's option goes
 MARKS = {"offered": "\u2713", "excluded": "\u2717"}
 
-_CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
-                 "also": "also cites"}
 
 
 def _text_width(text: str, size: float, weight: str = "normal") -> float:
@@ -99,9 +98,7 @@ class _Box:
         for cite in clause.cites:
             self.items.append(_Badge(cursor, top, _badge_width(cite), cite))
             cursor += _badge_width(cite) + 4
-        words = _CLAUSE_WORDS[clause.kind]
-        text = f"{words} {clause.condition}" if clause.condition else (
-            "" if clause.kind == "offer" else words)
+        text = clause_text(clause.kind, clause.condition)
         height = BADGE_H
         if text:
             lines = wrap(text, 40)
@@ -249,12 +246,6 @@ def _step(step: Step) -> dict[str, Any]:
     raise TypeError(f"cannot embed step {step!r}")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, frozenset | set | tuple):
-        return sorted(value)
-    return value
-
-
 def _cites_of(steps: tuple[Step, ...]) -> set[str]:
     found: set[str] = set()
     for step in steps:
@@ -276,7 +267,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         fields.append({
             "name": field.name, "type": field.type.value, "description": field.description,
             "values": list(field.values), "min": field.minimum, "max": field.maximum,
-            "has_default": field.has_default, "default": _plain(field.default),
+            "has_default": field.has_default, "default": plain(field.default),
             "if_absent": field.if_absent, "derive": derive,
         })
     strength = dims.get("strength")
@@ -346,7 +337,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "keys": {node.id: node.key for node in diagram.nodes},
         "edges": [{"key": e.key, "source": e.source, "target": e.target}
                   for e in diagram.edges],
-        "patient": {k: _plain(v) for k, v in patient.items()} if patient else None,
+        "patient": {k: plain(v) for k, v in patient.items()} if patient else None,
     }
 
 

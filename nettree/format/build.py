@@ -32,10 +32,11 @@ from ..model import (
     Statement,
     Step,
 )
+from ..words import did_you_mean, number_text
 from ..yamlio import Mark, YList, YMap, parse_yaml
 from . import declare, structure
 from .refs import References
-from .walk import did_you_mean, items, kind_of, number_problem, repeated
+from .walk import items, kind_of, number_problem, repeated
 
 __all__ = ["Builder"]
 
@@ -313,8 +314,8 @@ class Builder(References):
                 if last is not None and (number < last or (
                         number == last and not (last_op == "below" and op == "at_most"))):
                     self.problem(item_mark, f"{what} bin {index + 1} can never be chosen: its "
-                                            f"bound {_show(number)} does not rise above the "
-                                            f"previous bin's {_show(last)}")
+                                            f"bound {number_text(number)} does not rise above the "
+                                            f"previous bin's {number_text(last)}")
             bins.append((str(item.get("value")), op, number))
         may_exceed = node.get("given_may_exceed", False)
         if not isinstance(may_exceed, bool):
@@ -767,10 +768,6 @@ class Builder(References):
         built = {d.id: [b.to for b in d.branches] for d in decisions.values()}
         out_of_scope = [n for n, leaf in leaves.items() if leaf.kind is LeafKind.OUT_OF_SCOPE]
         return frozenset({*decisions, *leaves} - structure.reaching(built, out_of_scope))
-
-
-def _show(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _is_number(value: Any) -> bool:

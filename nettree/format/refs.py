@@ -14,10 +14,11 @@ from ..model import (
     Field,
     FieldType,
 )
+from ..words import did_you_mean
 from ..yamlio import Mark, YList, YMap
 from . import declare
 from .reader import Reader
-from .walk import did_you_mean, items, kind_of, number_problem, repeated
+from .walk import items, kind_of, number_problem, repeated
 
 
 class References(Reader):

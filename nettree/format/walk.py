@@ -7,31 +7,18 @@ is not read further, so one defect gives one problem.
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import shown
+from ..words import closest, did_you_mean
 from ..yamlio import Mark, YList, YMap
 from .declare import Key, Record
 
-__all__ = ["closest", "did_you_mean", "items", "kind_of", "number_problem", "repeated", "walk_keys"]
+__all__ = ["items", "kind_of", "number_problem", "repeated", "walk_keys"]
 
 Report = Callable[[Mark, str], None]
-
-
-def closest(name: Any, choices: Iterable[Any]) -> str | None:
-    """The one of ``choices`` that ``name`` most likely misspells, if any: the one place that
-    guesses a meant name."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def did_you_mean(name: Any, choices: Iterable[Any]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
-    meant = closest(name, choices)
-    return f" (did you mean {meant!r}?)" if meant else ""
 
 
 def items(container: Any) -> Iterator[tuple[Any, Any, Mark]]:
