@@ -93,7 +93,7 @@ class Guideline:
                 if branch.to in graph:
                     graph.add_edge(decision.id, branch.to, key=branch.answer,
                                    answer=branch.answer)
-        return nx.freeze(graph)
+        return _read_only(nx.freeze(graph))
 
     def traverse(self, patient: Mapping[str, Any]) -> Result:
         """The result for ``patient``, a mapping of field names to values.
@@ -133,3 +133,19 @@ class Guideline:
     def __repr__(self) -> str:
         return f"<Guideline {self.id!r} version {self.version!r}: {len(self.recommendations)} " \
                f"recommendations, {len(self.decisions)} decisions, {len(self.leaves)} leaves>"
+
+
+def _read_only(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
+    """The frozen graph with its attribute mappings read-only too: ``nx.freeze`` stops adding
+    and removing nodes and edges, but not ``graph.nodes[n]["kind"] = ...``, and one loaded
+    guideline is shared by every thread and every caller."""
+    graph.graph = MappingProxyType(dict(graph.graph))
+    for node, data in graph._node.items():
+        graph._node[node] = MappingProxyType(data)
+    for source, targets in graph._adj.items():
+        for target, keyed in targets.items():
+            for key, data in keyed.items():
+                shared = MappingProxyType(data)
+                keyed[key] = shared
+                graph._pred[target][source][key] = shared
+    return graph

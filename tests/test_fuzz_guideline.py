@@ -146,3 +146,23 @@ def test_the_cli_never_shows_a_traceback_for_a_mutated_guideline(
         assert outcome.exception is None or isinstance(outcome.exception, SystemExit), (
             args, repr(outcome.exception))
         assert "Traceback" not in outcome.output
+
+
+def test_the_loaded_graph_and_its_attributes_are_read_only() -> None:
+    """One loaded guideline is shared by every caller and thread: nothing in its graph can
+    be changed, neither the structure nor an attribute of a node, an edge or the graph."""
+    import networkx as nx
+
+    graph = nettree.load("asco-gepnet-2023").graph
+    node = next(iter(graph.nodes))
+    source, target, key = next(iter(graph.edges(keys=True)))
+    with pytest.raises(nx.NetworkXError):
+        graph.add_node("x")
+    with pytest.raises(TypeError):
+        graph.nodes[node]["kind"] = "recommendation"
+    with pytest.raises(TypeError):
+        graph.edges[source, target, key]["answer"] = "changed"
+    with pytest.raises(TypeError):
+        graph.graph["name"] = "changed"
+    # the same edge data is seen from both ends
+    assert graph.pred[target][source][key] is graph.succ[source][target][key]
