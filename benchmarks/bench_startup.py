@@ -11,6 +11,7 @@ compares across machines. Also reports which heavy modules the traverse process 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,13 @@ print("HEAVY", ",".join(heavy) or "none", file=sys.stderr)
 """
 
 
+# As a user runs it: compiled bytecode cached (some shells and CI set PYTHONDONTWRITEBYTECODE,
+# which would make every run compile nettree's and the libraries' sources again).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _run(*args: str) -> None:
-    subprocess.run([sys.executable, *args], check=True, capture_output=True)
+    subprocess.run([sys.executable, *args], check=True, capture_output=True, env=ENV)
 
 
 def main() -> int:
@@ -53,7 +59,7 @@ def main() -> int:
         print(f"  {name:<44} {seconds * 1000:8.1f} ms   {seconds / baseline:5.2f} x baseline")
     ratio = results["nettree traverse FILE, cold"] / baseline
     probe = subprocess.run([sys.executable, "-c", PROBE.format(patient=args.patient)],
-                           capture_output=True, text=True, check=False)
+                           capture_output=True, text=True, check=False, env=ENV)
     heavy = [line for line in probe.stderr.splitlines() if line.startswith("HEAVY")]
     print(f"  heavy modules imported by traverse: {heavy[0].split(' ', 1)[1] if heavy else '?'}")
     print(f"  target: at most {TARGET}x the baseline: {'met' if ratio <= TARGET else 'NOT met'} "
