@@ -5,7 +5,7 @@ bundled guideline, traverse, print) at most 3.5x the time of ``python -c "import
 measured in the same run. Both are whole processes started the same way, so the ratio
 compares across machines. Also reports which heavy modules the traverse process imported.
 
-    python benchmarks/bench_startup.py [--repeat 15] [--patient examples/patients/pan-g2-high-volume.json]
+    python benchmarks/bench_startup.py [--repeat 15] [--patient PATIENT_FILE]
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _run(*args: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--patient", default=str(ROOT / "examples/patients/pan-g2-high-volume.json"))
+    parser.add_argument("--patient",
+                        default=str(ROOT / "examples" / "patients" / "pan-g2-high-volume.json"))
     args = parser.parse_args()
     steps = {
         "baseline: python -c 'import yaml, click'": lambda: _run("-c", "import yaml, click"),
