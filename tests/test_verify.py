@@ -823,6 +823,71 @@ def test_filters_no_patient_escapes_are_split(tmp_path: Path) -> None:
     assert verify(guideline, exploration=found).ok
 
 
+HELD_FILTER_DECIDED = """\
+nettree: 1
+id: held-filter-decided
+title: A kept filter decided by a later split
+version: "1"
+ratings:
+  strength: {label: Strength, codes: {S: strong}}
+recommendations:
+  - {id: "1", category: All, text: Offer A., rating: {strength: S}, supports: [a, b, c]}
+fields:
+  x: {type: boolean, description: X.}
+  y: {type: boolean, description: Y.}
+  z: {type: boolean, description: Z.}
+options:
+  a: {label: A}
+  b: {label: B}
+  c: {label: C}
+start: by-z
+decisions:
+  by-z:
+    question: Z?
+    branches:
+      - {answer: "yes", when: {z: true}, to: done}
+      - {answer: "no", when: {z: false}, to: done}
+leaves:
+  done: {kind: recommendation, label: Done, steps: [{offer: a, cites: ["1"]}, {offer: b, cites: ["1"]}, {offer: c, cites: ["1"]}]}
+filters:
+  - {drop: b, when: {x: true}, reason: Not with x.}
+  - {drop: a, when: {x: true, y: true}, reason: Not with x and y.}
+  - {drop: a, when: {z: true}, reason: Not with z.}
+"""
+
+
+def test_regression_a_kept_filter_decided_by_a_later_split_is_applied(tmp_path: Path) -> None:
+    """Regression (was a bug: ``min() arg is an empty sequence`` in explore).
+
+    `b` is kept "excluded if x"; the `z` filter then needs `a`, so the walk splits on the
+    `x and y` filter that may drop it and resumes there, x first. The resumed walk kept the
+    `x` filter undecided though x was now true: no patient of the class escaped it, and the
+    split for that fell on no field. A kept filter that a split decides is now applied (or
+    forgotten) when the walk resumes."""
+    guideline = nettree.load(write(tmp_path, HELD_FILTER_DECIDED))
+    found = explore(guideline)
+    rows = [(dict(c.values), [o.id for o in c.result.options], c.unless)
+            for c in found.classes]
+    assert rows == [
+        ({"x": True, "y": True, "z": True}, ["c"], ()),
+        ({"x": True, "y": False, "z": True}, ["c"], ()),
+        ({"x": False, "z": True}, ["b", "c"], ()),
+        ({"x": True, "y": True, "z": False}, ["c"], ()),
+        ({"x": True, "y": False, "z": False}, ["a", "c"], ()),
+        ({"x": False, "z": False}, ["a", "b", "c"], ())]
+    for patient_class in found.classes:
+        result = guideline.traverse(patient_class.patient)
+        assert (result.options, result.excluded) == (patient_class.result.options,
+                                                     patient_class.result.excluded)
+    for values in itertools.product([True, False], repeat=3):
+        patient = dict(zip("xyz", values, strict=True))
+        (owner,) = [c for c in found.classes
+                    if all(patient[k] == v for k, v in c.values)]
+        assert guideline.traverse(patient).options == \
+            owner.result_for(guideline, patient).options
+    assert verify(guideline, exploration=found).ok
+
+
 def test_cli_shows_progress_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from nettree import cli
