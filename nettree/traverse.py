@@ -288,15 +288,15 @@ def _conclude(
         # The split that led here may have decided a filter held before this point (it read
         # the same field): apply it now, or forget it. Nothing between it and here depended
         # on its options (else the walk would have stopped there), so this is the same.
-        for rule, at in zip(resume.unless, resume.held_at, strict=True):
-            holds = rule.when.evaluate(ctx)
+        for kept, at in zip(resume.unless, resume.held_at, strict=True):
+            holds = kept.when.evaluate(ctx)
             if holds is None:
-                held.append(rule)
+                held.append(kept)
                 held_at.append(at)
             elif holds:
-                for option in rule.options:
+                for option in kept.options:
                     if option in state.offered:
-                        state.drop(option, rule.reason, rule.cites)
+                        state.drop(option, kept.reason, kept.cites)
     own = len(leaf.steps)
     for index in range(start, len(steps)):
         step = steps[index]

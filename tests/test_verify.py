@@ -848,7 +848,10 @@ decisions:
       - {answer: "yes", when: {z: true}, to: done}
       - {answer: "no", when: {z: false}, to: done}
 leaves:
-  done: {kind: recommendation, label: Done, steps: [{offer: a, cites: ["1"]}, {offer: b, cites: ["1"]}, {offer: c, cites: ["1"]}]}
+  done:
+    kind: recommendation
+    label: Done
+    steps: [{offer: a, cites: ["1"]}, {offer: b, cites: ["1"]}, {offer: c, cites: ["1"]}]
 filters:
   - {drop: b, when: {x: true}, reason: Not with x.}
   - {drop: a, when: {x: true, y: true}, reason: Not with x and y.}
