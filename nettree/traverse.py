@@ -285,7 +285,18 @@ def _conclude(
         state.restore(resume.offered, resume.excluded)
         ctx.reads = dict(resume.reads)
         start = resume.index if resume.stage == "steps" else len(steps)
-        held, held_at = list(resume.unless), list(resume.held_at)
+        # The split that led here may have decided a filter held before this point (it read
+        # the same field): apply it now, or forget it. Nothing between it and here depended
+        # on its options (else the walk would have stopped there), so this is the same.
+        for kept, at in zip(resume.unless, resume.held_at, strict=True):
+            holds = kept.when.evaluate(ctx)
+            if holds is None:
+                held.append(kept)
+                held_at.append(at)
+            elif holds:
+                for option in kept.options:
+                    if option in state.offered:
+                        state.drop(option, kept.reason, kept.cites)
     own = len(leaf.steps)
     for index in range(start, len(steps)):
         step = steps[index]

@@ -365,9 +365,11 @@ def explore(guideline: Guideline, *, limit: int | None = None,
         quiet = _quiet(guideline, unless, patient)
         if quiet is None:
             # No patient escapes every kept filter (say, one drops a when f is true, another
-            # b when f is false): a row would describe nobody, so split on the first one's
-            # field, walking the refined classes from the start.
-            split = min(unless[0].when.fields() - set(assignment), key=order.index)
+            # b when f is false): a row would describe nobody, so split on a field they
+            # leave unknown (the first), walking the refined classes from the start.
+            ctx = Context(patient.values)
+            split = min((n for rule in unless for n in rule.when.missing(ctx)),
+                        key=order.index)
             splits[split] = splits.get(split, 0) + 1
             stack.extend((child, None, None, split)
                          for child in _split(split, assignment, domains, sets, asked))
@@ -398,12 +400,14 @@ def _set_names(guideline: Guideline) -> set[str]:
 
 def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
            ) -> tuple[tuple[str, Any], ...] | None:
-    """Values of the fields the ``unless`` filters read for which none of them holds (the
-    first found, trying each field's domain); None if there is none."""
+    """Values of the fields the ``unless`` filters leave unknown for which none of them
+    holds (the first found, trying each field's domain, and for a set known in part a few
+    completions of it); None if none was found."""
     if not unless:
         return ()
-    names = sorted({n for rule in unless for n in rule.when.fields()
-                    if patient.values.get(n) is None}, key=list(guideline.fields).index)
+    ctx = Context(patient.values)
+    names = sorted({n for rule in unless if rule.when.evaluate(ctx) is None
+                    for n in rule.when.missing(ctx)}, key=list(guideline.fields).index)
     chosen: dict[str, Any] = {}
 
     def holds_for_some(values: dict[str, Any]) -> bool:
@@ -422,8 +426,21 @@ def _quiet(guideline: Guideline, unless: list[Unless], patient: Patient,
             return tuple((n, chosen[n]) for n in names)
         name = names[index]
         stack.extend((index + 1, {**chosen, name: value})
-                     for value, _ in reversed(guideline.domains[name]))
+                     for value in reversed(_candidates(guideline, name,
+                                                       patient.values.get(name))))
     return None
+
+
+def _candidates(guideline: Guideline, name: str, known: Any) -> list[Any]:
+    """The values ``_quiet`` tries for a field: its domain; for a set known in part
+    (a PartialSet), the completions that add no undecided member, all of them, or all but
+    one or just one (not all its subsets: when none of these does, explore splits it)."""
+    if not isinstance(known, PartialSet):
+        return [value for value, _ in guideline.domains[name]]
+    undecided = known.undecided(sorted(known.universe))
+    extras = [(), tuple(undecided), *((e,) for e in undecided),
+              *(tuple(u for u in undecided if u != e) for e in undecided)]
+    return [sorted(known.present | set(extra)) for extra in dict.fromkeys(extras)]
 
 
 def _split(name: str, assignment: dict[str, Any], domains: Mapping[str, Any],

@@ -823,6 +823,140 @@ def test_filters_no_patient_escapes_are_split(tmp_path: Path) -> None:
     assert verify(guideline, exploration=found).ok
 
 
+HELD_FILTER_DECIDED = """\
+nettree: 1
+id: held-filter-decided
+title: A kept filter decided by a later split
+version: "1"
+ratings:
+  strength: {label: Strength, codes: {S: strong}}
+recommendations:
+  - {id: "1", category: All, text: Offer A., rating: {strength: S}, supports: [a, b, c]}
+fields:
+  x: {type: boolean, description: X.}
+  y: {type: boolean, description: Y.}
+  z: {type: boolean, description: Z.}
+options:
+  a: {label: A}
+  b: {label: B}
+  c: {label: C}
+start: by-z
+decisions:
+  by-z:
+    question: Z?
+    branches:
+      - {answer: "yes", when: {z: true}, to: done}
+      - {answer: "no", when: {z: false}, to: done}
+leaves:
+  done:
+    kind: recommendation
+    label: Done
+    steps: [{offer: a, cites: ["1"]}, {offer: b, cites: ["1"]}, {offer: c, cites: ["1"]}]
+filters:
+  - {drop: b, when: {x: true}, reason: Not with x.}
+  - {drop: a, when: {x: true, y: true}, reason: Not with x and y.}
+  - {drop: a, when: {z: true}, reason: Not with z.}
+"""
+
+
+def test_regression_a_kept_filter_decided_by_a_later_split_is_applied(tmp_path: Path) -> None:
+    """Regression (was a bug: ``min() arg is an empty sequence`` in explore).
+
+    `b` is kept "excluded if x"; the `z` filter then needs `a`, so the walk splits on the
+    `x and y` filter that may drop it and resumes there, x first. The resumed walk kept the
+    `x` filter undecided though x was now true: no patient of the class escaped it, and the
+    split for that fell on no field. A kept filter that a split decides is now applied (or
+    forgotten) when the walk resumes."""
+    guideline = nettree.load(write(tmp_path, HELD_FILTER_DECIDED))
+    found = explore(guideline)
+    rows = [(dict(c.values), [o.id for o in c.result.options], c.unless)
+            for c in found.classes]
+    assert rows == [
+        ({"x": True, "y": True, "z": True}, ["c"], ()),
+        ({"x": True, "y": False, "z": True}, ["c"], ()),
+        ({"x": False, "z": True}, ["b", "c"], ()),
+        ({"x": True, "y": True, "z": False}, ["c"], ()),
+        ({"x": True, "y": False, "z": False}, ["a", "c"], ()),
+        ({"x": False, "z": False}, ["a", "b", "c"], ())]
+    for patient_class in found.classes:
+        result = guideline.traverse(patient_class.patient)
+        assert (result.options, result.excluded) == (patient_class.result.options,
+                                                     patient_class.result.excluded)
+    for values in itertools.product([True, False], repeat=3):
+        patient = dict(zip("xyz", values, strict=True))
+        (owner,) = [c for c in found.classes
+                    if all(patient[k] == v for k, v in c.values)]
+        assert guideline.traverse(patient).options == \
+            owner.result_for(guideline, patient).options
+    assert verify(guideline, exploration=found).ok
+
+
+HELD_FILTER_ON_A_SET = """\
+nettree: 1
+id: held-set
+title: A kept filter on a set field
+version: "1"
+ratings:
+  strength: {label: Strength, codes: {S: strong}}
+recommendations:
+  - {id: "1", category: All, text: Offer A., rating: {strength: S}, supports: [a, b, review]}
+fields:
+  tried: {type: set, values: [v0, v1, v2], description: Tried.}
+  z: {type: boolean, description: Z.}
+options:
+  a: {label: A}
+  b: {label: B}
+  review: {label: Review}
+start: by-z
+decisions:
+  by-z:
+    question: Z?
+    branches:
+      - {answer: "yes", when: {z: true}, to: done}
+      - {answer: "no", when: {z: false}, to: done}
+leaves:
+  done:
+    kind: recommendation
+    label: Done
+    steps: [{offer: a, cites: ["1"]}, {offer: b, cites: ["1"]}]
+filters:
+  - {drop: b, when: {tried: {contains: v1}}, reason: Not after v1.}
+  - {drop: a, when: {tried: {contains: v2}, z: true}, reason: Not after v2.}
+  - {drop: a, when: {not: {tried: {contains: v0}}}, reason: Only after v0.}
+fallback: {option: review, cites: ["1"]}
+"""
+
+
+def test_regression_a_kept_filter_on_a_set_known_in_part_gets_a_quiet_patient(
+        tmp_path: Path) -> None:
+    """Regression (was a bug). A kept filter reading a set known in part (`tried` without v1,
+    others any) is unknown, yet the quiet values skipped the field as assigned: the class's
+    patient (`tried: []`) lost `a` to "not (tried contains v0)", unlike its result. Every
+    row's patient now gets exactly the row's result, and every patient the class's."""
+    guideline = nettree.load(write(tmp_path, HELD_FILTER_ON_A_SET))
+    found = explore(guideline)
+    kept = [(dict(c.quiet), [o.id for o in c.result.options]) for c in found.classes
+            if c.unless]
+    assert kept == [({"tried": ["v0"]}, ["a", "b"]), ({"tried": ["v0", "v2"]}, ["a", "b"])]
+    for patient_class in found.classes:
+        result = guideline.traverse(patient_class.patient)
+        assert (result.options, result.excluded) == (patient_class.result.options,
+                                                     patient_class.result.excluded)
+    for z in (True, False):
+        for n in range(4):
+            for tried in itertools.combinations(["v0", "v1", "v2"], n):
+                patient = {"z": z, "tried": list(tried)}
+                (owner,) = [c for c in found.classes if all(
+                    patient[k] == v if k == "z" else
+                    v.present <= set(tried) and not v.absent & set(tried)
+                    for k, v in c.values)]
+                result = guideline.traverse(patient)
+                expected = owner.result_for(guideline, patient)
+                assert (result.options, result.excluded) == (expected.options,
+                                                             expected.excluded), patient
+    assert verify(guideline, exploration=found).ok
+
+
 def test_cli_shows_progress_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from nettree import cli
