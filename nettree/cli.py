@@ -450,6 +450,122 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
     if defects or (fail_under is not None and report.percent("leaves") < fail_under):
         sys.exit(1)
 
+@main.command()
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE: .csv, .jsonl or .parquet (default: JSON Lines on standard "
+                   "output).")
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH", help=GUIDELINE_HELP)
+@click.option("--input-format", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="The input's format (default: from its suffix).")
+@click.option("--actual-column", metavar="COL",
+              help="A column holding the treatment actually given (an option id): each row "
+                   "gets `concordant` and the summary a concordance.")
+@click.option("--summary", "show_summary", is_flag=True,
+              help="Print counts per status, leaf, recommendation and option (on standard "
+                   "error, or standard output when -o is given).")
+@click.option("--summary-json", metavar="FILE",
+              help="Write the counts as JSON (rows, valid, status, leaves, recommendations, "
+                   "options, nodes, branches, concordance).")
+def batch(source: str, output: str | None, guideline_name: str | None,
+          input_format: str | None, actual_column: str | None, show_summary: bool,
+          summary_json: str | None) -> None:
+    """Evaluate a table of patients: one result row per input row, in order.
+
+    INPUT is CSV, JSON Lines or Parquet ('-': standard input, with --input-format). Columns
+    that are not patient fields (patient_id...) are carried to the output unchanged; each
+    row gets status, leaf, recommendations, options, excluded, missing, path and error
+    (empty when valid). CSV cells: empty is unknown; booleans true/false/yes/no/1/0; set
+    items separated by ';'; numbers as JSON writes them.
+
+    A bad row never stops the run: it becomes a row with status `invalid` and an error
+    naming the field. A row is concordant when its actual treatment is among the options
+    the result offers (null when there is no recommendation or no actual treatment).
+    Parquet needs pyarrow: pip install 'nettree[parquet]'.
+
+    Exit status: 0 when every row was valid, 3 when some were not, 2 when the input cannot
+    be read (or a usage error), 1 for an invalid guideline file.
+
+    \b
+    Examples:
+      nettree batch examples/cohort.csv -o results.csv --summary
+      nettree batch examples/cohort.csv --actual-column given --summary-json summary.json
+      nettree render --cohort summary.json -o flow.svg
+    """
+    from .batch import BatchInputError, format_of, run
+
+    fmt = input_format or (format_of(source) if source != "-" else None)
+    if fmt is None:
+        _fail(f"cannot tell the format of {shown(source, 200)} from its suffix (.csv, .jsonl, "
+              ".parquet); give --input-format", 2)
+    out_fmt = "jsonl"
+    if output not in (None, "-"):
+        assert output is not None
+        out_fmt = format_of(output) or ""
+        if out_fmt not in ("csv", "jsonl", "parquet"):
+            _fail(f"-o {shown(output, 200)}: the output is .csv, .jsonl or .parquet", 2)
+    guideline = _load(guideline_name)
+    for target in (output, summary_json):
+        if target not in (None, "-"):
+            _check_output(target, [("input", source), ("guideline file", guideline.path)])
+    progress = None
+    if sys.stderr.isatty():
+        def progress(rows: int) -> None:
+            click.echo(f"\r  {rows:,} rows", nl=False, err=True)
+    try:
+        if output in (None, "-"):
+            summary = run(guideline, source, fmt, _TerminalSafe(sys.stdout), out_fmt,
+                          actual_column=actual_column, progress=progress)
+        else:
+            import io
+
+            from .files import atomic_output
+
+            try:
+                with atomic_output(output) as stream:
+                    if out_fmt == "parquet":
+                        summary = run(guideline, source, fmt, stream, out_fmt,
+                                      actual_column=actual_column, progress=progress)
+                    else:
+                        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                        summary = run(guideline, source, fmt, text, out_fmt,
+                                      actual_column=actual_column, progress=progress)
+                        text.flush()
+                        text.detach()  # the stream is closed by atomic_output
+            except OSError as exc:
+                _fail(f"cannot write {shown(output, 200)}: {exc.strerror or exc} "
+                      "(nothing was written)", 1)
+    except BatchInputError as exc:
+        if progress is not None:
+            click.echo("", err=True)
+        _fail(str(exc), 2)
+    if progress is not None:
+        click.echo(f"\r  {summary.rows:,} rows", err=True)
+    if show_summary:
+        _echo(summary.table(), err=output in (None, "-"), nl=False)
+    if summary_json not in (None, "-"):
+        assert summary_json is not None
+        _write_output(summary_json, json.dumps(summary.to_dict(), indent=2,
+                                               ensure_ascii=False) + "\n")
+    elif summary_json == "-":
+        _echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+    invalid = summary.rows - summary.valid
+    if invalid:
+        _echo(f"nettree: {invalid} of {summary.rows} rows invalid (status `invalid`, "
+              "`error` says why)", err=True)
+        sys.exit(3)
+
+
+class _TerminalSafe:
+    """Standard output for rows that come from a file: control characters escaped."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write(for_terminal(text))
+
+
 def _render_formats() -> list[str]:
     from .export import FORMATS
 
