@@ -31,7 +31,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -53,6 +53,7 @@ __all__ = [
     "format_of",
     "read_results",
     "run",
+    "summarise",
 ]
 
 RESULT_COLUMNS = ("status", "leaf", "recommendations", "options", "excluded", "missing",
@@ -590,13 +591,25 @@ def read_results(path: str) -> Iterable[dict[str, Any]]:
                 for name in LIST_COLUMNS:
                     row[name] = [item for item in (record.get(name) or "").split(";") if item]
                 row["leaf"] = record["leaf"] or None
-                concordant = record.get(CONCORDANT)
-                row[CONCORDANT] = {"true": True, "false": False}.get(concordant or "")
+                if CONCORDANT in record:
+                    concordant = record[CONCORDANT] or ""
+                    row[CONCORDANT] = {"true": True, "false": False}.get(concordant)
                 if record["status"] is None:
                     raise _not_results(path, number)
                 yield row
         except (UnicodeDecodeError, csv.Error) as exc:
             raise BatchInputError(f"{path}: not CSV text: {exc}") from None
+
+
+def summarise(path: str, guideline: str) -> Summary:
+    """The counts of a ``nettree batch`` output file, with concordance when it has the
+    ``concordant`` column."""
+    rows = iter(read_results(path))
+    first = next(rows, None)
+    summary = Summary(guideline, concordance=first is not None and CONCORDANT in first)
+    for row in chain([first] if first is not None else [], rows):
+        summary.add(row)
+    return summary
 
 
 def _not_results(path: str, line: int | None = None) -> BatchInputError:

@@ -591,8 +591,13 @@ def _render_formats() -> list[str]:
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False),
               metavar="TB|LR", default="TB", show_default=True,
               help="Top to bottom, or left to right.")
+@click.option("--cohort", metavar="RESULTS",
+              help="Draw a cohort's flow: RESULTS is a `nettree batch` output (.csv, .jsonl, "
+                   ".parquet) or its --summary-json file; each node and branch shows its "
+                   "patients and share, each leaf its concordance when known.")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
-           patient: str | None, focus_items: tuple[str, ...], direction: str) -> None:
+           patient: str | None, focus_items: tuple[str, ...], direction: str,
+           cohort: str | None) -> None:
     """Draw the guideline: decisions, answers, and what each leaf may offer.
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
@@ -629,7 +634,10 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
                   f"{known}); give --format", 2)
     guideline = _load(guideline_name)
     if output not in (None, "-"):
-        _check_output(output, [("guideline file", guideline.path), ("patient file", patient)])
+        _check_output(output, [("guideline file", guideline.path), ("patient file", patient),
+                               ("cohort file", cohort)])
+    if cohort is not None and patient is not None:
+        _fail("--cohort and --patient draw different things: give one of them", 2)
     fmt = (fmt or "svg").lower()
     binary = FORMATS[fmt].binary
     to_stdout = output in (None, "-")
@@ -649,10 +657,11 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     except GuidelineError as exc:  # a gap or overlap met at run time
         _guideline_failed(exc)
     label = "" if patient in (None, "-") else os.path.basename(patient)
+    flow = _cohort(cohort, guideline) if cohort is not None else None
     try:
         drawn = draw(guideline, fmt, ExportOptions(result=result, focus=focus,
                                                    direction=direction.upper(), patient=data,
-                                                   path_label=label))
+                                                   path_label=label, cohort=flow))
     except (GraphvizNotFoundError, GraphvizError) as exc:
         _fail(str(exc), 1)
     if to_stdout:
@@ -663,6 +672,29 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     assert output is not None
     _write_output(output, drawn)
 
+
+
+def _cohort(source: str, guideline: Any) -> Any:
+    """The cohort of a batch output file or of its summary JSON (exit 2 when unreadable)."""
+    from .batch import BatchInputError, summarise
+    from .export.cohort import Cohort, CohortError
+    from .files import InputFileError, read_text
+
+    try:
+        if source.lower().endswith(".json"):
+            try:
+                data = json.loads(read_text(source, what="cohort summary"))
+            except ValueError as exc:
+                raise CohortError(f"{source}: not JSON: {exc}") from None
+        else:
+            data = summarise(source, guideline.id).to_dict()
+        flow = Cohort.from_summary(data)
+        flow.check(guideline)
+    except (InputFileError, BatchInputError) as exc:
+        _fail(str(exc), 2)
+    except CohortError as exc:
+        _fail(f"--cohort {shown(source, 200)}: {exc}", 2)
+    return flow
 
 
 @main.command()
