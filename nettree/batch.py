@@ -29,7 +29,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from pathlib import Path
@@ -115,8 +115,9 @@ class _Row:
 @dataclass
 class _Input:
     columns: list[str]  # the carried (non-patient) columns, in order
-    rows: Iterator[_Row]
+    rows: Generator[_Row, None, None]
     types: Mapping[str, Any] = field(default_factory=dict)  # Parquet types of carried columns
+    close: Callable[[], None] = lambda: None  # closes the input when it ends early
 
 
 def _check_header(header: list[str], fields: Mapping[str, Any], where: str) -> None:
@@ -145,15 +146,20 @@ def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Inpu
     reader = csv.reader(text)
     try:
         header = [name.strip() for name in next(reader)]
+        _check_header(header, fields, where)
     except StopIteration:
+        text.close()
         raise BatchInputError(f"{where}: the file is empty (a CSV input starts with a "
                               "header of column names)") from None
     except (UnicodeDecodeError, csv.Error) as exc:
+        text.close()
         raise BatchInputError(f"{where}: not CSV text: {exc}") from None
-    _check_header(header, fields, where)
+    except BatchInputError:
+        text.close()
+        raise
     carried = [name for name in header if name not in fields]
 
-    def rows() -> Iterator[_Row]:
+    def rows() -> Generator[_Row, None, None]:
         try:
             for cells in reader:
                 if not cells:  # a blank line is no row
@@ -182,8 +188,10 @@ def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Inpu
         except (UnicodeDecodeError, csv.Error) as exc:
             raise BatchInputError(f"{where}: line {reader.line_num}: not CSV text: {exc}"
                                   ) from None
+        finally:
+            text.close()
 
-    return _Input(carried, rows())
+    return _Input(carried, rows(), close=text.close)
 
 
 def _json_object(line: bytes, number: int) -> tuple[Any, str]:
@@ -215,7 +223,7 @@ def _jsonl_input(open_: Callable[[], BinaryIO], fields: Mapping[str, Any], where
             raise BatchInputError(f"{where}: the key {shown(name)} would be overwritten by "
                                   "the result column of that name; rename it")
 
-    def rows() -> Iterator[_Row]:
+    def rows() -> Generator[_Row, None, None]:
         first = True
         with open_() as stream:
             for number, line in enumerate(stream, 1):
@@ -254,7 +262,7 @@ def _parquet_input(path: str, fields: Mapping[str, Any], where: str) -> _Input:
     carried = [name for name in header if name not in fields]
     types = {name: table.schema_arrow.field(name).type for name in carried}
 
-    def rows() -> Iterator[_Row]:
+    def rows() -> Generator[_Row, None, None]:
         for batch in table.iter_batches(batch_size=CHUNK):
             for record in batch.to_pylist():
                 row = _Row({k: record[k] for k in carried},
@@ -523,6 +531,15 @@ def run(guideline: Guideline, source: str, fmt: str, out: Any, out_fmt: str, *,
     whole (what was already written to ``out`` is then to be discarded).
     """
     inp = _read(source, fmt, guideline.fields, scan=out_fmt != "jsonl")
+    try:
+        return _run(guideline, inp, source, fmt, out, out_fmt, actual_column, progress)
+    finally:
+        inp.rows.close()
+        inp.close()
+
+
+def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out_fmt: str,
+         actual_column: str | None, progress: Callable[[int], None] | None) -> Summary:
     if actual_column is not None and actual_column not in inp.columns and fmt != "jsonl":
         raise BatchInputError(f"--actual-column {shown(actual_column)}: no such column "
                               f"(columns that are not patient fields: "
