@@ -320,6 +320,7 @@ def _peak(guideline: Any, path: Path, out: Path) -> int:
 
 
 def test_memory_is_flat_in_the_input_size(tmp_path: Path) -> None:
+    """Peak traced memory over 100,000 rows within a loose bound of 10,000 rows' peak."""
     guideline = nettree.load(SORE_THROAT)
     fields = list(guideline.fields)
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
@@ -329,5 +330,6 @@ def test_memory_is_flat_in_the_input_size(tmp_path: Path) -> None:
             for index in range(count):
                 handle.write(f"{index}" + "," * len(fields) + "\n")
     peaks = [_peak(guideline, p, tmp_path / "out.jsonl") for p in (small, large)]
-    assert sum(1 for _ in (tmp_path / "out.jsonl").open()) == 100_000
+    with (tmp_path / "out.jsonl").open() as written:
+        assert sum(1 for _ in written) == 100_000
     assert peaks[1] < 2 * peaks[0] + 1_000_000, peaks  # ten times the rows, flat memory
