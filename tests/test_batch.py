@@ -333,3 +333,20 @@ def test_memory_is_flat_in_the_input_size(tmp_path: Path) -> None:
     with (tmp_path / "out.jsonl").open() as written:
         assert sum(1 for _ in written) == 100_000
     assert peaks[1] < 2 * peaks[0] + 1_000_000, peaks  # ten times the rows, flat memory
+
+
+def test_example_cohort(tmp_path: Path) -> None:
+    """examples/cohort.csv, as the examples' README and the README describe it."""
+    summary = tmp_path / "summary.json"
+    result = run("batch", str(ROOT / "examples" / "cohort.csv"), "--actual-column", "given",
+                 "--summary-json", str(summary))
+    assert result.exit_code == 3
+    assert result.stderr == "nettree: 2 of 14 rows invalid (status `invalid`, `error` says " \
+                            "why)\n"
+    data = json.loads(summary.read_text())
+    assert data["status"] == {"recommendation": 7, "needs_information": 3, "invalid": 2,
+                              "out_of_scope": 2}
+    assert {k: data["concordance"][k] for k in ("rate", "concordant", "discordant",
+                                                "not_assessable")} == {
+        "rate": 0.5714, "concordant": 4, "discordant": 3, "not_assessable": 5}
+    assert "`cohort.csv`" in (ROOT / "examples" / "README.md").read_text()
