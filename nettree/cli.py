@@ -512,10 +512,16 @@ def batch(source: str, output: str | None, guideline_name: str | None,
     if sys.stderr.isatty():
         def progress(rows: int) -> None:
             click.echo(f"\r  {rows:,} rows", nl=False, err=True)
+    if summary_json == "-" and output in (None, "-"):
+        _fail("--summary-json -: standard output holds the rows; give -o or a file", 2)
     try:
         if output in (None, "-"):
-            summary = run(guideline, source, fmt, _TerminalSafe(sys.stdout), out_fmt,
-                          actual_column=actual_column, progress=progress)
+            try:
+                summary = run(guideline, source, fmt, _TerminalSafe(sys.stdout), out_fmt,
+                              actual_column=actual_column, progress=progress)
+            except BrokenPipeError:  # `nettree batch big.csv | head`: the reader has enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(0)
         else:
             import io
 
