@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,7 @@ def test_memory_is_flat_in_the_input_size(tmp_path: Path) -> None:
     # a copy: loads are cached by path, and other tests read the original under a size limit
     copy = tmp_path / "guideline.yaml"
     copy.write_text(SORE_THROAT.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(SORE_THROAT.parent / "sources", tmp_path / "sources")
     guideline = nettree.load(copy)
     fields = list(guideline.fields)
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
