@@ -115,7 +115,8 @@ def test_html_marks_the_flow(batch_files: Any) -> None:
     nodes, edges = _diagram_ids()
     marked = set(re.findall(r'<g class="[^"]*\bnettree-flow\b[^"]*" id="([^"]+)"', page))
     assert marked == set(nodes) | set(edges)
-    assert "stroke-width:8px" in page
+    assert "stroke-width:8px;marker-end:url(#arrow-flow)" in page
+    assert page.count('<marker id="arrow-flow"') == 1
 
 
 def test_without_cohort_nothing_is_marked() -> None:

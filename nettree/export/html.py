@@ -191,13 +191,19 @@ def _svg(diagram: Diagram) -> str:
            '<marker id="arrow-path" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
            f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{PATH}"/>'
            "</marker></defs>"]
+    if any(edge.width for edge in diagram.edges):  # a cohort's wide lines: arrows of one size
+        out[-1] = out[-1].replace("</defs>", (
+            '<marker id="arrow-flow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" '
+            'markerHeight="10" markerUnits="userSpaceOnUse" orient="auto">'
+            '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>'))
     sources = {node.key: node.id for node in diagram.nodes}
     for edge in diagram.edges:
         points, (lx, ly) = layout.edges[edge.key]
         d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
         css = "nettree-edge" + (" nettree-path" if edge.on_path else "")
         css += " nettree-flow" if edge.count is not None else ""
-        stroke = f' style="stroke-width:{edge.width:g}px"' if edge.width else ""
+        stroke = (f' style="stroke-width:{edge.width:g}px;marker-end:url(#arrow-flow)"'
+                  if edge.width else "")
         lines = label_lines[edge.key]
         lw, lh = labels[edge.key]
         text = "".join(
