@@ -450,6 +450,128 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
     if defects or (fail_under is not None and report.percent("leaves") < fail_under):
         sys.exit(1)
 
+@main.command()
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE: .csv, .jsonl or .parquet (default: JSON Lines on standard "
+                   "output).")
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH", help=GUIDELINE_HELP)
+@click.option("--input-format", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="The input's format (default: from its suffix).")
+@click.option("--actual-column", metavar="COL",
+              help="A column holding the treatment actually given (an option id): each row "
+                   "gets `concordant` and the summary a concordance.")
+@click.option("--summary", "show_summary", is_flag=True,
+              help="Print counts per status, leaf, recommendation and option (on standard "
+                   "error, or standard output when -o is given).")
+@click.option("--summary-json", metavar="FILE",
+              help="Write the counts as JSON (rows, valid, status, leaves, recommendations, "
+                   "options, nodes, branches, concordance).")
+def batch(source: str, output: str | None, guideline_name: str | None,
+          input_format: str | None, actual_column: str | None, show_summary: bool,
+          summary_json: str | None) -> None:
+    """Evaluate a table of patients: one result row per input row, in order.
+
+    INPUT is CSV, JSON Lines or Parquet ('-': standard input, with --input-format). Columns
+    that are not patient fields (patient_id...) are carried to the output unchanged; each
+    row gets status, leaf, recommendations, options, excluded, missing, path and error
+    (empty when valid). CSV cells: empty is unknown; booleans true/false/yes/no/1/0; set
+    items separated by ';'; numbers as JSON writes them.
+
+    A bad row never stops the run: it becomes a row with status `invalid` and an error
+    naming the field. A row is concordant when its actual treatment is among the options
+    the result offers (null when there is no recommendation or no actual treatment).
+    Parquet needs pyarrow: pip install 'nettree[parquet]'.
+
+    Exit status: 0 when every row was valid, 3 when some were not, 2 when the input cannot
+    be read (or a usage error), 1 for an invalid guideline file.
+
+    \b
+    Examples:
+      nettree batch examples/cohort.csv -o results.csv --summary
+      nettree batch examples/cohort.csv --actual-column given --summary-json summary.json
+      nettree render --cohort summary.json -o flow.svg
+    """
+    from .batch import BatchInputError, format_of, run
+
+    fmt = input_format or (format_of(source) if source != "-" else None)
+    if fmt is None:
+        _fail(f"cannot tell the format of {shown(source, 200)} from its suffix (.csv, .jsonl, "
+              ".parquet); give --input-format", 2)
+    out_fmt = "jsonl"
+    if output not in (None, "-"):
+        assert output is not None
+        out_fmt = format_of(output) or ""
+        if out_fmt not in ("csv", "jsonl", "parquet"):
+            _fail(f"-o {shown(output, 200)}: the output is .csv, .jsonl or .parquet", 2)
+    guideline = _load(guideline_name)
+    for target in (output, summary_json):
+        if target not in (None, "-"):
+            _check_output(target, [("input", source), ("guideline file", guideline.path)])
+    progress = None
+    if sys.stderr.isatty():
+        def progress(rows: int) -> None:
+            click.echo(f"\r  {rows:,} rows", nl=False, err=True)
+    if summary_json == "-" and output in (None, "-"):
+        _fail("--summary-json -: standard output holds the rows; give -o or a file", 2)
+    try:
+        if output in (None, "-"):
+            try:
+                summary = run(guideline, source, fmt, _TerminalSafe(sys.stdout), out_fmt,
+                              actual_column=actual_column, progress=progress)
+            except BrokenPipeError:  # `nettree batch big.csv | head`: the reader has enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(0)
+        else:
+            import io
+
+            from .files import atomic_output
+
+            try:
+                with atomic_output(output) as stream:
+                    if out_fmt == "parquet":
+                        summary = run(guideline, source, fmt, stream, out_fmt,
+                                      actual_column=actual_column, progress=progress)
+                    else:
+                        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                        summary = run(guideline, source, fmt, text, out_fmt,
+                                      actual_column=actual_column, progress=progress)
+                        text.flush()
+                        text.detach()  # the stream is closed by atomic_output
+            except OSError as exc:
+                _fail(f"cannot write {shown(output, 200)}: {exc.strerror or exc} "
+                      "(nothing was written)", 1)
+    except BatchInputError as exc:
+        if progress is not None:
+            click.echo("", err=True)
+        _fail(str(exc), 2)
+    if progress is not None:
+        click.echo(f"\r  {summary.rows:,} rows", err=True)
+    if show_summary:
+        _echo(summary.table(), err=output in (None, "-"), nl=False)
+    if summary_json not in (None, "-"):
+        assert summary_json is not None
+        _write_output(summary_json, json.dumps(summary.to_dict(), indent=2,
+                                               ensure_ascii=False) + "\n")
+    elif summary_json == "-":
+        _echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+    invalid = summary.rows - summary.valid
+    if invalid:
+        _echo(f"nettree: {invalid} of {summary.rows} rows invalid (status `invalid`, "
+              "`error` says why)", err=True)
+        sys.exit(3)
+
+
+class _TerminalSafe:
+    """Standard output for rows that come from a file: control characters escaped."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write(for_terminal(text))
+
+
 def _render_formats() -> list[str]:
     from .export import FORMATS
 
@@ -475,8 +597,13 @@ def _render_formats() -> list[str]:
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False),
               metavar="TB|LR", default="TB", show_default=True,
               help="Top to bottom, or left to right.")
+@click.option("--cohort", metavar="RESULTS",
+              help="Draw a cohort's flow: RESULTS is a `nettree batch` output (.csv, .jsonl, "
+                   ".parquet) or its --summary-json file; each node and branch shows its "
+                   "patients and share, each leaf its concordance when known.")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
-           patient: str | None, focus_items: tuple[str, ...], direction: str) -> None:
+           patient: str | None, focus_items: tuple[str, ...], direction: str,
+           cohort: str | None) -> None:
     """Draw the guideline: decisions, answers, and what each leaf may offer.
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
@@ -513,7 +640,10 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
                   f"{known}); give --format", 2)
     guideline = _load(guideline_name)
     if output not in (None, "-"):
-        _check_output(output, [("guideline file", guideline.path), ("patient file", patient)])
+        _check_output(output, [("guideline file", guideline.path), ("patient file", patient),
+                               ("cohort file", cohort)])
+    if cohort is not None and patient is not None:
+        _fail("--cohort and --patient draw different things: give one of them", 2)
     fmt = (fmt or "svg").lower()
     binary = FORMATS[fmt].binary
     to_stdout = output in (None, "-")
@@ -533,10 +663,11 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     except GuidelineError as exc:  # a gap or overlap met at run time
         _guideline_failed(exc)
     label = "" if patient in (None, "-") else os.path.basename(patient)
+    flow = _cohort(cohort, guideline) if cohort is not None else None
     try:
         drawn = draw(guideline, fmt, ExportOptions(result=result, focus=focus,
                                                    direction=direction.upper(), patient=data,
-                                                   path_label=label))
+                                                   path_label=label, cohort=flow))
     except (GraphvizNotFoundError, GraphvizError) as exc:
         _fail(str(exc), 1)
     if to_stdout:
@@ -547,6 +678,29 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     assert output is not None
     _write_output(output, drawn)
 
+
+
+def _cohort(source: str, guideline: Any) -> Any:
+    """The cohort of a batch output file or of its summary JSON (exit 2 when unreadable)."""
+    from .batch import BatchInputError, summarise
+    from .export.cohort import Cohort, CohortError
+    from .files import InputFileError, read_text
+
+    try:
+        if source.lower().endswith(".json"):
+            try:
+                data = json.loads(read_text(source, what="cohort summary"))
+            except ValueError as exc:
+                raise CohortError(f"{source}: not JSON: {exc}") from None
+        else:
+            data = summarise(source, guideline.id).to_dict()
+        flow = Cohort.from_summary(data)
+        flow.check(guideline)
+    except (InputFileError, BatchInputError) as exc:
+        _fail(str(exc), 2)
+    except CohortError as exc:
+        _fail(f"--cohort {shown(source, 200)}: {exc}", 2)
+    return flow
 
 
 @main.command()

@@ -12,12 +12,14 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import NettreeError
 
-__all__ = ["DEFAULT_LIMIT", "InputFileError", "limit", "read_stream", "read_text", "write_atomic"]
+__all__ = ["DEFAULT_LIMIT", "InputFileError", "atomic_output", "limit", "open_input", "read_stream",
+           "read_text", "write_atomic"]
 
 #: The largest input file read by default (bytes); ``NETTREE_MAX_INPUT_BYTES`` overrides it.
 DEFAULT_LIMIT = 8 * 1024 * 1024
@@ -103,18 +105,35 @@ def _decode(data: bytes, shown: str, what: str, cap: int) -> str:
         raise InputFileError(shown, f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+def open_input(path: str | Path, *, what: str = "file") -> BinaryIO:
+    """An input file opened for reading in binary, for streaming it (a batch input of any
+    size: no size limit). Like :func:`read_text`, only a regular file is read; raises
+    :class:`InputFileError` naming the file and the reason."""
+    shown = _shown_path(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InputFileError(shown, f"cannot read the {what}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise InputFileError(shown, f"cannot read the {what}: not a regular file (a {what} "
+                                    "is read only from a regular file, not a folder, FIFO "
+                                    "or device)")
+    return os.fdopen(handle, "rb")
 
-    On any error the temporary file is removed and the old ``path`` (if any) is untouched.
-    """
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary stream whose content replaces ``path`` only when the block ends normally:
+    written to a temporary file in the same folder, then renamed. On any error the temporary
+    file is removed and the old ``path`` (if any) is untouched."""
     target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp",
                                          dir=target.parent if str(target.parent) else ".")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(payload)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
@@ -122,3 +141,13 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    On any error the temporary file is removed and the old ``path`` (if any) is untouched.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_output(path) as out:
+        out.write(payload)

@@ -139,6 +139,7 @@ def _node(node: DiagramNode) -> str:
     else:
         label = _leaf_label(node)
     classes = _classes(f"nettree-node nettree-{node.kind}", node.on_path, node.stop)
+    classes += " nettree-flow" if node.count is not None else ""
     attrs = [
         f"id={dot_string(node.key)}",
         f"class={dot_string(classes)}",
@@ -157,9 +158,12 @@ def _edge(edge: DiagramEdge) -> str:
         colour, penwidth, weight = PATH, "4", "2"
         font = (f'<FONT POINT-SIZE="10" COLOR="{PATH}"><B>{_lines(edge.label, WIDTH["answer"])}'
                 f"</B></FONT>")
+    if edge.width:  # a cohort's flow: the width in proportion to the patients
+        penwidth = f"{edge.width:g}"
+    flow = " nettree-flow" if edge.count is not None else ""
     attrs = [
         f"id={dot_string(edge.key)}",
-        f"class={dot_string(_classes('nettree-edge', edge.on_path))}",
+        f"class={dot_string(_classes('nettree-edge', edge.on_path) + flow)}",
         f'color="{colour}", penwidth={penwidth}, weight={weight}',
         f"label=<{font}>",
     ]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..guideline import Guideline
     from ..result import Result
+    from .cohort import Cohort
     from .model import Diagram
 
 __all__ = ["FORMATS", "TEXT_FORMATS", "ExportOptions", "Format", "Renderer", "format_for_path"]
@@ -33,7 +34,9 @@ class ExportOptions:
     ``result`` (a traversal's result) lights its path; ``focus`` (see
     :func:`nettree.export.extract.parse_focus`) keeps what is reachable under those values;
     ``direction`` is ``TB`` or ``LR``; ``patient`` (the raw mapping behind ``result``)
-    pre-fills the HTML page's form; ``path_label`` names the patient in the legend.
+    pre-fills the HTML page's form; ``path_label`` names the patient in the legend;
+    ``cohort`` (:class:`nettree.export.cohort.Cohort`) labels every node and branch with
+    its patients and widens the branches in proportion.
     """
 
     result: Result | None = None
@@ -41,13 +44,19 @@ class ExportOptions:
     direction: str = "TB"
     patient: Mapping[str, Any] | None = None
     path_label: str = ""
+    cohort: Cohort | None = None
 
     def diagram(self, guideline: Guideline) -> Diagram:
         """The diagram model of ``guideline`` under these options."""
         from .extract import build_diagram
 
-        return build_diagram(guideline, result=self.result, focus=self.focus,
-                             direction=self.direction, path_label=self.path_label)
+        diagram = build_diagram(guideline, result=self.result, focus=self.focus,
+                                direction=self.direction, path_label=self.path_label)
+        if self.cohort is not None:
+            from .cohort import annotate
+
+            diagram = annotate(diagram, self.cohort)
+        return diagram
 
 
 Renderer = Callable[["Guideline", ExportOptions], "str | bytes"]

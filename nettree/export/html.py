@@ -191,11 +191,19 @@ def _svg(diagram: Diagram) -> str:
            '<marker id="arrow-path" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
            f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{PATH}"/>'
            "</marker></defs>"]
+    if any(edge.width for edge in diagram.edges):  # a cohort's wide lines: arrows of one size
+        out[-1] = out[-1].replace("</defs>", (
+            '<marker id="arrow-flow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" '
+            'markerHeight="10" markerUnits="userSpaceOnUse" orient="auto">'
+            '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>'))
     sources = {node.key: node.id for node in diagram.nodes}
     for edge in diagram.edges:
         points, (lx, ly) = layout.edges[edge.key]
         d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
         css = "nettree-edge" + (" nettree-path" if edge.on_path else "")
+        css += " nettree-flow" if edge.count is not None else ""
+        stroke = (f' style="stroke-width:{edge.width:g}px;marker-end:url(#arrow-flow)"'
+                  if edge.width else "")
         lines = label_lines[edge.key]
         lw, lh = labels[edge.key]
         text = "".join(
@@ -203,7 +211,7 @@ def _svg(diagram: Diagram) -> str:
             f"{html_text(line)}</text>" for i, line in enumerate(lines))
         out.append(f'<g class="{css}" id="{edge.key}" '
                    f'data-source="{html_text(sources[edge.source])}"'
-                   f' data-target="{html_text(sources[edge.target])}"><path d="{d}"/>'
+                   f' data-target="{html_text(sources[edge.target])}"><path d="{d}"{stroke}/>'
                    f'<g class="answer"><rect x="{lx - lw / 2:.1f}" y="{ly - lh / 2:.1f}" '
                    f'width="{lw:.1f}" height="{lh:.1f}" rx="3"/>{text}</g></g>')
     for node in diagram.nodes:
@@ -211,6 +219,7 @@ def _svg(diagram: Diagram) -> str:
         css = f"nettree-node nettree-{node.kind}"
         css += " nettree-path" if node.on_path else ""
         css += " nettree-stop" if node.stop else ""
+        css += " nettree-flow" if node.count is not None else ""
         rx = 10 if node.kind in ("decision", "out_of_scope") else 3
         items = "".join(_svg_items(contents[node.key], node.kind == "decision", width))
         out.append(f'<g class="{css}" id="{node.key}" data-node="{html_text(node.id)}" '

@@ -139,6 +139,8 @@ def to_mermaid(diagram: Diagram) -> str:
     lines.append("  classDef legend fill:#fafafa,stroke:#bbbbbb,color:#333333,text-align:left")
     lines.append(f"  classDef path stroke:{PATH},stroke-width:4px")
     lines.append("  classDef stop stroke-dasharray:6 4")
+    if any(node.count is not None for node in diagram.nodes):  # a cohort's flow
+        lines.append("  classDef flow stroke-width:2px")
     if diagram.legend.marks:  # the leaf a patient reached, whose options are marked
         lines.append(f"  classDef reached fill:{OFFERED_FILL}")
 
@@ -156,9 +158,15 @@ def to_mermaid(diagram: Diagram) -> str:
             by_class.setdefault("stop", []).append(node.key)
         if any(option.mark for option in node.options):
             by_class.setdefault("reached", []).append(node.key)
+    flow = [node.key for node in diagram.nodes if node.count is not None]
+    if flow:
+        by_class["flow"] = flow
     by_class["legend"] = ["legend"]
     for name, keys in by_class.items():
         lines.append(f"  class {','.join(keys)} {name}")
     if path_links:
         lines.append(f"  linkStyle {','.join(path_links)} stroke:{PATH},stroke-width:4px")
+    for index, edge in enumerate(diagram.edges):  # a cohort's flow: widths in proportion
+        if edge.width:
+            lines.append(f"  linkStyle {index} stroke-width:{edge.width:g}px")
     return "\n".join(lines) + "\n"

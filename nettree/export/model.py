@@ -100,6 +100,7 @@ class DiagramNode:
     removed: tuple[tuple[str, tuple[Citation, ...]], ...]
     on_path: bool
     stop: bool  # the highlighted path stops here for want of data
+    count: int | None = None  # patients of a cohort who passed here (None: no cohort drawn)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class DiagramEdge:
     target: str
     label: str
     on_path: bool
+    count: int | None = None  # patients of a cohort who took this branch (None: no cohort)
+    width: float = 0.0  # the line width a cohort gives it (0: the default)
 
 
 @dataclass(frozen=True)
