@@ -478,9 +478,11 @@ def _wrong_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
     spec = guideline.fields[name]
     outside = st.text(max_size=10).filter(lambda s: s not in spec.values)
     if spec.type is FieldType.BOOLEAN:
+        # The text "true" or "false" (any case) is the one rule's other spelling: not wrong.
         return st.one_of(
-            st.sampled_from(["true", "false", "yes", "no", "1", "0", ""]),
-            st.text(max_size=8), st.integers(), st.floats(), _NESTED,
+            st.sampled_from(["yes", "no", "1", "0", "", "on", "truthy"]),
+            st.text(max_size=8).filter(lambda s: s.strip().lower() not in ("true", "false")),
+            st.integers(), st.floats(), _NESTED,
         )
     if spec.type is FieldType.CHOICE:
         return st.one_of(outside, st.integers(), st.floats(), st.booleans(), _NESTED,

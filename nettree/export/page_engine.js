@@ -142,7 +142,13 @@
         if (isUnknown(value)) { return; }
         var bad = "'" + name + "' must be " + allowed(f) + " (got " + showValue(value) + ")";
         if (f.type === "boolean") {
-          if (typeof value !== "boolean") { errors.push(bad); return; }
+          /* The one rule of nettree/patient.py read_boolean: true/false, or the text. */
+          var text = typeof value === "string" ? value.trim().toLowerCase() : null;
+          if (text === "true" || text === "false") { value = text === "true"; }
+          if (typeof value !== "boolean") {
+            errors.push(bad.slice(0, -1) + "; a boolean is written true or false, in a patient file and in --set alike)");
+            return;
+          }
         } else if (f.type === "number") {
           if (typeof value !== "number" || !isFinite(value) ||
               (f.min !== null && value < f.min) || (f.max !== null && value > f.max)) {

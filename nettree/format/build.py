@@ -200,8 +200,12 @@ class Builder(References):
             values: tuple[str, ...] = ()
             if kind in (FieldType.CHOICE, FieldType.SET):
                 raw = spec.get("values")
-                if not isinstance(raw, YList) or not raw or not all(
-                        isinstance(v, str) for v in raw):
+                odd = next(((v, m) for _, v, m in items(raw) if not isinstance(v, str)),
+                           None) if isinstance(raw, YList) else None
+                if odd is not None:
+                    self.problem(odd[1], f"{what}: a {kind.value} field needs 'values', a list "
+                                         f"of texts (got {self.got(*odd)})")
+                elif not isinstance(raw, YList) or not raw:
                     self.problem(spec.value_marks.get("values", spec_mark),
                                  f"{what}: a {kind.value} field needs 'values', a list of texts")
                 else:
@@ -400,10 +404,14 @@ class Builder(References):
         pairs = []
         for name, dim in dims.items():
             code = raw.get(name)
-            if name in raw and (isinstance(code, list | dict) or code not in dict(dim.codes)):
-                self.problem(raw.value_marks[name],
-                             f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
-                             f"(got {shown(code)})")
+            if name in raw:
+                read = self.code(code, raw.value_marks[name], list(dict(dim.codes)))
+                if read is None:
+                    self.problem(raw.value_marks[name],
+                                 f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
+                                 f"(got {self.got(code, raw.value_marks[name])})")
+                else:
+                    code = read
             pairs.append((name, str(code)))
         return tuple(pairs)
 
