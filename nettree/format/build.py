@@ -205,6 +205,9 @@ class Builder(References):
                 if odd is not None:
                     self.problem(odd[1], f"{what}: a {kind.value} field needs 'values', a list "
                                          f"of texts (got {self.got(*odd)})")
+                    # Go on with the values as written, so their uses are not reported too.
+                    values = tuple(v if isinstance(v, str) else self.scalar_written(m)
+                                   for _, v, m in items(raw))
                 elif not isinstance(raw, YList) or not raw:
                     self.problem(spec.value_marks.get("values", spec_mark),
                                  f"{what}: a {kind.value} field needs 'values', a list of texts")
