@@ -25,8 +25,8 @@ __all__ = [
     "boolean_problem",
     "coerce_text",
     "describe_kind",
-    "read_patient_file",
     "read_boolean",
+    "read_patient_file",
     "read_patient_text",
     "validate_patient",
 ]
@@ -212,8 +212,8 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     >>> f = {"age": Field("age", FieldType.NUMBER, "", minimum=0, maximum=120),
     ...      "smoker": Field("smoker", FieldType.BOOLEAN, ""),
     ...      "drugs": Field("drugs", FieldType.SET, "", values=("a", "b"))}
-    >>> coerce_text(f, "age", "61"), coerce_text(f, "smoker", "False"), coerce_text(f, "drugs", "a, b")
-    (61, False, ['a', 'b'])
+    >>> coerce_text(f, "age", "6"), coerce_text(f, "smoker", "false"), coerce_text(f, "drugs", "a,b")
+    (6, False, ['a', 'b'])
     >>> coerce_text(f, "smoker", "")
     """
     if name not in fields:

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from .words import plain
 
 __all__ = [
-    "Assumption",
     "EITHER_WAY",
+    "Assumption",
     "Derived",
     "Exclusion",
     "NoteResult",

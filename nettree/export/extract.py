@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition, Known, describe_value
 from ..errors import PatientError
-from ..result import EITHER_WAY
 from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Step
+from ..result import EITHER_WAY
 from .model import (
     Citation,
     Clause,
