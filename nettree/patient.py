@@ -212,8 +212,8 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     >>> f = {"age": Field("age", FieldType.NUMBER, "", minimum=0, maximum=120),
     ...      "smoker": Field("smoker", FieldType.BOOLEAN, ""),
     ...      "drugs": Field("drugs", FieldType.SET, "", values=("a", "b"))}
-    >>> coerce_text(f, "age", "6"), coerce_text(f, "smoker", "false"), coerce_text(f, "drugs", "a,b")
-    (6, False, ['a', 'b'])
+    >>> coerce_text(f, "age", "6"), coerce_text(f, "smoker", "false"), coerce_text(f, "drugs", "a")
+    (6, False, ['a'])
     >>> coerce_text(f, "smoker", "")
     """
     if name not in fields:
