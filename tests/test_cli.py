@@ -483,7 +483,9 @@ def test_standard_input_and_set_together() -> None:
         ({"prior_therapies": ["surgery"]}, ["'prior_therapies'", "'surgery'", "'ssa'"]),
         ({"sstr": "positive"}, ["'sstr' is not a patient field",
                                 "(did you mean 'sstr_status'?)"]),
-        ({"functional": "sometimes"}, ["'functional' must be true or false (got 'sometimes')"]),
+        ({"functional": "sometimes"}, ["'functional' must be true or false (got 'sometimes'; "
+                                       "a boolean is written true or false, in a patient file "
+                                       "and in --set alike)"]),
         ({"ki67": "5"}, ["'ki67' must be a number"]),
         ({"metastatic": 1}, ["'metastatic' must be true or false"]),
         ({"grade": "G1", "ki67": 30},
@@ -556,7 +558,8 @@ def test_bad_set_syntax_is_a_usage_error(item: str) -> None:
     ("item", "fragments"),
     [
         ("sstr=positive", ["'sstr' is not a patient field (did you mean 'sstr_status'?)"]),
-        ("functional=maybe", ["'functional' must be true or false (got 'maybe')"]),
+        ("functional=maybe", ["'functional' must be true or false (got 'maybe'; a boolean is "
+                              "written true or false"]),
         ("ki67=abc", ["'ki67' must be a number from 0 to 100 (got 'abc')"]),
         ("ki67=101", ["'ki67' must be a number from 0 to 100 (got 101)"]),
         ("grade=G4", ["'grade' must be one of 'G1', 'G2', 'G3' (got 'G4')"]),

@@ -88,7 +88,7 @@ class Reader:
             kind = "true/false" if isinstance(value, bool) else "the number"
             written = self.scalar_written(mark) or shown(value)
             return f"{kind} {written}; quote it as \"{written}\""
-        return kind_of(value)
+        return shown(value)
 
     def code(self, value: Any, mark: Mark, allowed: tuple[str, ...] | list[str]) -> str | None:
         """The code (a value of a choice, a rating code) written here, or None. A number is
