@@ -88,6 +88,9 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
             high = spec.maximum if spec.maximum is not None else math.inf
             if low <= value <= high and (isinstance(value, float)
                                          or abs(value) <= _LARGEST_INTEGER):
+                if spec.integer and not float(value).is_integer():
+                    return None, (f"{spec.name!r} must be {spec.allowed()} (got "
+                                  f"{_show(value)}, which is not a whole number)")
                 return float(value), None
     elif kind is FieldType.CHOICE:
         if isinstance(value, str) and value in spec.values:

@@ -174,3 +174,55 @@ def test_json_keeps_its_shape_for_either_way() -> None:
                                     "age=70"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["path"][0]["answer"] == "either way"
+
+
+# ---------------------------------------------------------------- the integer type (item 1, part)
+
+def test_an_integer_field_takes_whole_numbers_only(sprains: nettree.Guideline) -> None:
+    assert sprains.fields["age"].integer and sprains.fields["age"].allowed() == \
+        "a whole number from 16 to 120"
+    assert sprains.traverse({"age": 70.0}).leaf == "falls"  # 70.0 is a whole number
+    with pytest.raises(nettree.PatientError) as info:
+        sprains.traverse({"age": 70.5})
+    assert str(info.value) == ("invalid patient: 'age' must be a whole number from 16 to 120 "
+                               "(got 70.5, which is not a whole number)")
+    out = CliRunner().invoke(main, ["traverse", "-g", str(EITHER), "--set", "age=64.5"])
+    assert out.exit_code == 2 and "which is not a whole number" in out.stderr
+
+
+def test_an_integer_domain_has_whole_representatives(tmp_path: Path) -> None:
+    text = EITHER.read_text("utf-8").replace("{age: {at_least: 65}}", "{age: {above: 64.5}}")
+    text = text.replace("{age: {below: 65}}", "{age: {at_most: 64.5}}")
+    path = tmp_path / "half.yaml"
+    path.write_text(text, "utf-8")
+    g = nettree.load(path)
+    # No integer is 64.5: its class is left out; the others hold whole representatives.
+    assert list(g.domains["age"]) == [(16.0, "age in [16, 64.5)"), (65.0, "age in (64.5, 120]")]
+    from nettree.verify import verify
+
+    assert verify(g).ok
+
+
+def test_an_integer_default_must_be_whole(tmp_path: Path) -> None:
+    messages = _problems(tmp_path, "    description: Age in whole years.",
+                         "    description: Age in whole years.\n    default: 40.5\n"
+                         "    if_absent: forty and a half")
+    assert messages == ["field 'age': the default must be a whole number from 16 to 120 "
+                        "(got 40.5)"]
+
+
+def test_the_patient_schema_says_integer(sprains: nettree.Guideline) -> None:
+    from nettree.format.schema import patient_schema
+
+    assert patient_schema(sprains)["properties"]["age"]["type"] == ["integer", "null"]
+
+
+@pytest.mark.node
+def test_the_page_engine_refuses_a_fraction_as_python_does(sprains: nettree.Guideline,
+                                                           tmp_path: Path) -> None:
+    from test_page_engine import run_engine
+
+    got = run_engine(sprains, [{"age": 70.5}, {"age": 70}], tmp_path)
+    assert got[0]["error"] == ("invalid patient: 'age' must be a whole number from 16 to 120 "
+                               "(got 70.5, which is not a whole number)")
+    assert got[1]["leaf"] == "falls"

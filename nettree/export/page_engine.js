@@ -116,7 +116,9 @@
 
     function allowed(f) {
       if (f.type === "boolean") { return "true or false"; }
-      if (f.type === "number") { return "a number from " + f.min + " to " + f.max; }
+      if (f.type === "number") {
+        return (f.integer ? "a whole number" : "a number") + " from " + f.min + " to " + f.max;
+      }
       var listed = f.values.map(function (v) { return "'" + v + "'"; }).join(", ");
       return f.type === "set" ? "a list of " + listed : "one of " + listed;
     }
@@ -153,6 +155,9 @@
           if (typeof value !== "number" || !isFinite(value) ||
               (f.min !== null && value < f.min) || (f.max !== null && value > f.max)) {
             errors.push(bad); return;
+          }
+          if (f.integer && !Number.isInteger(value)) {
+            errors.push(bad.slice(0, -1) + ", which is not a whole number)"); return;
           }
         } else if (f.type === "choice") {
           if (f.values.indexOf(value) < 0) { errors.push(bad); return; }
