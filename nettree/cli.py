@@ -264,7 +264,7 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
             default = f"; absent: {field.if_absent}" if field.has_default else \
                 "; absent: unknown"
             derive = f"; derived from {field.derive.source} when absent" if field.derive else ""
-            _echo(f"{field.name} ({field.type.value}): {field.allowed()}{default}{derive}")
+            _echo(f"{field.name} ({field.kind_name}): {field.allowed()}{default}{derive}")
             _echo(textwrap.fill(field.description, 92, initial_indent="    ",
                                      subsequent_indent="    "))
         return

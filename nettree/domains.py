@@ -67,8 +67,12 @@ def thresholds_of(guideline: Guideline) -> dict[str, list[float]]:
     return {name: sorted(values) for name, values in cuts.items()}
 
 
-def _below(point: float, low: float) -> float | None:
-    """A finite number in [low, point), the class below the first threshold; None if empty."""
+def _below(point: float, low: float, whole: bool = False) -> float | None:
+    """A finite number in [low, point), the class below the first threshold; None if empty.
+    ``whole``: a whole number (an integer field), None when the class holds none."""
+    if whole:
+        rep = float(math.ceil(low)) if math.isfinite(low) else float(math.ceil(point) - 1)
+        return rep if low <= rep < point and math.isfinite(rep) else None
     if math.isfinite(low):
         return low
     rep = point - 1
@@ -77,8 +81,12 @@ def _below(point: float, low: float) -> float | None:
     return rep if math.isfinite(rep) else None
 
 
-def _between(lower: float, upper: float) -> float | None:
-    """A number strictly between two thresholds (no overflow); None when none is."""
+def _between(lower: float, upper: float, whole: bool = False) -> float | None:
+    """A number strictly between two thresholds (no overflow); None when none is.
+    ``whole``: a whole number."""
+    if whole:
+        rep = float(math.floor(lower) + 1)
+        return rep if lower < rep < upper else None
     rep = (lower + upper) / 2
     if not (math.isfinite(rep) and lower < rep < upper):
         rep = lower / 2 + upper / 2  # the exact midpoint cannot overflow
@@ -87,8 +95,12 @@ def _between(lower: float, upper: float) -> float | None:
     return rep if lower < rep < upper else None
 
 
-def _above(point: float, high: float) -> float | None:
-    """A finite number in (point, high], the class above the last threshold; None if empty."""
+def _above(point: float, high: float, whole: bool = False) -> float | None:
+    """A finite number in (point, high], the class above the last threshold; None if empty.
+    ``whole``: a whole number."""
+    if whole:
+        rep = float(math.floor(point) + 1)
+        return rep if point < rep <= high and math.isfinite(rep) else None
     if math.isfinite(high):
         return high
     rep = point + 1
@@ -216,25 +228,29 @@ def field_domain(spec: Field, cuts: Iterable[float] = ()) -> Domain:
     low = spec.minimum if spec.minimum is not None else -math.inf
     high = spec.maximum if spec.maximum is not None else math.inf
     points = sorted({float(c) for c in cuts if math.isfinite(c) and low <= c <= high})
+    whole = spec.integer
     if not points:
         rep = low if math.isfinite(low) else (high if math.isfinite(high) else 0.0)
+        if whole:
+            rep = float(math.ceil(rep)) if math.isfinite(low) else float(math.floor(rep))
         return Domain(spec, ((rep, f"{name} any value"),))
     domain: list[tuple[Any, str]] = []
     if low < points[0]:
-        below = _below(points[0], low)
+        below = _below(points[0], low, whole)
         text = f"{name} in [{number_text(low)}, {number_text(points[0])})" if math.isfinite(low) \
             else f"{name} below {number_text(points[0])}"
         if below is not None:
             domain.append((below, text))
     for index, point in enumerate(points):
-        domain.append((point, f"{name} = {number_text(point)}"))
+        if not whole or point.is_integer():  # an integer field holds no 2.5
+            domain.append((point, f"{name} = {number_text(point)}"))
         upper = points[index + 1] if index + 1 < len(points) else None
         if upper is not None:
-            between = _between(point, upper)
+            between = _between(point, upper, whole)
             if between is not None:
                 domain.append((between, f"{name} in ({number_text(point)}, {number_text(upper)})"))
     if points[-1] < high:
-        above = _above(points[-1], high)
+        above = _above(points[-1], high, whole)
         last = number_text(points[-1])
         text = f"{name} in ({last}, {number_text(high)}]" if math.isfinite(high) \
             else f"{name} above {last}"

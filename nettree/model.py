@@ -130,13 +130,20 @@ class Field:
     default: Any = None
     if_absent: str = ""
     derive: Derivation | None = None
+    integer: bool = False  # a number field of whole numbers only (written `type: integer`)
+
+    @property
+    def kind_name(self) -> str:
+        """The type as a guideline file writes it (``integer`` for whole numbers)."""
+        return "integer" if self.integer else self.type.value
 
     def allowed(self) -> str:
         """What this field accepts, in words, for error messages."""
         if self.type is FieldType.BOOLEAN:
             return "true or false"
         if self.type is FieldType.NUMBER:
-            return f"a number from {_num(self.minimum)} to {_num(self.maximum)}"
+            kind = "a whole number" if self.integer else "a number"
+            return f"{kind} from {_num(self.minimum)} to {_num(self.maximum)}"
         listed = ", ".join(repr(v) for v in self.values)
         if self.type is FieldType.SET:
             return f"a list of {listed}"

@@ -22,8 +22,10 @@ from .words import did_you_mean, number_text, plain
 
 __all__ = [
     "Patient",
+    "boolean_problem",
     "coerce_text",
     "describe_kind",
+    "read_boolean",
     "read_patient_file",
     "read_patient_text",
     "validate_patient",
@@ -72,8 +74,10 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
     """The normalised value, or an error message naming the field and what is allowed."""
     kind = spec.type
     if kind is FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value, None
+        flag = read_boolean(value)
+        if flag is not None:
+            return flag, None
+        return None, boolean_problem(spec.name, value)
     elif kind is FieldType.NUMBER:
         if isinstance(value, float) and not math.isfinite(value):
             return None, (f"{spec.name!r} must be {spec.allowed()} (got {_show(value)}, "
@@ -84,6 +88,9 @@ def _check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
             high = spec.maximum if spec.maximum is not None else math.inf
             if low <= value <= high and (isinstance(value, float)
                                          or abs(value) <= _LARGEST_INTEGER):
+                if spec.integer and not float(value).is_integer():
+                    return None, (f"{spec.name!r} must be {spec.allowed()} (got "
+                                  f"{_show(value)}, which is not a whole number)")
                 return float(value), None
     elif kind is FieldType.CHOICE:
         if isinstance(value, str) and value in spec.values:
@@ -172,11 +179,30 @@ def validate_patient(
     return Patient(values=values, defaulted=frozenset(defaulted), derived=tuple(derived))
 
 
-_TRUE = {"true", "yes", "y", "1"}
+def read_boolean(value: Any) -> bool | None:
+    """The one rule for a boolean in a patient, in a file and in ``--set`` alike: true or false,
+    or the text ``true`` or ``false`` in any case (surrounding spaces ignored); None for
+    anything else (``yes``, ``1``, ``on``: refused, never guessed).
+
+    >>> read_boolean(True), read_boolean(" False "), read_boolean("yes"), read_boolean(1)
+    (True, False, None, None)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower())
+    return None
+
+
+def boolean_problem(name: str, value: Any) -> str:
+    """The message for a value that is not a boolean: how to write one."""
+    return (f"{name!r} must be true or false (got {_show(value)}; a boolean is written "
+            "true or false, in a patient file and in --set alike)")
+
+
 # A number in text is written as JSON writes one: no "024", "2_0", "0x14", "inf" or "２０".
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _LARGEST_INTEGER = int(sys.float_info.max)
-_FALSE = {"false", "no", "n", "0"}
 
 
 def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
@@ -189,8 +215,8 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     >>> f = {"age": Field("age", FieldType.NUMBER, "", minimum=0, maximum=120),
     ...      "smoker": Field("smoker", FieldType.BOOLEAN, ""),
     ...      "drugs": Field("drugs", FieldType.SET, "", values=("a", "b"))}
-    >>> coerce_text(f, "age", "61"), coerce_text(f, "smoker", "No"), coerce_text(f, "drugs", "a, b")
-    (61, False, ['a', 'b'])
+    >>> coerce_text(f, "age", "6"), coerce_text(f, "smoker", "false"), coerce_text(f, "drugs", "a")
+    (6, False, ['a'])
     >>> coerce_text(f, "smoker", "")
     """
     if name not in fields:
@@ -203,13 +229,10 @@ def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     if text == "" or text.lower() == "null":
         return None
     if spec.type is FieldType.BOOLEAN:
-        lowered = text.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise PatientError(f"{name!r} must be true or false (got {shown(text)})", field=name,
-                           value=text)
+        flag = read_boolean(text)
+        if flag is None:
+            raise PatientError(boolean_problem(name, text), field=name, value=text)
+        return flag
     if spec.type is FieldType.NUMBER:
         if not _JSON_NUMBER.fullmatch(text):
             raise PatientError(f"{name!r} must be {spec.allowed()} (got {shown(text)})",

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from .words import plain
 
 __all__ = [
+    "EITHER_WAY",
     "Assumption",
     "Derived",
     "Exclusion",
@@ -24,6 +25,8 @@ __all__ = [
 
 Status = str
 RECOMMENDATION = "recommendation"
+# The answer shown for a decision whose answer is unknown but does not change the result.
+EITHER_WAY = "either way"
 NEEDS_INFORMATION = "needs_information"
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -80,7 +83,9 @@ class NoteResult:
 class PathStep(NamedTuple):
     """One node passed: a decision with its question and answer, or the final leaf.
 
-    ``answer`` is None where unknown data stopped the traversal. ``values`` are the field
+    ``answer`` is None where unknown data stopped the traversal, ``"either way"``
+    (:data:`EITHER_WAY`) at a decision whose answer is unknown but every answer the unknown
+    fields may give leads to the same result. ``values`` are the field
     values read at this node (None for unknown). (A named tuple: immutable, and cheap to
     build, since verification builds one per node for thousands of walks.)
     """

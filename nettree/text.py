@@ -11,7 +11,7 @@ from typing import Any
 from .conditions import describe_value
 from .errors import cut
 from .guideline import Guideline
-from .result import NEEDS_INFORMATION, OUT_OF_SCOPE, Result
+from .result import EITHER_WAY, NEEDS_INFORMATION, OUT_OF_SCOPE, Result
 
 __all__ = ["explain", "show_guideline"]
 
@@ -71,6 +71,8 @@ def explain(guideline: Guideline, result: Result) -> str:
         values = f"  [{_values(step.values)}]" if step.values else ""
         if step.kind == "decision":
             answer = step.answer if step.answer is not None else "UNKNOWN - stopped here"
+            if answer == EITHER_WAY:
+                answer = f"{EITHER_WAY} (unknown, but every answer leads to this result)"
             lines += _wrap(f"{step.text} -> {answer}{values}", "      ", f"  {number:>2}. ")
         else:
             stop = "" if step.answer else " - stopped here: the options depend on unknown data"

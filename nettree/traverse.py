@@ -1,9 +1,12 @@
 """Traversal: walk a guideline's graph for one patient and build the :class:`Result`.
 
-The walk never guesses. A decision whose answer depends on an unknown field stops with
-``needs_information``; so does a leaf whose options depend on one. Because conditions are
-evaluated with Kleene's three-valued logic, an answer that is given while fields are unknown
-is the answer every value of those fields would give.
+The walk never guesses. A decision whose answer depends on an unknown field, or a leaf whose
+options depend on one, tries every completion of those fields over their finite domains: when
+all give the same result, that is the result (the decision is shown answered "either way");
+otherwise, or past :data:`SETTLE_LIMIT` completions, it stops with ``needs_information``.
+Because conditions are evaluated with Kleene's three-valued logic, and the domains cover
+every value the conditions tell apart, an answer that is given while fields are unknown is
+the answer every value of those fields would give.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .errors import GuidelineError, PatientError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
 from .result import (
+    EITHER_WAY,
     NEEDS_INFORMATION,
     OUT_OF_SCOPE,
     RECOMMENDATION,
@@ -34,7 +38,7 @@ from .result import (
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["LeafProgress", "Unless", "traverse", "walk"]
+__all__ = ["SETTLE_LIMIT", "Budget", "LeafProgress", "Unless", "traverse", "walk"]
 
 
 def _defect(position: Position, message: str, check: str, node: str) -> GuidelineError:
@@ -180,6 +184,7 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
          resume: LeafProgress | None = None,
          defer: frozenset[str] = frozenset(),
          unless: list[Unless] | None = None,
+         budget: Budget | None = None,
          ) -> tuple[Result, frozenset[str], LeafProgress | None]:
     """Walk a validated patient; also return the unknown fields that stopped the walk.
 
@@ -193,7 +198,11 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
     ``defer`` (strict walks only) are fields read by filters alone: a filter that drops
     options when they hold is not split on, but appended to ``unless`` (see :class:`Unless`),
     as long as nothing after it depends on those options; else the walk stops at it.
+    ``budget`` (walks that are not strict) bounds the completions tried to settle unknown
+    answers (see :data:`SETTLE_LIMIT`); a walk without one starts a fresh budget.
     """
+    if budget is None:
+        budget = Budget(SETTLE_LIMIT)
     ctx = Context(patient.values)
     if asked is not None:
         ctx.asked = asked
@@ -211,6 +220,11 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
         chosen, missing = _decide(decision, ctx, strict=strict)
         all_reads.update(ctx.reads)
         values = tuple(ctx.reads.items())
+        if chosen is None and not strict:
+            settled = _settle_decision(guideline, patient, missing, path, node_id, values,
+                                       budget)
+            if settled is not None:
+                return settled, frozenset(), None
         if chosen is None:
             path.append(PathStep(node_id, "decision", decision.question, None, values))
             needs = ", ".join(_ordered(guideline, missing))
@@ -223,7 +237,8 @@ def walk(guideline: Guideline, patient: Patient, *, strict: bool = False,
 
     leaf = guideline.leaves[node_id]
     return _conclude(guideline, leaf, patient, ctx, all_reads, path, strict=strict,
-                     resume=resume, defer=defer if strict else frozenset(), unless=unless)
+                     resume=resume, defer=defer if strict else frozenset(), unless=unless,
+                     budget=budget)
 
 
 def _decide(decision: Decision, ctx: Context, *, strict: bool = False,
@@ -262,6 +277,7 @@ def _conclude(
     resume: LeafProgress | None = None,
     defer: frozenset[str] = frozenset(),
     unless: list[Unless] | None = None,
+    budget: Budget | None = None,
 ) -> tuple[Result, frozenset[str], LeafProgress | None]:
     if leaf.kind is LeafKind.OUT_OF_SCOPE:
         path.append(PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", ()))
@@ -335,7 +351,8 @@ def _conclude(
     leaf_values = tuple(ctx.reads.items())
 
     if missing and not strict:
-        settled = _settle(guideline, patient, missing, decisions, leaf, leaf_values)
+        settled = _settle(guideline, patient, missing, decisions, leaf, leaf_values,
+                          budget or Budget(SETTLE_LIMIT))
         if settled is not None:
             return settled, frozenset(), None
     if missing:
@@ -477,30 +494,39 @@ def _stop_at(guideline: Guideline, patient: Patient, all_reads: set[str],
                    ), frozenset(missing), at
 
 
-# A leaf whose options depend on unknown fields tries every completion of them, up to this
-# many (their domains are finite: see nettree.domains); past it, it asks for the fields.
+# A walk that meets an unknown answer (a decision's, or a leaf step's) tries every completion
+# of the unknown fields it needs over their finite domains (see nettree.domains): each
+# completion is one more walk. One traversal tries at most this many completions in all,
+# nested ones included; past it, it asks for the fields (needs_information).
 SETTLE_LIMIT = 512
 
 
-def _settle(
-    guideline: Guideline,
-    patient: Patient,
-    missing: set[str],
-    decisions: tuple[PathStep, ...],
-    leaf: Leaf,
-    leaf_values: tuple[tuple[str, Any], ...],
-) -> Result | None:
-    """The result every completion of the unknown ``missing`` fields gives, or None.
+class Budget:
+    """The completions a traversal may still try (shared by the walks it nests)."""
 
-    A step's unknown answer need not change the result: an option may be cited by one more
-    recommendation, then removed by a filter anyway. So each completion over the fields'
-    finite domains is walked; if all give the same status, options and exclusions, that is
-    the answer (exact, since the domains cover every value the conditions tell apart), and
-    the notes on which they differ are shown as "may apply". Otherwise: None (ask).
-    """
-    names = _ordered(guideline, missing)
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def take(self, count: int) -> bool:
+        """Spend ``count`` completions if that many are left."""
+        if count > self.left:
+            return False
+        self.left -= count
+        return True
+
+
+def _completions(guideline: Guideline, patient: Patient, names: list[str],
+                 budget: Budget) -> list[Result] | None:
+    """The results of every completion of the unknown fields ``names`` (each a possible
+    patient), when they all give the same status, leaf, options and exclusions; else None.
+
+    Exact, since the domains cover every value the conditions tell apart; a completion that
+    still needs information (a deeper unknown, settled in turn with the same budget) or that
+    differs from the others makes it None: the caller asks."""
     field_domains = guideline.domains
-    if math.prod(len(field_domains[name]) for name in names) > SETTLE_LIMIT:
+    if not budget.take(math.prod(len(field_domains[name]) for name in names)):
         return None
     derived = {name for name, *_ in patient.derived}
     given = {name: value for name, value in patient.values.items()
@@ -513,13 +539,18 @@ def _settle(
             checked = validate_patient(guideline.fields, completed)
         except PatientError:
             continue  # not a possible patient (a derived field below its source)
-        result, unknown, _ = walk(guideline, checked)
+        result, unknown, _ = walk(guideline, checked, budget=budget)
         if unknown or result.status == NEEDS_INFORMATION or (
                 results and _answer(result) != _answer(results[0])):
             return None
         results.append(result)
-    if not results:
-        return None
+    return results or None
+
+
+def _merged(guideline: Guideline, patient: Patient, results: list[Result], missing: set[str],
+            path: tuple[PathStep, ...]) -> Result:
+    """The one result that every completion gives, the notes on which they differ shown as
+    "may apply" (depending on the unknown fields)."""
     first = results[0]
     notes = []
     for note_id in sorted({n.id for r in results for n in r.notes},
@@ -533,7 +564,6 @@ def _settle(
             field for n in kept for field in n.unknown}))
         notes.append(NoteResult(note_id, kept[0].text, remarks, depends))
     assumed = {a.field: a for r in results for a in r.assumed}
-    path = (*decisions, PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
     return Result(
         guideline=first.guideline, status=first.status, leaf=first.leaf, reason=first.reason,
         recommendations=first.recommendations, options=first.options,
@@ -541,6 +571,54 @@ def _settle(
         assumed=tuple(assumed[name] for name in guideline.fields if name in assumed),
         derived=tuple(Derived(*d) for d in patient.derived), notes=tuple(notes), path=path,
     )
+
+
+def _settle(
+    guideline: Guideline,
+    patient: Patient,
+    missing: set[str],
+    decisions: tuple[PathStep, ...],
+    leaf: Leaf,
+    leaf_values: tuple[tuple[str, Any], ...],
+    budget: Budget,
+) -> Result | None:
+    """The result every completion of the unknown ``missing`` fields gives, or None.
+
+    A step's unknown answer need not change the result: an option may be cited by one more
+    recommendation, then removed by a filter anyway. So each completion is walked (see
+    :func:`_completions`); if all agree, that is the answer. Otherwise: None (ask).
+    """
+    results = _completions(guideline, patient, _ordered(guideline, missing), budget)
+    if results is None:
+        return None
+    path = (*decisions, PathStep(leaf.id, leaf.kind.value, leaf.label, "reached", leaf_values))
+    return _merged(guideline, patient, results, missing, path)
+
+
+def _settle_decision(guideline: Guideline, patient: Patient, missing: set[str],
+                     before: list[PathStep], node_id: str,
+                     values: tuple[tuple[str, Any], ...], budget: Budget) -> Result | None:
+    """The result every completion of the fields an unknown decision needs gives, or None.
+
+    The path shows the decision answered ``either way``; after it, the nodes every
+    completion passes (answered as they all answer, else ``either way``), with the values
+    this patient has there (None where unknown), then the leaf."""
+    results = _completions(guideline, patient, _ordered(guideline, missing), budget)
+    if results is None:
+        return None
+    decision = guideline.decisions[node_id]
+    path = [*before, PathStep(node_id, "decision", decision.question, EITHER_WAY, values)]
+    start = len(before) + 1
+    passed = [{step.node: step for step in r.path[start:]} for r in results]
+    for step in results[0].path[start:]:
+        steps = [p.get(step.node) for p in passed]
+        if any(s is None for s in steps):
+            continue
+        answers = {s.answer for s in steps if s is not None}
+        answer = step.answer if len(answers) == 1 else EITHER_WAY
+        shown = tuple((name, patient.values.get(name)) for name, _ in step.values)
+        path.append(PathStep(step.node, step.kind, step.text, answer, shown))
+    return _merged(guideline, patient, results, missing, tuple(path))
 
 
 def _answer(result: Result) -> tuple[Any, ...]:

@@ -867,13 +867,16 @@ def _describe_ranges(spec: Field, allowed: list[bool], cuts: Iterable[float]) ->
     if not points:
         pieces.append((low, True, high, True))
     else:
-        if low < points[0] and _below(points[0], low) is not None:
+        whole = spec.integer
+        if low < points[0] and _below(points[0], low, whole) is not None:
             pieces.append((low, True, points[0], False))
         for index, point in enumerate(points):
-            pieces.append((point, True, point, True))
-            if index + 1 < len(points) and _between(point, points[index + 1]) is not None:
+            if not whole or point.is_integer():
+                pieces.append((point, True, point, True))
+            if index + 1 < len(points) and _between(point, points[index + 1],
+                                                     whole) is not None:
                 pieces.append((point, False, points[index + 1], False))
-        if points[-1] < high and _above(points[-1], high) is not None:
+        if points[-1] < high and _above(points[-1], high, whole) is not None:
             pieces.append((points[-1], False, high, True))
     ranges: list[tuple[float, bool, float, bool]] = []
     previous_kept = False

@@ -158,6 +158,13 @@ def field_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
             st.lists(items, max_size=len(spec.values) + 1),  # repeats are allowed
         )
     low, high = _bounds(spec)
+    if spec.integer:  # whole numbers only: the thresholds' neighbours and any integer
+        cuts = _thresholds(guideline).get(name, ())
+        near = sorted({float(n) for t in cuts for n in (math.floor(t) - 1, math.floor(t),
+                                                         math.ceil(t), math.ceil(t) + 1)
+                       if low <= n <= high})
+        ints = st.integers(math.ceil(low), math.floor(high))
+        return st.one_of(ints, st.sampled_from(near)) if near else ints
     return _numbers(low, high, _thresholds(guideline).get(name, ()))
 
 
@@ -478,9 +485,11 @@ def _wrong_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
     spec = guideline.fields[name]
     outside = st.text(max_size=10).filter(lambda s: s not in spec.values)
     if spec.type is FieldType.BOOLEAN:
+        # The text "true" or "false" (any case) is the one rule's other spelling: not wrong.
         return st.one_of(
-            st.sampled_from(["true", "false", "yes", "no", "1", "0", ""]),
-            st.text(max_size=8), st.integers(), st.floats(), _NESTED,
+            st.sampled_from(["yes", "no", "1", "0", "", "on", "truthy"]),
+            st.text(max_size=8).filter(lambda s: s.strip().lower() not in ("true", "false")),
+            st.integers(), st.floats(), _NESTED,
         )
     if spec.type is FieldType.CHOICE:
         return st.one_of(outside, st.integers(), st.floats(), st.booleans(), _NESTED,
@@ -507,6 +516,8 @@ def _wrong_values(guideline: Guideline, name: str) -> st.SearchStrategy[Any]:
         wrong.append(st.integers(min_value=math.floor(high) + 1))
     if spec.minimum is not None or spec.maximum is not None:
         wrong.append(_HUGE)
+    if spec.integer:  # a number in range that is not whole
+        wrong.append(st.floats(low, high, allow_nan=False).filter(lambda x: not x.is_integer()))
     return st.one_of(wrong)
 
 

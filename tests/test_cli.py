@@ -323,7 +323,7 @@ def test_guideline_option_by_id_by_path_and_by_environment(guideline: nettree.Gu
 
 def test_set_alone_builds_the_patient(guideline: nettree.Guideline) -> None:
     result = run("traverse", "--json",
-                 "--set", "differentiation=well", "--set", "metastatic=yes",
+                 "--set", "differentiation=well", "--set", "metastatic=true",
                  "--set", "primary_site=gi", "--set", "ki67=5",
                  "--set", "sstr_status=positive", "--set", "functional=False",
                  "--set", "prior_therapies=ssa, prrt")
@@ -339,12 +339,36 @@ def test_set_alone_builds_the_patient(guideline: nettree.Guideline) -> None:
 
 
 @pytest.mark.parametrize(("text", "value"), [
-    ("true", True), ("True", True), ("yes", True), ("1", True),
-    ("false", False), ("no", False), ("0", False),
+    ("true", True), ("True", True), (" TRUE ", True), ("false", False), ("False", False),
 ])
 def test_set_booleans(guideline: nettree.Guideline, text: str, value: bool) -> None:
     result = run("traverse", "-", "--json", "--set", f"metastatic={text}",
                  input='{"differentiation": "well"}')
+    assert result.exit_code == 0, result.output
+    expected = guideline.traverse({"differentiation": "well", "metastatic": value})
+    assert json.loads(result.stdout) == expected.to_dict()
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "1", "0", "y", "on"])
+def test_one_boolean_rule_for_set_and_files(text: str) -> None:
+    """--set and a patient file share one rule: true or false (any case), nothing else."""
+    message = (f"'metastatic' must be true or false (got {text!r}; a boolean is written "
+               "true or false, in a patient file and in --set alike)")
+    by_set = run("traverse", "-", "--json", "--set", f"metastatic={text}",
+                 input='{"differentiation": "well"}')
+    by_file = run("traverse", "-", "--json",
+                  input=json.dumps({"differentiation": "well", "metastatic": text}))
+    for result in (by_set, by_file):
+        assert result.exit_code == 2
+        assert message in result.output
+
+
+@pytest.mark.parametrize(("written", "value"), [('"true"', True), ('"False"', False),
+                                                 ("true", True)])
+def test_a_file_takes_the_same_spellings_as_set(guideline: nettree.Guideline, written: str,
+                                                value: bool) -> None:
+    result = run("traverse", "-", "--json",
+                 input=f'{{"differentiation": "well", "metastatic": {written}}}')
     assert result.exit_code == 0, result.output
     expected = guideline.traverse({"differentiation": "well", "metastatic": value})
     assert json.loads(result.stdout) == expected.to_dict()
@@ -459,7 +483,9 @@ def test_standard_input_and_set_together() -> None:
         ({"prior_therapies": ["surgery"]}, ["'prior_therapies'", "'surgery'", "'ssa'"]),
         ({"sstr": "positive"}, ["'sstr' is not a patient field",
                                 "(did you mean 'sstr_status'?)"]),
-        ({"functional": "sometimes"}, ["'functional' must be true or false (got 'sometimes')"]),
+        ({"functional": "sometimes"}, ["'functional' must be true or false (got 'sometimes'; "
+                                       "a boolean is written true or false, in a patient file "
+                                       "and in --set alike)"]),
         ({"ki67": "5"}, ["'ki67' must be a number"]),
         ({"metastatic": 1}, ["'metastatic' must be true or false"]),
         ({"grade": "G1", "ki67": 30},
@@ -532,7 +558,8 @@ def test_bad_set_syntax_is_a_usage_error(item: str) -> None:
     ("item", "fragments"),
     [
         ("sstr=positive", ["'sstr' is not a patient field (did you mean 'sstr_status'?)"]),
-        ("functional=maybe", ["'functional' must be true or false (got 'maybe')"]),
+        ("functional=maybe", ["'functional' must be true or false (got 'maybe'; a boolean is "
+                              "written true or false"]),
         ("ki67=abc", ["'ki67' must be a number from 0 to 100 (got 'abc')"]),
         ("ki67=101", ["'ki67' must be a number from 0 to 100 (got 101)"]),
         ("grade=G4", ["'grade' must be one of 'G1', 'G2', 'G3' (got 'G4')"]),

@@ -48,7 +48,7 @@ import nettree
 from nettree.cli import main
 from nettree.conditions import Condition, Context, PartialSet
 from nettree.model import LeafKind
-from nettree.result import NEEDS_INFORMATION, OUT_OF_SCOPE, RECOMMENDATION, Result
+from nettree.result import EITHER_WAY, NEEDS_INFORMATION, OUT_OF_SCOPE, RECOMMENDATION, Result
 
 HERE = Path(__file__).resolve().parent
 # Globbed at collection: a file added to tests/guidelines/ is tested without listing it here.
@@ -131,6 +131,9 @@ def check_path(guideline: nettree.Guideline, result: Result) -> None:
     assert len(set(nodes)) == len(nodes), f"a node is passed twice: {nodes}"
     for step, following in itertools.pairwise(path):
         assert step.kind == "decision" and step.node in guideline.decisions, step
+        if step.answer == EITHER_WAY:  # unknown, but every answer leads on to ``following``
+            assert nx.has_path(graph, step.node, following.node), (step.node, following.node)
+            continue
         assert graph.has_edge(step.node, following.node), (step.node, following.node)
         assert graph.has_edge(step.node, following.node, key=step.answer)
     last = path[-1]
@@ -180,13 +183,22 @@ def check_result(guideline: nettree.Guideline, result: Result) -> None:
             assert not (result.options or result.excluded), "options offered on unknown data"
 
 
+def _route(r: Result, partial: Result) -> list[tuple[str, str | None]]:
+    """The nodes passed and their answers, as far as the partial result shows them: a
+    decision the partial answered "either way" has its completion's answer, whatever it is,
+    and the nodes the partial does not show (passed by some completions only) are left out."""
+    shown = {s.node: s.answer for s in partial.path}
+    return [(s.node, s.answer if shown[s.node] != EITHER_WAY else EITHER_WAY)
+            for s in r.path if s.node in shown]
+
+
 def same_answer(partial: Result, full: Result) -> dict[str, Any]:
     """The parts of a result that every completion of a partial patient must share."""
     def view(r: Result) -> dict[str, Any]:
         return {
             "status": r.status,
             "leaf": r.leaf,
-            "route": [(s.node, s.answer) for s in r.path],
+            "route": _route(r, partial),
             "options": [o.to_dict() for o in r.options],
             "excluded": [e.to_dict() for e in r.excluded],
             "recommendations": r.recommendations,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..conditions import Condition, Known, describe_value
 from ..errors import PatientError
 from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Step
+from ..result import EITHER_WAY
 from .model import (
     Citation,
     Clause,
@@ -436,8 +437,8 @@ def build_diagram(
     if result is not None:
         steps = result.path
         path_nodes = {step.node for step in steps}
-        path_edges = {(a.node, b.node) for a, b in pairwise(steps)
-                      if a.answer is not None}
+        path_edges = {(a.node, b.node) for a, b in pairwise(steps)  # no branch was taken
+                      if a.answer not in (None, EITHER_WAY)}  # out of an unknown decision
         if steps and steps[-1].answer is None and result.status == "needs_information":
             stop_node = steps[-1].node
             stop_note = f"The path stops here: needs {', '.join(result.missing)}."

@@ -278,6 +278,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             "values": list(field.values), "min": field.minimum, "max": field.maximum,
             "has_default": field.has_default, "default": plain(field.default),
             "if_absent": field.if_absent, "derive": derive,
+            **({"integer": True} if field.integer else {}),
         })
     strength = dims.get("strength")
     ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} if strength else {}

@@ -191,7 +191,7 @@
       if (g) { g.classList.add("nettree-path"); }
       var last = i === res.path.length - 1;
       if (last && step.answer === null && res.status === "needs_information" && g) { g.classList.add("nettree-stop"); }
-      if (!last && step.answer !== null) {
+      if (!last && step.answer !== null && step.answer !== "either way") {
         var next = res.path[i + 1].node;
         DATA.edges.forEach(function (e) {
           if (e.source === DATA.keys[step.node] && e.target === DATA.keys[next]) {
@@ -231,7 +231,9 @@
       });
     }
     box.appendChild(el("ol", { "class": "path" }, res.path.map(function (step) {
-      var answer = step.kind === "decision" ? (step.answer === null ? " \u2192 unknown: stopped here" : " \u2192 " + step.answer) :
+      var answer = step.kind === "decision" ? (step.answer === null ? " \u2192 unknown: stopped here" :
+        step.answer === "either way" ? " \u2192 either way (unknown, but every answer leads to this result)" :
+        " \u2192 " + step.answer) :
         (step.answer === null ? " \u2014 stopped: the options depend on unknown data" : "");
       return el("li", { "data-node": step.node }, [document.createTextNode(step.text + answer)]);
     })));

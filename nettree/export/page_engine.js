@@ -116,7 +116,9 @@
 
     function allowed(f) {
       if (f.type === "boolean") { return "true or false"; }
-      if (f.type === "number") { return "a number from " + f.min + " to " + f.max; }
+      if (f.type === "number") {
+        return (f.integer ? "a whole number" : "a number") + " from " + f.min + " to " + f.max;
+      }
       var listed = f.values.map(function (v) { return "'" + v + "'"; }).join(", ");
       return f.type === "set" ? "a list of " + listed : "one of " + listed;
     }
@@ -142,11 +144,20 @@
         if (isUnknown(value)) { return; }
         var bad = "'" + name + "' must be " + allowed(f) + " (got " + showValue(value) + ")";
         if (f.type === "boolean") {
-          if (typeof value !== "boolean") { errors.push(bad); return; }
+          /* The one rule of nettree/patient.py read_boolean: true/false, or the text. */
+          var text = typeof value === "string" ? value.trim().toLowerCase() : null;
+          if (text === "true" || text === "false") { value = text === "true"; }
+          if (typeof value !== "boolean") {
+            errors.push(bad.slice(0, -1) + "; a boolean is written true or false, in a patient file and in --set alike)");
+            return;
+          }
         } else if (f.type === "number") {
           if (typeof value !== "number" || !isFinite(value) ||
               (f.min !== null && value < f.min) || (f.max !== null && value > f.max)) {
             errors.push(bad); return;
+          }
+          if (f.integer && !Number.isInteger(value)) {
+            errors.push(bad.slice(0, -1) + ", which is not a whole number)"); return;
           }
         } else if (f.type === "choice") {
           if (f.values.indexOf(value) < 0) { errors.push(bad); return; }
@@ -286,12 +297,15 @@
     /* As nettree.traverse._settle: when a leaf's options depend on unknown fields, walk every
        completion of them over their finite domains; if all give the same status, options and
        exclusions, that is the answer, with the notes they differ on shown as "may apply". */
-    function settle(patient, missing, decisions, nodeId, leaf, leafValues) {
-      var names = ordered(missing);
+    /* As nettree.traverse._completions: the results of every completion of the unknown
+       fields, when all give the same status, leaf, options and exclusions; else null. One
+       traversal tries at most DATA.settle_limit completions in all (budget.left). */
+    function completions(patient, names, budget) {
       // A domain too large to try comes as {length: n} (a set field's 2 ** n subsets):
-      // only its size is read; the product is then past the limit, and the leaf asks.
+      // only its size is read; the product is then past the limit, and the walk asks.
       var size = names.reduce(function (n, name) { return n * DATA.domains[name].length; }, 1);
-      if (size > DATA.settle_limit) { return null; }
+      if (size > budget.left) { return null; }
+      budget.left -= size;
       var derivedNames = new Set(patient.derived.map(function (d) { return d.field; }));
       var given = {};
       FIELD_ORDER.forEach(function (n) {
@@ -302,7 +316,7 @@
       function answerOf(r) { return JSON.stringify([r.status, r.leaf, r.options, r.excluded]); }
       function visit(index, completed) {
         if (index === names.length) {
-          var r = traverse(completed);
+          var r = traverse(completed, budget);
           if (r.error && r.invalid) { return true; }  // not a possible patient: skip it
           if (r.error || r.status === "needs_information") { return false; }
           if (answer === null) { answer = answerOf(r); } else if (answerOf(r) !== answer) { return false; }
@@ -318,6 +332,11 @@
         return true;
       }
       if (!visit(0, given) || !results.length) { return null; }
+      return results;
+    }
+
+    /* As nettree.traverse._merged: the one result all completions give. */
+    function merged(patient, results, missing, path) {
       var first = results[0];
       var ids = new Set();
       results.forEach(function (r) { r.notes.forEach(function (n) { ids.add(n.id); }); });
@@ -340,17 +359,51 @@
         recommendations: first.recommendations, options: first.options, excluded: first.excluded,
         general: first.general, missing: [],
         assumed: FIELD_ORDER.filter(function (n) { return assumed[n]; }).map(function (n) { return assumed[n]; }),
-        derived: patient.derived, notes: notes,
-        path: decisions.concat([{ node: nodeId, kind: leaf.kind, text: leaf.label, answer: "reached",
-                                  values: leafValues }])
+        derived: patient.derived, notes: notes, path: path
       };
+    }
+
+    function settle(patient, missing, decisions, nodeId, leaf, leafValues, budget) {
+      var results = completions(patient, ordered(missing), budget);
+      if (!results) { return null; }
+      return merged(patient, results, missing, decisions.concat([
+        { node: nodeId, kind: leaf.kind, text: leaf.label, answer: "reached", values: leafValues }]));
+    }
+
+    /* As nettree.traverse._settle_decision: the decision shown answered "either way", then
+       the nodes every completion passes (with this patient's values there), then the leaf. */
+    function settleDecision(patient, missing, before, nodeId, values, budget) {
+      var results = completions(patient, ordered(missing), budget);
+      if (!results) { return null; }
+      var decision = DATA.decisions[nodeId], start = before.length + 1;
+      var path = before.concat([{ node: nodeId, kind: "decision", text: decision.question,
+                                  answer: "either way", values: values }]);
+      var passed = results.map(function (r) {
+        var byNode = {};
+        r.path.slice(start).forEach(function (step) { byNode[step.node] = step; });
+        return byNode;
+      });
+      results[0].path.slice(start).forEach(function (step) {
+        var steps = passed.map(function (p) { return p[step.node]; });
+        if (steps.some(function (x) { return !x; })) { return; }
+        var answers = new Set(steps.map(function (x) { return x.answer; }));
+        var shown = {};
+        Object.keys(step.values).forEach(function (n) {
+          var v = patient.values[n];
+          shown[n] = isUnknown(v) ? null : (Array.isArray(v) ? v.slice().sort() : v);
+        });
+        path.push({ node: step.node, kind: step.kind, text: step.text,
+                    answer: answers.size === 1 ? step.answer : "either way", values: shown });
+      });
+      return merged(patient, results, missing, path);
     }
 
     /* The result for a raw patient mapping: exactly Result.to_dict() of nettree.traverse,
        or {error: message} for an invalid patient. */
-    function traverse(raw) {
+    function traverse(raw, budget) {
       var patient = validate(raw || {});
       if (patient.error) { return patient; }
+      budget = budget || { left: DATA.settle_limit };
       var ctx = { values: patient.values, reads: new Map(), offered: new Map() };
       var allReads = new Set(), path = [];
       var nodeId = DATA.start;
@@ -369,6 +422,8 @@
         if (!matched.length && unknown.length) {
           var missing = new Set();
           unknown.forEach(function (b) { missingOf(b.when, ctx).forEach(function (m) { missing.add(m); }); });
+          var either = settleDecision(patient, missing, path, nodeId, plainValues(ctx.reads), budget);
+          if (either) { return either; }
           path.push({ node: nodeId, kind: "decision", text: decision.question, answer: null,
                       values: plainValues(ctx.reads) });
           return result(patient, allReads, path, "needs_information", {
@@ -397,7 +452,7 @@
       ctx.reads.forEach(function (_, k) { allReads.add(k); });
       var leafValues = plainValues(ctx.reads);
       if (missingLeaf.size) {
-        var settled = settle(patient, missingLeaf, path, nodeId, leaf, leafValues);
+        var settled = settle(patient, missingLeaf, path, nodeId, leaf, leafValues, budget);
         if (settled) { return settled; }
         path.push({ node: nodeId, kind: leaf.kind, text: leaf.label, answer: null, values: leafValues });
         return result(patient, allReads, path, "needs_information", {

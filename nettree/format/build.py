@@ -5,6 +5,7 @@ conditions resolved (:mod:`.refs`), and the graph's structure checked (:mod:`.st
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -189,19 +190,27 @@ class Builder(References):
             self.field_names.add(name)
             if not self.keys(spec, spec_mark, what, "field"):
                 continue
+            integer = spec.get("type") == "integer"
             try:
-                kind = FieldType(spec.get("type"))
+                kind = FieldType.NUMBER if integer else FieldType(spec.get("type"))
             except ValueError:
                 self.problem(spec.value_marks.get("type", spec_mark),
                              f"{what}: 'type' must be one of "
-                             f"{', '.join(t.value for t in FieldType)} (got "
+                             f"{', '.join(t.value for t in FieldType)}, integer (got "
                              f"{shown(spec.get('type'))})")
                 continue
             values: tuple[str, ...] = ()
             if kind in (FieldType.CHOICE, FieldType.SET):
                 raw = spec.get("values")
-                if not isinstance(raw, YList) or not raw or not all(
-                        isinstance(v, str) for v in raw):
+                odd = next(((v, m) for _, v, m in items(raw) if not isinstance(v, str)),
+                           None) if isinstance(raw, YList) else None
+                if odd is not None:
+                    self.problem(odd[1], f"{what}: a {kind.value} field needs 'values', a list "
+                                         f"of texts (got {self.got(*odd)})")
+                    # Go on with the values as written, so their uses are not reported too.
+                    values = tuple(v if isinstance(v, str) else self.scalar_written(m)
+                                   for _, v, m in items(raw))
+                elif not isinstance(raw, YList) or not raw:
                     self.problem(spec.value_marks.get("values", spec_mark),
                                  f"{what}: a {kind.value} field needs 'values', a list of texts")
                 else:
@@ -214,7 +223,8 @@ class Builder(References):
                 if bound in spec:
                     if kind is not FieldType.NUMBER:
                         self.problem(spec.key_marks[bound],
-                                     f"{what}: only number fields have {shown(bound)}")
+                                     f"{what}: only number and integer fields have "
+                                     f"{shown(bound)}")
                     elif (why := number_problem(spec[bound])) is not None:
                         self.problem(spec.value_marks[bound], f"{what}: {shown(bound)} {why}")
             if kind is FieldType.NUMBER:
@@ -225,12 +235,11 @@ class Builder(References):
                                  f"{what}: 'min' ({shown(spec['min'])}) is above 'max' "
                                  f"({shown(spec['max'])})")
             field = Field(str(name), kind, self.text_of(spec, "description", what),
-                          values=values, minimum=minimum, maximum=maximum)
+                          values=values, minimum=minimum, maximum=maximum, integer=integer)
             if "default" in spec:
                 default = self.default(field, spec, what)
-                field = Field(field.name, kind, field.description, values, minimum, maximum,
-                              has_default=True, default=default,
-                              if_absent=self.text_of(spec, "if_absent", what))
+                field = replace(field, has_default=True, default=default,
+                                if_absent=self.text_of(spec, "if_absent", what))
                 if "if_absent" not in spec:
                     self.problem(spec_mark, f"{what}: a field with a default needs 'if_absent', "
                                             f"what the default means in words")
@@ -245,16 +254,15 @@ class Builder(References):
                                          spec.value_marks["derive"], fields)
             if derivation:
                 old = fields[name]
-                fields[name] = Field(old.name, old.type, old.description, old.values, old.minimum,
-                                     old.maximum, old.has_default, old.default, old.if_absent,
-                                     derivation)
+                fields[name] = replace(old, derive=derivation)
         return fields
 
     def default(self, field: Field, spec: YMap, what: str) -> Any:
         value, mark = spec["default"], spec.value_marks["default"]
         ok = {
             FieldType.BOOLEAN: isinstance(value, bool),
-            FieldType.NUMBER: _is_number(value),
+            FieldType.NUMBER: _is_number(value) and (
+                not field.integer or float(value).is_integer()),
             FieldType.CHOICE: value in field.values,
             FieldType.SET: isinstance(value, list) and all(v in field.values for v in value),
         }[field.type]
@@ -400,10 +408,14 @@ class Builder(References):
         pairs = []
         for name, dim in dims.items():
             code = raw.get(name)
-            if name in raw and (isinstance(code, list | dict) or code not in dict(dim.codes)):
-                self.problem(raw.value_marks[name],
-                             f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
-                             f"(got {shown(code)})")
+            if name in raw:
+                read = self.code(code, raw.value_marks[name], list(dict(dim.codes)))
+                if read is None:
+                    self.problem(raw.value_marks[name],
+                                 f"{what}: {name} must be one of {', '.join(dict(dim.codes))} "
+                                 f"(got {self.got(code, raw.value_marks[name])})")
+                else:
+                    code = read
             pairs.append((name, str(code)))
         return tuple(pairs)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,34 @@ class Reader:
         line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
         text = line[mark.column - 1:].split("#")[0].strip().rstrip(",}]").strip()
         return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} characters)"
+
+    def scalar_written(self, mark: Mark) -> str:
+        """The plain scalar at ``mark`` as written (up to a comma, bracket, brace or comment)."""
+        lines = self.text.splitlines()
+        line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
+        found = re.match(r"[^,\]}#]*", line[mark.column - 1:])
+        text = found.group(0).strip() if found else ""
+        return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} characters)"
+
+    def got(self, value: Any, mark: Mark) -> str:
+        """What was written where a text (a code, a value) was expected, and how to write it:
+        ``the number 1; quote it as "1"``."""
+        if isinstance(value, bool) or (isinstance(value, int | float) and value is not None):
+            kind = "true/false" if isinstance(value, bool) else "the number"
+            written = self.scalar_written(mark) or shown(value)
+            return f"{kind} {written}; quote it as \"{written}\""
+        return shown(value)
+
+    def code(self, value: Any, mark: Mark, allowed: tuple[str, ...] | list[str]) -> str | None:
+        """The code (a value of a choice, a rating code) written here, or None. A number is
+        read as the text written (``1`` as ``"1"``, ``1.10`` as ``"1.10"``) when that text
+        is one of ``allowed``: unambiguous, since a code is a text."""
+        if isinstance(value, str):
+            return value if value in allowed else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            written = self.scalar_written(mark)
+            return written if written in allowed else None
+        return None
 
     def text_of(self, node: YMap, key: str, what: str, *, required: bool = True) -> str:
         if key not in node:

@@ -175,12 +175,18 @@ class References(Reader):
                 return operand
             self.problem(mark, f"{what}: {shown(name)} is true or false (got {shown(operand)})")
         elif op == "is" or op == "contains":
-            if operand in field.values:
-                return operand
+            code = self.code(operand, mark, field.values)
+            if code is not None:
+                return code
+            got = f" (got {self.got(operand, mark)})" if not isinstance(operand, str) else ""
             self.problem(mark, f"{what}: {shown(operand)} is not a value of {shown(name)}"
-                               f"{did_you_mean(operand, field.values)}; allowed: "
-                               f"{', '.join(field.values)}")
+                               f"{did_you_mean(str(operand), field.values)}; allowed: "
+                               f"{', '.join(field.values)}{got}")
         elif op == "in":
+            if isinstance(operand, YList) and operand:
+                for index, item in enumerate(operand):  # numbers written for codes
+                    operand[index] = self.code(item, operand.item_marks[index],
+                                               field.values) or item
             if isinstance(operand, list) and operand and all(v in field.values for v in operand):
                 for item, item_mark in repeated(operand):
                     self.problem(item_mark, f"{what}: {shown(item)} is repeated in 'in'")

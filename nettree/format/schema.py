@@ -125,7 +125,7 @@ def patient_schema(guideline: Guideline) -> dict[str, Any]:
         elif field.type is FieldType.BOOLEAN:
             schema = {"type": ["boolean", "null"]}
         elif field.type is FieldType.NUMBER:
-            schema = {"type": ["number", "null"]}
+            schema = {"type": ["integer" if field.integer else "number", "null"]}
             if field.minimum is not None:
                 schema["minimum"] = _number(field.minimum)
             if field.maximum is not None:
