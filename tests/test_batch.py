@@ -143,8 +143,9 @@ def test_jsonl_input_typed_values_and_carried_keys(tmp_path: Path) -> None:
     assert [(r.get("id"), r["status"], r["leaf"]) for r in rows] == [
         (1, "out_of_scope", "out-poorly-differentiated"), (2, "invalid", None),
         (None, "invalid", None), (3, "out_of_scope", "out-localized")]
-    assert rows[1]["error"] == "invalid patient: 'metastatic' must be true or false " \
-                               "(got 'yes')"
+    assert rows[1]["error"] == (
+        "invalid patient: 'metastatic' must be true or false (got 'yes'; a boolean is written "
+        "true or false, in a patient file and in --set alike)")
     assert rows[2]["error"] == "line 4: invalid JSON: Expecting value"
     assert rows[3]["site"] == "x"
     out = tmp_path / "out.csv"
