@@ -450,6 +450,62 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
     if defects or (fail_under is not None and report.percent("leaves") < fail_under):
         sys.exit(1)
 
+@main.command(name="test")
+@click.argument("cases_file", metavar="CASES")
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH",
+              help="The guideline to test (overrides the file's `guideline:`). Default: the "
+                   "file's `guideline:`, else $NETTREE_GUIDELINE, else the only bundled one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def test_(cases_file: str, guideline_name: str | None, as_json: bool) -> None:
+    """Check a guideline against an author's expected results.
+
+    CASES is a YAML (or JSON) file: `guideline:` (optional; a bundled id, or a path read
+    from the file's folder), and `cases:`, each with a `name`, a `patient` and what its
+    result must hold under `expect`. Only the keys given are compared: status, leaf,
+    options (a list of ids, or id: [citations]), excluded, not_recommended, missing, notes
+    (those that apply for certain), recommendations (in the guideline's order), derived
+    (field: value) and general (true/false). `invalid:` lists patients that must be
+    refused, each with the `field` the refusal names. tests/cases/clinical.yaml is an
+    example.
+
+    \b
+    A case:
+      cases:
+        - name: pan-g2-high-volume
+          why: shown when the case fails
+          patient: {primary_site: pancreas, differentiation: well, metastatic: true,
+                    grade: G2, sstr_status: positive, tumor_volume: high}
+          expect:
+            status: recommendation
+            options: {ssa: ["3.1"], chemotherapy: ["3.2"]}
+
+    Each failing case is named, with its line and, for each key, what was expected and
+    what the result holds. A patient refused as invalid fails its case.
+
+    Exit status: 0 when every case passes, 1 when any fails (or the guideline file is
+    invalid), 2 for a bad cases file (each problem located file:line:column) or argument.
+
+    \b
+    Examples:
+      nettree test tests/cases/clinical.yaml
+      nettree test my-cases.yaml --guideline graphs/my-guideline.yaml
+      nettree test my-cases.yaml --json > report.json
+    """
+    from .cases import CasesError, load_cases, run_cases, show_cases_report
+
+    try:
+        cases = load_cases(cases_file)
+    except CasesError as exc:
+        _fail(str(exc), 2)
+    guideline = _load(guideline_name or cases.guideline_source())
+    report = run_cases(guideline, cases)
+    if as_json:
+        _echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _echo(show_cases_report(report), nl=False)
+    sys.exit(0 if report.ok else 1)
+
+
 def _render_formats() -> list[str]:
     from .export import FORMATS
 
