@@ -506,6 +506,69 @@ def test_(cases_file: str, guideline_name: str | None, as_json: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.command()
+@click.argument("old_name", metavar="OLD")
+@click.argument("new_name", metavar="NEW")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def diff(old_name: str, new_name: str, as_json: bool) -> None:
+    """What changed between two versions of a guideline file, and for which patients.
+
+    OLD and NEW are bundled ids or guideline file paths. Structural changes come first:
+    each key or record (recommendation, field, option, decision, branch, leaf, step, filter,
+    note) added, removed or changed, with its line in each file. Then the behavioural
+    changes: every patient class (as `nettree verify` explores them, over both files'
+    thresholds) whose result differs (status, options with their citations, fields asked
+    for), grouped by (before, after), each group with its number of classes and an example
+    patient to try with `nettree traverse`. A patient refused by one file only (a derived
+    value below what its source implies there) shows as "refused".
+
+    The fields both files have must accept the same values; a field in one file only is
+    not read by the other. --json prints `structural` (a list) and `behavioural` (a list of
+    {before: {status, options}, after: {status, options}, classes, example}).
+
+    Exit status: 0 when no patient's result changes (whatever the structural changes), 1
+    when some do, 2 for a bad argument: a file not found or invalid, fields that accept
+    different values, or a file with gaps or overlaps (`nettree verify` shows them).
+
+    \b
+    Examples:
+      nettree diff asco-gepnet-2023 examples/adaptation/local-adaptation.yaml
+      nettree diff old/guideline.yaml guideline.yaml --json > changes.json
+      git show HEAD~1:graphs/g.yaml > /tmp/g-old.yaml && nettree diff /tmp/g-old.yaml graphs/g.yaml
+    """
+    from .diff import (
+        GuidelineDefects,
+        IncompatibleFields,
+        diff_guidelines,
+        show_diff,
+        show_structural,
+        structural_diff,
+    )
+    from .loader import load
+    from .verify import TooManyClasses
+
+    loaded = []
+    for name in (old_name, new_name):
+        try:
+            loaded.append(load(_resolve(name)))
+        except GuidelineError as exc:
+            _fail(str(exc), 2)
+    old, new = loaded
+    names = (old_name, new_name)
+    try:
+        result = diff_guidelines(old, new, names=names, progress=_progress())
+    except IncompatibleFields as exc:
+        _echo("\n".join(show_structural(structural_diff(old, new, names=names))))
+        _fail(str(exc), 2)
+    except (GuidelineDefects, TooManyClasses) as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _echo(show_diff(result), nl=False)
+    sys.exit(1 if result.changed else 0)
+
+
 def _render_formats() -> list[str]:
     from .export import FORMATS
 
