@@ -444,27 +444,40 @@ class _Tally:
         for combination in itertools.product(*domains):
             patient = _concrete({**values, **dict(zip(open_fields, (v for v, _ in combination),
                                                       strict=True))})
-            self.classes += 1
             before = self.outcome(self.old, old_class, patient)
             after = self.outcome(self.new, new_class, patient)
+            if before == after == INVALID:  # nobody: refused by both files
+                continue
+            self.classes += 1
             if before != after:
                 group = self.groups.setdefault((before, after), [(before, after), 0, patient])
                 group[1] += 1
 
     def outcome(self, guideline: Guideline, patient_class: PatientClass | None,
                 patient: dict[str, Any]) -> Outcome:
+        """The outcome of one patient of a class of ``guideline``'s exploration. A class
+        leaves open the fields its walk did not read; where the patient fixes a derived field
+        or its source that the class left open, the pair may be one the file refuses."""
         from .errors import PatientError
         from .patient import validate_patient
 
         if patient_class is None:
             return INVALID
         own = {k: v for k, v in patient.items() if k in guideline.fields}
-        if self.derivations:
+        fixed = {name for name, _ in patient_class.values}
+        if self.derivations or any(name not in fixed and name in own
+                                   for name in _derivation_fields(guideline)):
             try:
                 validate_patient(guideline.fields, own)
             except PatientError:
                 return INVALID
         return Outcome.of(patient_class.result_for(guideline, own))
+
+
+def _derivation_fields(guideline: Guideline) -> set[str]:
+    """The fields a guideline derives, and their sources."""
+    return {name for spec in guideline.fields.values() if spec.derive is not None
+            for name in (spec.name, spec.derive.source)}
 
 
 def _changed_derivations(old: Guideline, new: Guideline) -> set[str]:
