@@ -269,15 +269,15 @@ def load_cases(path: str | Path) -> CasesFile:
                 reader.problem(where, f"{section}[{index}] must be a mapping with {needs} "
                                f"(got {_kind(item)})")
                 continue
-            case = build(reader, item, f"{section}[{index}]")
-            if case is None:
-                continue
-            if case.name in names:
+            case_name = item.get("name")
+            if isinstance(case_name, str) and case_name in names:
                 reader.problem(_value_mark(item, "name"), f"duplicate case name "
-                               f"{shown(case.name)} (first at line {names[case.name].line})")
-                continue
-            names[case.name] = Mark(case.line, case.column)
-            cases.append(case)
+                               f"{shown(case_name)} (first at line {names[case_name].line})")
+            elif isinstance(case_name, str):
+                names[case_name] = mark_of(item)
+            case = build(reader, item, f"{section}[{index}]")
+            if case is not None:
+                cases.append(case)
     if reader.problems:
         raise CasesError(reader.problems)
     return CasesFile(name, guideline, tuple(cases))
