@@ -106,6 +106,8 @@ class Change:
         section, *rest = self.path
         if section in RECORD_WORDS and rest:
             record, *keys = rest
+            if record.startswith("[") and record.endswith("]"):  # a list item named by its id
+                record = record[1:-1]
             head = f"{RECORD_WORDS[section]} {record}"
             return f"{head}: {_joined(keys)}" if keys else head
         return _joined(self.path)
