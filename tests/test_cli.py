@@ -713,6 +713,7 @@ def test_inputs_over_the_size_limit_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1  # the guideline is read first, and it is larger still
     assert f"{EXAMPLE_GUIDELINE}:1:1: cannot read the guideline file: it is larger" in \
         result.stderr
+    nettree.load(BUNDLED)  # loaded (and cached) before the limit: only the patient is read
     result = run("traverse", str(patient), env=limit)
     assert_one_line_error(result)
     assert result.stderr == (f"nettree: error: {patient}: cannot read the patient file: "
