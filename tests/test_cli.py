@@ -703,6 +703,9 @@ def test_a_guideline_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> No
 
 
 def test_inputs_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    from nettree.loader import _load_cached
+
+    _load_cached.cache_clear()  # a guideline cached by an earlier test is not read again
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps(WELL_METASTATIC), encoding="utf-8")
     size = patient.stat().st_size
