@@ -534,7 +534,6 @@ def diff(old_name: str, new_name: str, as_json: bool) -> None:
     Examples:
       nettree diff asco-gepnet-2023 examples/adaptation/local-adaptation.yaml
       nettree diff old/guideline.yaml guideline.yaml --json > changes.json
-      git show HEAD~1:graphs/g.yaml > /tmp/g-old.yaml && nettree diff /tmp/g-old.yaml graphs/g.yaml
     """
     from .diff import (
         GuidelineDefects,
