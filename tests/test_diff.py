@@ -345,3 +345,27 @@ def test_the_adaptation_diff_output_is_fresh() -> None:
     assert "  removed  step set pan-first-line: [4]: " in shown
     assert "     before: recommendation: ssa (3.1), sunitinib (3.2-q1)\n" \
            "     after:  recommendation: ssa (3.1)\n" in shown
+
+
+def test_text_and_rating_changes_alone_exit_0(tmp_path: Path) -> None:
+    text = SORE_THROAT.read_text("utf-8").replace("source: sources/example-sore-throat.txt\n",
+                                                  "")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text, "utf-8")
+    changed = text.replace("Offer penicillin V to adults with a high clinical score",
+                           "Offer penicillin V to adults with a very high clinical score")
+    changed = changed.replace("wait and see.\n    rating: {strength: C, certainty: L}",
+                              "wait and see.\n    rating: {strength: S, certainty: L}")
+    new.write_text(changed, "utf-8")
+    result = run("diff", str(old), str(new))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[3:7] == [
+        "Structural changes (2):",
+        '  changed  recommendation 2.3: text: "…penicillin V to adults with a high clinical '
+        'score or a posit…" -> "…penicillin V to adults with a very high clinical score or a '
+        'posit…"  (old line 61, new line 61)',
+        '  changed  recommendation 2.4: rating.strength: "C" -> "S"  (old line 84, new line 84)',
+        "",
+    ]
+    assert result.stdout.endswith("Behavioural changes: none. Every patient gets the same "
+                                  "result (283 patient classes compared).\n")
