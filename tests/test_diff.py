@@ -369,3 +369,22 @@ def test_text_and_rating_changes_alone_exit_0(tmp_path: Path) -> None:
     ]
     assert result.stdout.endswith("Behavioural changes: none. Every patient gets the same "
                                   "result (283 patient classes compared).\n")
+
+
+def test_each_example_of_the_adaptation_gives_its_groups_results() -> None:
+    """The oracle for the partition on a real guideline: each group's example patient,
+    traversed under each file, gives exactly the group's before and after."""
+    from nettree.diff import Outcome
+
+    old = nettree.load("asco-gepnet-2023")
+    new = nettree.load(ROOT / "examples" / "adaptation" / "local-adaptation.yaml")
+    diff = diff_guidelines(old, new)
+    assert len(diff.behaviour.groups) == 21
+    for group in diff.behaviour.groups:
+        for guideline, expected in ((old, group.before), (new, group.after)):
+            patient = _file_patient(guideline, dict(group.example))
+            if expected == INVALID:
+                with pytest.raises(nettree.PatientError):
+                    guideline.traverse(patient)
+            else:
+                assert Outcome.of(guideline.traverse(patient)) == expected, group.example
