@@ -572,6 +572,124 @@ class _TerminalSafe:
         self.stream.write(for_terminal(text))
 
 
+@main.command(name="test")
+@click.argument("cases_file", metavar="CASES")
+@click.option("-g", "--guideline", "guideline_name", metavar="ID|PATH",
+              help="The guideline to test (overrides the file's `guideline:`). Default: the "
+                   "file's `guideline:`, else $NETTREE_GUIDELINE, else the only bundled one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def test_(cases_file: str, guideline_name: str | None, as_json: bool) -> None:
+    """Check a guideline against an author's expected results.
+
+    CASES is a YAML (or JSON) file: `guideline:` (optional; a bundled id, or a path read
+    from the file's folder), and `cases:`, each with a `name`, a `patient` and what its
+    result must hold under `expect`. Only the keys given are compared: status, leaf,
+    options (a list of ids, or id: [citations]), excluded, not_recommended, missing, notes
+    (those that apply for certain), recommendations (in the guideline's order), derived
+    (field: value) and general (true/false). `invalid:` lists patients that must be
+    refused, each with the `field` the refusal names. tests/cases/clinical.yaml is an
+    example.
+
+    \b
+    A case:
+      cases:
+        - name: pan-g2-high-volume
+          why: shown when the case fails
+          patient: {primary_site: pancreas, differentiation: well, metastatic: true,
+                    grade: G2, sstr_status: positive, tumor_volume: high}
+          expect:
+            status: recommendation
+            options: {ssa: ["3.1"], chemotherapy: ["3.2"]}
+
+    Each failing case is named, with its line and, for each key, what was expected and
+    what the result holds. A patient refused as invalid fails its case.
+
+    Exit status: 0 when every case passes, 1 when any fails (or the guideline file is
+    invalid), 2 for a bad cases file (each problem located file:line:column) or argument.
+
+    \b
+    Examples:
+      nettree test tests/cases/clinical.yaml
+      nettree test my-cases.yaml --guideline graphs/my-guideline.yaml
+      nettree test my-cases.yaml --json > report.json
+    """
+    from .cases import CasesError, load_cases, run_cases, show_cases_report
+
+    try:
+        cases = load_cases(cases_file)
+    except CasesError as exc:
+        _fail(str(exc), 2)
+    guideline = _load(guideline_name or cases.guideline_source())
+    report = run_cases(guideline, cases)
+    if as_json:
+        _echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _echo(show_cases_report(report), nl=False)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("old_name", metavar="OLD")
+@click.argument("new_name", metavar="NEW")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def diff(old_name: str, new_name: str, as_json: bool) -> None:
+    """What changed between two versions of a guideline file, and for which patients.
+
+    OLD and NEW are bundled ids or guideline file paths. Structural changes come first:
+    each key or record (recommendation, field, option, decision, branch, leaf, step, filter,
+    note) added, removed or changed, with its line in each file. Then the behavioural
+    changes: every patient class (as `nettree verify` explores them, over both files'
+    thresholds) whose result differs (status, options with their citations, fields asked
+    for), grouped by (before, after), each group with its number of classes and an example
+    patient to try with `nettree traverse`. A patient refused by one file only (a derived
+    value below what its source implies there) shows as "refused".
+
+    The fields both files have must accept the same values; a field in one file only is
+    not read by the other. --json prints `structural` (a list) and `behavioural` (a list of
+    {before: {status, options}, after: {status, options}, classes, example}).
+
+    Exit status: 0 when no patient's result changes (whatever the structural changes), 1
+    when some do, 2 for a bad argument: a file not found or invalid, fields that accept
+    different values, or a file with gaps or overlaps (`nettree verify` shows them).
+
+    \b
+    Examples:
+      nettree diff asco-gepnet-2023 examples/adaptation/local-adaptation.yaml
+      nettree diff old/guideline.yaml guideline.yaml --json > changes.json
+    """
+    from .diff import (
+        GuidelineDefects,
+        IncompatibleFields,
+        diff_guidelines,
+        show_diff,
+        show_structural,
+        structural_diff,
+    )
+    from .loader import load
+    from .verify import TooManyClasses
+
+    loaded = []
+    for name in (old_name, new_name):
+        try:
+            loaded.append(load(_resolve(name)))
+        except GuidelineError as exc:
+            _fail(str(exc), 2)
+    old, new = loaded
+    names = (old_name, new_name)
+    try:
+        result = diff_guidelines(old, new, names=names, progress=_progress())
+    except IncompatibleFields as exc:
+        _echo("\n".join(show_structural(structural_diff(old, new, names=names))))
+        _fail(str(exc), 2)
+    except (GuidelineDefects, TooManyClasses) as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _echo(show_diff(result), nl=False)
+    sys.exit(1 if result.changed else 0)
+
+
 def _render_formats() -> list[str]:
     from .export import FORMATS
 

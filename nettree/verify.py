@@ -222,6 +222,9 @@ class Exploration:
     classes: tuple[PatientClass, ...]
     defects: tuple[Finding, ...]
     domains: Mapping[str, Domain] = field(repr=False)
+    # Assignments that no valid patient has (a derived field below what its source implies):
+    # every patient they describe is refused. (nettree diff compares two files' refusals.)
+    refused: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
 
     def describe(self, name: str, value: Any) -> str:
         """The class of values a representative stands for (``ki67 in (3, 10)``)."""
@@ -282,7 +285,9 @@ def filter_only_fields(guideline: Guideline) -> frozenset[str]:
 
 
 def explore(guideline: Guideline, *, limit: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Exploration:
+            progress: Callable[[int, int], None] | None = None,
+            thresholds: Mapping[str, Iterable[float]] | None = None,
+            start: Mapping[str, Any] | None = None) -> Exploration:
     """Partition every possible patient into classes that each get one exact result.
 
     A set field is explored element by element, and only for the elements whose membership
@@ -297,15 +302,26 @@ def explore(guideline: Guideline, *, limit: int | None = None,
 
     ``progress(classes, pending)`` is called every few thousand walks; past ``limit`` classes
     exploration stops with :class:`TooManyClasses`, naming the fields that multiply them.
+
+    ``thresholds`` adds cuts to number fields (another file's, so that two files' classes
+    share their values: ``nettree diff``); ``start`` explores only the patients with these
+    values (domain representatives, as in ``PatientClass.values``).
     """
     limit = CLASS_LIMIT if limit is None else limit
     domains = guideline.domains
+    if thresholds is not None:
+        from .domains import derive_domains
+
+        cuts = {name: [*guideline.thresholds.get(name, ()), *thresholds.get(name, ())]
+                for name in guideline.fields}
+        domains = derive_domains(guideline.fields, cuts)
     order = list(guideline.fields)
     sets = {name: spec.values for name, spec in guideline.fields.items()
             if spec.type is FieldType.SET}
     defer = filter_only_fields(guideline)
     classes: list[PatientClass] = []
     defects: list[Finding] = []
+    refused: list[Mapping[str, Any]] = []
     seen_defects: set[tuple[str, str | None]] = set()
     splits: dict[str, int] = {}
     walks = 0
@@ -318,7 +334,7 @@ def explore(guideline: Guideline, *, limit: int | None = None,
     derived = {name for name, spec in guideline.fields.items() if spec.derive} | {
         spec.derive.source for spec in guideline.fields.values() if spec.derive}
     stack: list[tuple[dict[str, Any], LeafProgress | None, Patient | None, str]] = [
-        ({}, None, None, "")]
+        (dict(start or {}), None, None, "")]
     while stack:
         walks += 1
         if progress is not None and walks % PROGRESS_EVERY == 0:
@@ -337,7 +353,8 @@ def explore(guideline: Guideline, *, limit: int | None = None,
                 patient = validate_patient(guideline.fields, plain, apply_defaults=False,
                                            derive=False)
             except PatientError:
-                continue  # an impossible combination (a derived field below its source)
+                refused.append(assignment)  # a derived field below its source: no patient
+                continue
             if len(plain) != len(assignment):
                 partial = {k: v for k, v in assignment.items() if k in sets}
                 patient = Patient({**patient.values, **partial}, patient.defaulted,
@@ -381,7 +398,7 @@ def explore(guideline: Guideline, *, limit: int | None = None,
     # No sort needed: the walk is depth first and pushes each split's values in reverse, so
     # classes come out in the order of the fields split on and of their domains, the same
     # every run.
-    return Exploration(tuple(classes), tuple(defects), domains)
+    return Exploration(tuple(classes), tuple(defects), domains, tuple(refused))
 
 
 def _too_many(limit: int, splits: Mapping[str, int], guideline: Guideline) -> str:

@@ -730,6 +730,9 @@ def test_a_guideline_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> No
 
 
 def test_inputs_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    from nettree.loader import _load_cached
+
+    _load_cached.cache_clear()  # a guideline cached by an earlier test is not read again
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps(WELL_METASTATIC), encoding="utf-8")
     size = patient.stat().st_size
@@ -740,6 +743,7 @@ def test_inputs_over_the_size_limit_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1  # the guideline is read first, and it is larger still
     assert f"{EXAMPLE_GUIDELINE}:1:1: cannot read the guideline file: it is larger" in \
         result.stderr
+    nettree.load(BUNDLED)  # loaded (and cached) before the limit: only the patient is read
     result = run("traverse", str(patient), env=limit)
     assert_one_line_error(result)
     assert result.stderr == (f"nettree: error: {patient}: cannot read the patient file: "
