@@ -31,7 +31,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import PatientError
@@ -42,13 +42,16 @@ from .result import Derived, PathStep, Result
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["DEFAULT_MAXSIZE", "Compiled", "CacheInfo"]
+__all__ = ["DEFAULT_MAXSIZE", "CacheInfo", "Compiled"]
 
 # About 5 KB a class (a full result): 4,096 classes stay near 20 MB.
 DEFAULT_MAXSIZE = 4096
 
 _LARGEST_INTEGER = int(1.7976931348623157e308)
 _DEFAULTED = ("default",)  # a field's class when its default was applied
+_NONE: frozenset[str] = frozenset()
+# A read patient: its values, the fields defaulted, the derivations (as in Patient).
+_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Any, str, Any], ...]]
 
 
 class _Fallback(Exception):
@@ -91,47 +94,61 @@ class _Entry:
 
 
 _UNCACHEABLE = object()
+_END = "\x00end"  # the walk is over: the node holds the class's entry
+_ALL = "\x00all"  # the walk read every field: the next level is keyed on all of them
+_BOOLEAN, _NUMBER, _CHOICE, _SET = range(4)
 
 
-def _reader(name: str, kind: FieldType, spec: Any) -> Callable[[Any], Any]:
-    """A function checking one given (non-None) value the way validate_patient does, for the
-    ordinary cases; anything else raises _Fallback (validate_patient then decides)."""
-    if kind is FieldType.BOOLEAN:
-        def boolean(value: Any) -> Any:
-            if value is True or value is False:
-                return value
-            raise _Fallback
-        return boolean
-    if kind is FieldType.NUMBER:
-        low = spec.minimum if spec.minimum is not None else -math.inf
-        high = spec.maximum if spec.maximum is not None else math.inf
+class _Node:
+    """A node of the tree of reads: the field the walks read next (children by its class),
+    or, at the end of a walk, the class's entry (with where it hangs, to evict it)."""
 
-        def number(value: Any) -> Any:
-            kind_of = type(value)
-            if kind_of is float:
-                if low <= value <= high and -math.inf < value < math.inf:
-                    return value
-            elif kind_of is int and low <= value <= high and -_LARGEST_INTEGER <= value \
-                    <= _LARGEST_INTEGER:
-                return float(value)
-            raise _Fallback
-        return number
-    allowed = frozenset(spec.values)
-    if kind is FieldType.CHOICE:
-        def choice(value: Any) -> Any:
-            if type(value) is str and value in allowed:
-                return value
-            raise _Fallback
-        return choice
+    __slots__ = ("cell", "children", "entry", "name", "parent")
 
-    def members(value: Any) -> Any:
-        if type(value) in (list, tuple, frozenset, set):
-            for item in value:
-                if type(item) is not str or item not in allowed:
-                    raise _Fallback
-            return frozenset(value)
-        raise _Fallback
-    return members
+    def __init__(self, name: str, parent: dict[Any, _Node] | None = None,
+                 cell: Any = None) -> None:
+        self.name = name
+        self.children: dict[Any, _Node] = {}
+        self.entry: Any = None
+        self.parent = parent
+        self.cell = cell
+
+
+class _Recording(Mapping[str, Any]):
+    """A patient's values that note which fields a walk reads, in the order first read
+    (iterating them reads them all)."""
+
+    __slots__ = ("_values", "order", "read")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+        self.order: list[str] = []
+        self.read: set[str] | None = set()
+
+    def _note(self, name: str) -> None:
+        read = self.read
+        if read is not None and name not in read:
+            read.add(name)
+            self.order.append(name)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._values:
+            self._note(name)
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str) and name in self._values:
+            self._note(name)
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        if self.read is not None:
+            self.order.append(_ALL)
+            self.read = None
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class Compiled:
@@ -157,83 +174,118 @@ class Compiled:
         self._fields = fields
         self._names = tuple(fields)
         self._known = frozenset(fields)
-        self._readers = tuple(_reader(n, s.type, s) for n, s in fields.items())
-        self._cuts = tuple(
-            guideline.thresholds.get(n, ()) if s.type is FieldType.NUMBER else None
-            for n, s in fields.items())
+        kinds = {FieldType.BOOLEAN: _BOOLEAN, FieldType.NUMBER: _NUMBER,
+                 FieldType.CHOICE: _CHOICE, FieldType.SET: _SET}
+        self._checks: dict[str, tuple[int, frozenset[str], float, float, bool]] = {}
+        for name, spec in fields.items():
+            low = spec.minimum if spec.minimum is not None else -math.inf
+            high = spec.maximum if spec.maximum is not None else math.inf
+            self._checks[name] = (kinds[spec.type], frozenset(spec.values), low, high,
+                                  math.isfinite(low) and math.isfinite(high))
+        self._cut_of = {name: tuple(guideline.thresholds.get(name, ()))
+                        if spec.type is FieldType.NUMBER else None
+                        for name, spec in fields.items()}
         self._derives = tuple((n, s.derive) for n, s in fields.items() if s.derive is not None)
         self._defaults = tuple((n, s.default) for n, s in fields.items() if s.has_default)
         # validate_patient derives and defaults field by field, in order; reading them in two
         # passes (derive, then default) is the same unless a derivation's source has a default.
         self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives)
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._roots: dict[Any, _Node] = {}  # by the names of the fields derived
+        self._nodes = 0
+        self._node_limit = 64 * maxsize + 1024  # the tree's inner nodes are bounded too
+        self._lru: OrderedDict[int, _Node] = OrderedDict()
         self._hits = 0
         self._misses = 0
 
     # -- reading and classifying a patient ------------------------------------------------
 
-    def _read(self, raw: Any) -> Patient:
-        """The validated patient, exactly as validate_patient gives it (it decides anything
-        unusual, and raises the errors)."""
-        if type(raw) is not dict or not self._two_pass or not raw.keys() <= self._known:
-            return validate_patient(self._fields, raw)
-        try:
-            values: dict[str, Any] = {}
-            for name, read in zip(self._names, self._readers, strict=True):
-                value = raw.get(name)
-                values[name] = None if value is None else read(value)
-            derived: list[tuple[str, Any, str, Any]] = []
-            for name, rule in self._derives:
-                source_value = values[rule.source]
-                if source_value is not None:
-                    implied = rule.derive(source_value)
-                    given = values[name]
-                    if given is None:
-                        values[name] = implied
-                        derived.append((name, implied, rule.source, source_value))
-                    elif given != implied:
-                        raise _Fallback
-            defaulted = set()
-            for name, default in self._defaults:
-                if values[name] is None:
-                    values[name] = default
-                    defaulted.add(name)
-        except _Fallback:
-            return validate_patient(self._fields, raw)
-        return Patient(values=values, defaulted=frozenset(defaulted), derived=tuple(derived))
+    def _slow(self, raw: Any) -> _Read:
+        checked = validate_patient(self._fields, raw)
+        return dict(checked.values), checked.defaulted, checked.derived
 
-    def key(self, patient: Patient) -> tuple[Any, ...]:
-        """The patient's class: every field's domain cell (``None`` unknown), defaulted and
-        derived fields marked apart."""
-        values = patient.values
-        defaulted = patient.defaulted
-        derived = {d[0] for d in patient.derived} if patient.derived else ()
-        key: list[Any] = []
-        for name, cuts in zip(self._names, self._cuts, strict=True):
-            value = values[name]
-            if name in defaulted:
-                key.append(_DEFAULTED)
-            elif value is None or cuts is None:
-                key.append(("derived", value) if name in derived else value)
-            else:
-                place = bisect.bisect_left(cuts, value)
-                key.append(2 * place + 1 if place < len(cuts) and cuts[place] == value
-                           else 2 * place)
-        return tuple(key)
+    def _read(self, raw: Any) -> _Read:
+        """The validated patient's values, defaulted and derived fields, exactly as
+        validate_patient gives them (it decides anything unusual, and raises the errors)."""
+        if type(raw) is not dict or not self._two_pass or not raw.keys() <= self._known:
+            return self._slow(raw)
+        values = dict.fromkeys(self._names)
+        checks = self._checks
+        for name, value in raw.items():
+            if value is None:
+                continue
+            kind, allowed, low, high, bounded = checks[name]
+            cls = value.__class__
+            if kind == _CHOICE:
+                if cls is str and value in allowed:
+                    values[name] = value
+                    continue
+            elif kind == _BOOLEAN:
+                if value is True or value is False:
+                    values[name] = value
+                    continue
+            elif kind == _NUMBER:
+                if cls is float:
+                    if low <= value <= high and (bounded or -math.inf < value < math.inf):
+                        values[name] = value
+                        continue
+                elif cls is int and low <= value <= high and (
+                        bounded or -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER):
+                    values[name] = float(value)
+                    continue
+            elif cls is list or cls is tuple or cls is frozenset or cls is set:
+                for item in value:
+                    if item.__class__ is not str or item not in allowed:
+                        break
+                else:
+                    values[name] = frozenset(value)
+                    continue
+            return self._slow(raw)
+        derived: tuple[tuple[str, Any, str, Any], ...] = ()
+        for name, rule in self._derives:
+            source_value = values[rule.source]
+            if source_value is not None:
+                implied = rule.derive(source_value)
+                given = values[name]
+                if given is None:
+                    values[name] = implied
+                    derived = (*derived, (name, implied, rule.source, source_value))
+                elif given != implied:
+                    return self._slow(raw)
+        defaulted: frozenset[str] = _NONE
+        for name, default in self._defaults:
+            if values[name] is None:
+                values[name] = default
+                defaulted = defaulted | {name}
+        return values, defaulted, derived
+
+    def key(self, patient: _Read) -> tuple[Any, ...]:
+        """The patient's whole class: every field's cell (see :meth:`_cell`)."""
+        return tuple(self._cell(patient, name) for name in self._names)
+
+    def _cell(self, patient: _Read, name: str) -> Any:
+        """One field's class: its domain cell (a number's place among the thresholds), its
+        value otherwise (None: unknown), a defaulted value marked apart. (Which fields were
+        derived starts every key.)"""
+        if name in patient[1]:
+            return _DEFAULTED
+        value = patient[0][name]
+        cuts = self._cut_of[name]
+        if value is None or cuts is None:
+            return value
+        place = bisect.bisect_left(cuts, value)
+        return 2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place
 
     # -- answering ------------------------------------------------------------------------
 
     def traverse(self, patient: Mapping[str, Any]) -> Result:
         """The result for ``patient``: equal to the interpreter's in every part."""
-        checked = self._read(patient)
-        return self._answer(checked, self.key(checked))[0]
+        return self._answer(self._read(patient))[0]
 
     def to_json(self, patient: Mapping[str, Any]) -> str:
         """``json.dumps(result.to_dict(), ensure_ascii=False)`` for ``patient``, kept per
         class where the result echoes nothing but its class."""
-        checked = self._read(patient)
-        result, entry = self._answer(checked, self.key(checked))
+        result, entry = self._answer(self._read(patient))
         if entry is None or not entry.reuse:
             return json.dumps(result.to_dict(), ensure_ascii=False)
         text = entry.json
@@ -251,18 +303,45 @@ class Compiled:
             except PatientError as exc:
                 yield exc
 
-    def _answer(self, patient: Patient, key: tuple[Any, ...]) -> tuple[Result, _Entry | None]:
+    def _lookup(self, patient: _Read) -> _Node | None:
+        """Follow the reads of the walks already made, by this patient's classes of the
+        fields they read: the end node of its walk, or None where it goes somewhere new."""
+        values, defaulted, derived = patient
+        node = self._roots.get(tuple([d[0] for d in derived]) if derived else ())
+        cut_of = self._cut_of
+        while node is not None:
+            name = node.name
+            if name is _END:
+                return node
+            if name is _ALL:
+                node = node.children.get(self.key(patient))
+                continue
+            if name in defaulted:
+                cell: Any = _DEFAULTED
+            else:
+                cell = values[name]
+                cuts = cut_of[name]
+                if cuts is not None and cell is not None:
+                    place = bisect.bisect_left(cuts, cell)
+                    cell = 2 * place + 1 if place < len(cuts) and cuts[place] == cell \
+                        else 2 * place
+            node = node.children.get(cell)
+        return None
+
+    def _answer(self, patient: _Read) -> tuple[Result, _Entry | None]:
+        node = self._lookup(patient) if self.maxsize else None
+        entry = None
         with self._lock:
-            entry = self._cache.get(key)
-            if entry is not None:
-                self._cache.move_to_end(key)
+            if node is not None and node.parent is not None:  # not evicted meanwhile
+                entry = node.entry
+                self._lru.move_to_end(id(node))
                 self._hits += 1
             else:
                 self._misses += 1
         if entry is None:
-            return self._fill(patient, key)
+            return self._fill(patient)
         if entry is _UNCACHEABLE:
-            return self._interpret(patient), None
+            return self._interpret(Patient(*patient)), None
         if entry.reuse:
             return entry.result, entry
         return self._instance(entry, patient), entry
@@ -272,18 +351,54 @@ class Compiled:
 
         return walk(self.guideline, patient)[0]
 
-    def _fill(self, patient: Patient, key: tuple[Any, ...]) -> tuple[Result, _Entry | None]:
-        result = self._interpret(patient)  # a guideline defect raises here: nothing cached
-        entry: Any = self._entry(result, patient)
-        if self.maxsize:
-            with self._lock:
-                self._cache[key] = entry if entry is not None else _UNCACHEABLE
-                self._cache.move_to_end(key)
-                while len(self._cache) > self.maxsize:
-                    self._cache.popitem(last=False)
+    def _fill(self, patient: _Read) -> tuple[Result, _Entry | None]:
+        """Run the interpreter, recording which fields it reads, in order; keep the result
+        under the classes of those fields. The walk is the same for every patient whose
+        fields read so far fall in the same classes (its conditions tell no more apart), so
+        it reads the same next field: the tree of reads is exact."""
+        values, defaulted, derived = patient
+        recording = _Recording(values)
+        result = self._interpret(Patient(recording, defaulted, derived))
+        entry: Any = self._entry(result, Patient(*patient), recording.read)
+        if not self.maxsize:
+            return result, entry
+        root = tuple(d[0] for d in derived) if derived else ()
+        with self._lock:
+            if self._nodes > self._node_limit:  # start afresh: the tree stays bounded
+                self._forget()
+            children = self._roots
+            cell: Any = root
+            node: _Node | None = None
+            for name in [*recording.order, _END]:
+                node = children.get(cell)
+                if node is None:
+                    node = children[cell] = _Node(name, children, cell)
+                    self._nodes += 1
+                elif node.name != name:  # never: the walk is a function of the classes read
+                    return result, entry
+                if name is _ALL:
+                    children, cell = node.children, self.key(patient)
+                    node = children.get(cell)
+                    if node is None:
+                        node = children[cell] = _Node(_END, children, cell)
+                        self._nodes += 1
+                    break
+                if name is _END:
+                    break
+                children, cell = node.children, self._cell(patient, name)
+            if node is not None and node.name is _END:
+                node.entry = entry if entry is not None else _UNCACHEABLE
+                self._lru[id(node)] = node
+                self._lru.move_to_end(id(node))
+                while len(self._lru) > self.maxsize:
+                    _, old = self._lru.popitem(last=False)
+                    if old.parent is not None:
+                        old.parent.pop(old.cell, None)
+                        old.parent = None
         return result, entry
 
-    def _entry(self, result: Result, patient: Patient) -> _Entry | None:
+    def _entry(self, result: Result, patient: Patient, read: set[str] | None,
+               ) -> _Entry | None:
         """The class entry for this result, or None when it echoes something the patient's
         values do not account for (then it is never reused)."""
         values = patient.values
@@ -300,39 +415,53 @@ class Compiled:
         if result.derived != tuple(Derived(*d) for d in patient.derived):
             return None
         for assumption in result.assumed:
-            if assumption.field not in patient.defaulted:
+            if assumption.field not in patient.defaulted or (
+                    read is not None and assumption.field not in read):
                 return None
         return _Entry(result, tuple(numeric))
 
-    def _instance(self, entry: _Entry, patient: Patient) -> Result:
-        """The class's result with this patient's own echoed values."""
+    def _forget(self) -> None:
+        """Drop every class (the lock held)."""
+        for node in self._lru.values():
+            node.parent = None
+        self._roots.clear()
+        self._lru.clear()
+        self._nodes = 0
+
+    def _instance(self, entry: _Entry, patient: _Read) -> Result:
+        """The class's result with this patient's own echoed values (the rest shared)."""
         template = entry.result
-        values = patient.values
-        path = list(template.path)
-        for index in entry.numeric_steps:
-            step = path[index]
-            path[index] = PathStep(step.node, step.kind, step.text, step.answer,
-                                   tuple((name, values[name]) for name, _ in step.values))
-        return Result(
-            guideline=template.guideline, status=template.status, leaf=template.leaf,
-            reason=template.reason, recommendations=template.recommendations,
-            options=template.options, excluded=template.excluded, general=template.general,
-            missing=template.missing, assumed=template.assumed,
-            derived=tuple(Derived(*d) for d in patient.derived), notes=template.notes,
-            path=tuple(path),
-        )
+        values = patient[0]
+        path = template.path
+        if entry.numeric_steps:
+            steps = list(path)
+            for index in entry.numeric_steps:
+                step = steps[index]
+                steps[index] = tuple.__new__(PathStep, (
+                    step.node, step.kind, step.text, step.answer,
+                    tuple([(name, values[name]) for name, _ in step.values])))
+            path = tuple(steps)
+        derived = []
+        for name, value, source, source_value in patient[2]:
+            made = object.__new__(Derived)  # as Derived(...) makes it, without its checks
+            made.__dict__.update(field=name, value=value, source=source,
+                                 source_value=source_value)
+            derived.append(made)
+        result = object.__new__(Result)  # a copy of a frozen value, two parts replaced
+        result.__dict__.update(template.__dict__, path=path, derived=tuple(derived))
+        return result
 
     # -- the cache ------------------------------------------------------------------------
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses, bound and size of the class cache."""
         with self._lock:
-            return CacheInfo((self._hits, self._misses, self.maxsize, len(self._cache)))
+            return CacheInfo((self._hits, self._misses, self.maxsize, len(self._lru)))
 
     def cache_clear(self) -> None:
         """Forget every class (the counts too)."""
         with self._lock:
-            self._cache.clear()
+            self._forget()
             self._hits = self._misses = 0
 
 

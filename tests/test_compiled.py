@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import complete_patients, guideline_models, malformed_patients, partial_patients
 
 import nettree
 from nettree.compiled import Compiled
 from nettree.errors import GuidelineError, PatientError
 from nettree.traverse import traverse as interpret
 from nettree.verify import explore
-
-from strategies import complete_patients, guideline_models, malformed_patients, partial_patients
 
 HERE = Path(__file__).parent
 GUIDELINES = ["asco-gepnet-2023", *sorted((HERE / "guidelines").glob("*.yaml"))]

@@ -15,7 +15,7 @@ from strategies import complete_patients
 import nettree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from handwritten import recommend  # noqa: E402
+from handwritten import recommend
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
