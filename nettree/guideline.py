@@ -138,6 +138,14 @@ class Guideline:
         """
         return self.compiled.traverse_many(patients)
 
+    def traverse_frame(self, frame: Any) -> Any:
+        """The result columns (status, leaf, recommendations, options, excluded, missing,
+        error) for every row of a ``pyarrow.Table`` or a pandas or polars DataFrame, as a
+        frame of the same kind: see :mod:`nettree.frames` (``pip install nettree[frames]``)."""
+        from .frames import traverse_frame
+
+        return traverse_frame(self, frame)
+
     def recommendation(self, rec_id: str) -> Recommendation:
         """The recommendation with this number (``KeyError`` if there is none)."""
         for rec in self.recommendations:
