@@ -83,11 +83,16 @@ class CacheInfo(tuple[int, int, int, int]):
 class _Entry:
     """One class's result: the template, and which of its path steps echo numbers."""
 
-    __slots__ = ("json", "numeric_steps", "result", "reuse")
+    __slots__ = ("json", "numeric_steps", "parts", "result", "reuse")
 
     def __init__(self, result: Result, numeric_steps: tuple[int, ...]) -> None:
         self.result = result
-        self.numeric_steps = numeric_steps
+        # Each step that echoes a number: where it is, and its parts but the values read.
+        self.numeric_steps = tuple(
+            (index, step.node, step.kind, step.text, step.answer,
+             tuple(name for name, _ in step.values))
+            for index in numeric_steps for step in (result.path[index],))
+        self.parts = dict(result.__dict__)
         # Returned as is when nothing echoed can differ inside the class.
         self.reuse = not numeric_steps and not result.derived
         self.json: str | None = None
@@ -197,6 +202,7 @@ class Compiled:
         self._lru: OrderedDict[int, _Node] = OrderedDict()
         self._hits = 0
         self._misses = 0
+        self._made: dict[tuple[str, Any, str, Any], Derived] = {}  # derivations, shared
 
     # -- reading and classifying a patient ------------------------------------------------
 
@@ -430,25 +436,28 @@ class Compiled:
 
     def _instance(self, entry: _Entry, patient: _Read) -> Result:
         """The class's result with this patient's own echoed values (the rest shared)."""
-        template = entry.result
         values = patient[0]
-        path = template.path
+        path = entry.result.path
         if entry.numeric_steps:
             steps = list(path)
-            for index in entry.numeric_steps:
-                step = steps[index]
+            for index, node, kind, text, answer, names in entry.numeric_steps:
                 steps[index] = tuple.__new__(PathStep, (
-                    step.node, step.kind, step.text, step.answer,
-                    tuple([(name, values[name]) for name, _ in step.values])))
+                    node, kind, text, answer, tuple([(name, values[name]) for name in names])))
             path = tuple(steps)
+        made = self._made
         derived = []
-        for name, value, source, source_value in patient[2]:
-            made = object.__new__(Derived)  # as Derived(...) makes it, without its checks
-            made.__dict__.update(field=name, value=value, source=source,
-                                 source_value=source_value)
-            derived.append(made)
+        for item in patient[2]:
+            one = made.get(item) if item[3] else None  # (0.0 and -0.0 are one key)
+            if one is None:
+                if len(made) > 4096:
+                    made.clear()
+                one = made[item] = Derived(*item)
+            derived.append(one)
         result = object.__new__(Result)  # a copy of a frozen value, two parts replaced
-        result.__dict__.update(template.__dict__, path=path, derived=tuple(derived))
+        parts = result.__dict__
+        parts.update(entry.parts)
+        parts["path"] = path
+        parts["derived"] = tuple(derived)
         return result
 
     # -- the cache ------------------------------------------------------------------------
