@@ -181,12 +181,22 @@ class Compiled:
         self._known = frozenset(fields)
         kinds = {FieldType.BOOLEAN: _BOOLEAN, FieldType.NUMBER: _NUMBER,
                  FieldType.CHOICE: _CHOICE, FieldType.SET: _SET}
-        self._checks: dict[str, tuple[int, frozenset[str], float, float, bool]] = {}
+        self._choices: list[tuple[str, frozenset[str]]] = []
+        self._booleans: list[str] = []
+        self._numbers: list[tuple[str, float, float, bool]] = []
+        self._sets: list[tuple[str, frozenset[str]]] = []
         for name, spec in fields.items():
             low = spec.minimum if spec.minimum is not None else -math.inf
             high = spec.maximum if spec.maximum is not None else math.inf
-            self._checks[name] = (kinds[spec.type], frozenset(spec.values), low, high,
-                                  math.isfinite(low) and math.isfinite(high))
+            kind = kinds[spec.type]
+            if kind == _CHOICE:
+                self._choices.append((name, frozenset(spec.values)))
+            elif kind == _BOOLEAN:
+                self._booleans.append(name)
+            elif kind == _NUMBER:
+                self._numbers.append((name, low, high, math.isfinite(low) and math.isfinite(high)))
+            else:
+                self._sets.append((name, frozenset(spec.values)))
         self._cut_of = {name: tuple(guideline.thresholds.get(name, ()))
                         if spec.type is FieldType.NUMBER else None
                         for name, spec in fields.items()}
@@ -216,36 +226,39 @@ class Compiled:
         if type(raw) is not dict or not self._two_pass or not raw.keys() <= self._known:
             return self._slow(raw)
         values = dict.fromkeys(self._names)
-        checks = self._checks
-        for name, value in raw.items():
+        values.update(raw)
+        for name, allowed in self._choices:
+            value = values[name]
+            if value is not None and (value.__class__ is not str or value not in allowed):
+                return self._slow(raw)
+        for name in self._booleans:
+            value = values[name]
+            if value is not None and value is not True and value is not False:
+                return self._slow(raw)
+        for name, low, high, bounded in self._numbers:
+            value = values[name]
             if value is None:
                 continue
-            kind, allowed, low, high, bounded = checks[name]
             cls = value.__class__
-            if kind == _CHOICE:
-                if cls is str and value in allowed:
-                    values[name] = value
+            if cls is float:
+                if low <= value <= high and (bounded or -math.inf < value < math.inf):
                     continue
-            elif kind == _BOOLEAN:
-                if value is True or value is False:
-                    values[name] = value
-                    continue
-            elif kind == _NUMBER:
-                if cls is float:
-                    if low <= value <= high and (bounded or -math.inf < value < math.inf):
-                        values[name] = value
-                        continue
-                elif cls is int and low <= value <= high and (
-                        bounded or -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER):
-                    values[name] = float(value)
-                    continue
-            elif cls is list or cls is tuple or cls is frozenset or cls is set:
+            elif cls is int and low <= value <= high and (
+                    bounded or -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER):
+                values[name] = float(value)
+                continue
+            return self._slow(raw)
+        for name, allowed in self._sets:
+            value = values[name]
+            if value is None:
+                continue
+            cls = value.__class__
+            if cls is list or cls is tuple or cls is frozenset or cls is set:
                 for item in value:
                     if item.__class__ is not str or item not in allowed:
-                        break
-                else:
-                    values[name] = frozenset(value)
-                    continue
+                        return self._slow(raw)
+                values[name] = frozenset(value)
+                continue
             return self._slow(raw)
         derived: tuple[tuple[str, Any, str, Any], ...] = ()
         for name, rule in self._derives:
