@@ -8,10 +8,19 @@ the same walk: the same decisions, answers, options, notes and missing fields. S
 evaluator classifies each patient, runs the interpreter (:func:`nettree.traverse.walk`, the
 reference) once per class, and reuses its :class:`~nettree.result.Result`.
 
-The key holds EVERY field's class (not only the fields one walk read), so it stays exact
-whatever the walk reads. What a result echoes of the patient beyond its class is the value
-of each field read (``PathStep.values``) and the derivations (``Result.derived``: the number
-a grade was derived from); defaults (``Result.assumed``) are the field's default, fixed by
+The key is narrower than every field's class, and still exact: the interpreter runs on a
+view of the values that records which fields it reads, in the order it first reads them
+(iterating the values, as settling a leaf does, reads them all: the key then holds every
+field's class). Its control flow depends on the values only through their classes, so two
+patients that agree on the classes of the fields read so far read the same next field: the
+walks form a tree of reads, and a class is one path in it (starting with which fields were
+derived, and marking a defaulted field apart from a given one). Whatever the traversal
+semantics, this stays exact as long as the walk reads the patient through ``values``; a
+result that lists a default its walk did not read is never cached.
+
+What a result echoes of the patient beyond its class is the value of each field read
+(``PathStep.values``) and the derivations (``Result.derived``: the number a grade was
+derived from); defaults (``Result.assumed``) are the field's default, fixed by
 the key. A class whose results echo a number is re-instantiated with the patient's own
 values (the rest is shared); a class whose results echo nothing beyond its class is
 returned as is, with its JSON. Each result cached is audited first: every echoed value must
