@@ -9,7 +9,7 @@ freely between threads: nothing in it changes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -32,6 +32,8 @@ from .model import (
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .compiled import Compiled
+    from .errors import PatientError
     from .result import Result
 
 __all__ = ["Guideline"]
@@ -95,18 +97,54 @@ class Guideline:
                                    answer=branch.answer)
         return _read_only(nx.freeze(graph))
 
-    def traverse(self, patient: Mapping[str, Any]) -> Result:
+    @functools.cached_property
+    def compiled(self) -> Compiled:
+        """The compiled evaluator (:mod:`nettree.compiled`), made on first use: the
+        interpreter's results reused per class of patients, in a bounded cache."""
+        from .compiled import Compiled
+
+        return Compiled(self)
+
+    def traverse(self, patient: Mapping[str, Any], *, compiled: bool = True) -> Result:
         """The result for ``patient``, a mapping of field names to values.
+
+        It comes from the compiled evaluator; ``compiled=False`` runs the interpreter
+        (:func:`nettree.traverse.traverse`, the reference), which gives the same result.
 
         >>> import nettree
         >>> g = nettree.load("asco-gepnet-2023")
         >>> r = g.traverse({"differentiation": "poor"})
         >>> r.status
         'out_of_scope'
+        >>> g.traverse({"differentiation": "poor"}, compiled=False) == r
+        True
         """
+        if compiled:
+            return self.compiled.traverse(patient)
         from .traverse import traverse
 
         return traverse(self, patient)
+
+    def traverse_many(self, patients: Iterable[Mapping[str, Any]],
+                      ) -> Iterator[Result | PatientError]:
+        """Each patient's result, in order, as :meth:`traverse` gives it; an invalid
+        patient yields its :class:`~nettree.errors.PatientError` in its place and the run
+        goes on.
+
+        >>> import nettree
+        >>> g = nettree.load("asco-gepnet-2023")
+        >>> [type(r).__name__ for r in g.traverse_many([{"grade": "G9"}, {}])]
+        ['PatientError', 'Result']
+        """
+        return self.compiled.traverse_many(patients)
+
+    def traverse_frame(self, frame: Any) -> Any:
+        """The result columns (status, leaf, recommendations, options, excluded, missing,
+        error) for every row of a ``pyarrow.Table`` or a pandas or polars DataFrame, as a
+        frame of the same kind: see :mod:`nettree.frames` (``pip install nettree[frames]``)."""
+        from .frames import traverse_frame
+
+        return traverse_frame(self, frame)
 
     def recommendation(self, rec_id: str) -> Recommendation:
         """The recommendation with this number (``KeyError`` if there is none)."""

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("click", "hypothesis", "networkx", "yaml")
+HEAVY = ("click", "dask", "hypothesis", "networkx", "pandas", "polars", "pyarrow", "yaml")
 
 PROBE = f"""
 import json, sys
