@@ -156,7 +156,7 @@ def test_a_path_stopped_by_unknown_data_is_lit_as_far_as_it_got(
     assert [n.id for n in stopped.nodes if n.stop] == ["metastatic"]
     assert [e.key for e in stopped.edges if e.on_path] == ["e_differentiation_1"]
     dot = export(guideline, "dot", result=guideline.traverse({"differentiation": "well"}))
-    assert "The path stops here: needs metastatic." in dot.replace("<BR/>", " ")
+    assert "The path stops here: needs metastatic disease." in dot.replace("<BR/>", " ")
 
 
 def test_mermaid_path_uses_classdef_and_linkstyle(guideline: nettree.Guideline) -> None:
@@ -326,10 +326,13 @@ def test_dot_marks_the_options_the_patient_gets_and_those_excluded(
     patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
     text = export(guideline, "dot", result=result, patient=patient)
     leaf = next(line for line in text.splitlines() if line.startswith("  n_pan_g12_later ["))
-    for option in result.option_ids:
-        assert f"[{option}] for this patient" in leaf
+    for option in result.options:  # its label, wrapped, then "for this patient"
+        label = option.label.replace("(", "").replace(")", "")
+        assert re.search(r"\u2713 " + r"(\s|<BR/>)+".join(map(re.escape, label.split()))
+                         + r"</B> <FONT POINT-SIZE=\"9\">for this patient",
+                         leaf.replace("(", "").replace(")", "")), option.id
     assert leaf.count("\u2713 ") == len(result.options)
-    assert "<S>Everolimus</S>" in leaf and "[everolimus] \u2717 excluded for this patient " \
+    assert "<S>Everolimus</S>" in leaf and "\u2717 excluded for this patient " \
         "(3.4-q5)" in leaf
     others = [line for line in text.splitlines() if line.startswith("  n_") and line != leaf]
     assert not any("for this patient" in line for line in others)  # only the leaf reached

@@ -63,26 +63,27 @@ OFFERED_FILL = "#fce4ec"
 EXCLUDED_INK = "#8a8a8a"
 
 
-def _option_row(option: OptionEntry) -> str:
+def _option_row(option: OptionEntry, raw: bool) -> str:
     """An option's name and id; in the leaf a patient reached, marked with what the result
     did to it: offered (a check mark, bold, in the path colour) or excluded (struck, grey)."""
     label = _lines(option.label, WIDTH["option"])
-    ident = dot_html(f"[{option.id}]")
+    ident = dot_html(f"[{option.id}] ") if raw else ""
     if option.mark == "offered":
         return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1" '
                 f'BGCOLOR="{OFFERED_FILL}"><FONT COLOR="{PATH}"><B>\u2713 {label}</B> '
-                f'<FONT POINT-SIZE="{SMALL}">{ident} for this patient</FONT></FONT></TD></TR>')
+                f'<FONT POINT-SIZE="{SMALL}">{ident}for this patient</FONT></FONT></TD></TR>')
     if option.mark == "excluded":
         by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
         return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
                 f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S> <FONT POINT-SIZE="{SMALL}">'
-                f'{ident} \u2717 excluded for this patient{dot_html(by)}</FONT></FONT>'
+                f'{ident}\u2717 excluded for this patient{dot_html(by)}</FONT></FONT>'
                 f'</TD></TR>')
+    tail = f' <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident.strip()}</FONT>' if raw else ""
     return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
-            f'{label} <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident}</FONT></TD></TR>')
+            f'{label}{tail}</TD></TR>')
 
 
-def _leaf_label(node: DiagramNode) -> str:
+def _leaf_label(node: DiagramNode, raw: bool) -> str:
     ink = KIND_STYLE[node.kind][2]
     rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{ink}"><B>'
             f'{_lines(node.title, WIDTH["title"])}</B></FONT></TD></TR>']
@@ -90,7 +91,7 @@ def _leaf_label(node: DiagramNode) -> str:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
     for option in node.options:
-        rows.append(_option_row(option))
+        rows.append(_option_row(option, raw))
         for clause in option.clauses:
             rows.extend(_clause_rows(clause))
     for clause in node.footer:
@@ -119,7 +120,7 @@ def _classes(base: str, on_path: bool, stop: bool = False) -> str:
     return base + (" nettree-path" if on_path else "") + (" nettree-stop" if stop else "")
 
 
-def _node(node: DiagramNode) -> str:
+def _node(node: DiagramNode, raw: bool) -> str:
     fill, border, _, dashed = KIND_STYLE[node.kind]
     style = ["filled"]
     if node.kind in ("decision", "out_of_scope"):
@@ -137,7 +138,7 @@ def _node(node: DiagramNode) -> str:
                  f'<FONT POINT-SIZE="{SMALL}">{_lines(node.detail, WIDTH["detail"])}</FONT>'
                  f"</FONT>>")
     else:
-        label = _leaf_label(node)
+        label = _leaf_label(node, raw)
     classes = _classes(f"nettree-node nettree-{node.kind}", node.on_path, node.stop)
     attrs = [
         f"id={dot_string(node.key)}",
@@ -215,7 +216,8 @@ def _legend(diagram: Diagram) -> str:
     if legend.fallback:
         text.append(("Finally", legend.fallback))
     text.append(("Conditions", "field names and values are the patient fields "
-                 "(nettree show --fields); \u201cif\u201d: offered when it holds"))
+                 "(nettree show --fields); \u201cif\u201d: offered when it holds"
+                 if diagram.raw else "\u201cif\u201d: offered when it holds"))
     lines = [f"{head}: {body}" for head, body in text]
     lines += [line for line in (legend.focus, legend.path) if line]  # they say what they are
     if legend.marks:
@@ -241,7 +243,7 @@ def to_dot(diagram: Diagram) -> str:
         f'  node [fontname="{FONT}", fontsize=11, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=10, fontcolor="#2d3748", arrowsize=0.8];',
     ]
-    lines.extend(_node(node) for node in diagram.nodes)
+    lines.extend(_node(node, diagram.raw) for node in diagram.nodes)
     lines.extend(_edge(edge) for edge in diagram.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"

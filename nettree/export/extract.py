@@ -16,9 +16,9 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ..conditions import Condition, Known, describe_value
+from ..conditions import Condition, Known, Words, describe_value
 from ..errors import PatientError
-from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Step
+from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Phrases, Step
 from .model import (
     Citation,
     Clause,
@@ -164,7 +164,7 @@ def _restrict(known: Known, cond: Condition, domains: Mapping[str, Domain]) -> d
     return narrowed
 
 
-def describe(cond: Condition | bool) -> str:
+def describe(cond: Condition | bool, words: Words | None = None) -> str:
     """A condition in short words, as a diagram shows it (``always``/``never`` for a truth
     value). See :meth:`~nettree.conditions.Condition.describe`.
 
@@ -176,7 +176,7 @@ def describe(cond: Condition | bool) -> str:
     """
     if isinstance(cond, bool):
         return "always" if cond else "never"
-    return cond.describe()
+    return cond.describe(words)
 
 
 # -- the pieces of a node
@@ -215,8 +215,9 @@ class _LeafSummary:
     """Walks a leaf's steps symbolically: which options it may offer, and under what."""
 
     def __init__(self, guideline: Guideline, citations: _Citations,
-                 known: Known) -> None:
+                 known: Known, words: Words | None) -> None:
         self.guideline = guideline
+        self.words = words
         self.citations = citations
         self.known = known
         self.clauses: dict[str, list[Clause]] = {}
@@ -232,7 +233,7 @@ class _LeafSummary:
             cond = self.simplify(step.when)
             if cond is False:
                 return
-            text = "" if cond is True else describe(cond)
+            text = "" if cond is True else describe(cond, self.words)
             self.clauses.setdefault(step.option, []).append(
                 Clause("offer", self.citations.many(step.cites), text))
             self.possible_cites.update(step.cites)
@@ -247,20 +248,23 @@ class _LeafSummary:
                     del self.clauses[option]
                     self.removed.append((self.guideline.options[option].label, cites))
                 elif (kept_if := cond.negation_of()) is not None:
-                    self.clauses[option].append(Clause("only_if", cites, describe(kept_if)))
+                    self.clauses[option].append(
+                        Clause("only_if", cites, describe(kept_if, self.words)))
                 else:
-                    self.clauses[option].append(Clause("not_if", cites, describe(cond)))
+                    self.clauses[option].append(
+                        Clause("not_if", cites, describe(cond, self.words)))
         elif isinstance(step, DropListed):
             if self.clauses:
+                name = _field_name(self.guideline, step.field, self.words)
                 self.footer.append(Clause("not_if", self.citations.many(step.cites),
-                                          f"listed in {step.field}"))
+                                          f"listed in {name}"))
         elif isinstance(step, Cite):
             targets = [o for o in (step.to or tuple(self.clauses)) if o in self.clauses]
             cond = self.simplify(step.when) if targets else False
             if cond is False:
                 return
             clause = Clause("also", self.citations.many(step.cites),
-                            "" if cond is True else describe(cond))
+                            "" if cond is True else describe(cond, self.words))
             self.possible_cites.update(step.cites)
             if step.to is None:
                 self.footer.append(clause)
@@ -278,7 +282,14 @@ class _LeafSummary:
         )
 
 
-def _filter_lines(guideline: Guideline, known: Known) -> tuple[str, ...]:
+def _field_name(guideline: Guideline, name: str, words: Words | None) -> str:
+    """A field as a diagram names it: its label in the file's words, else its name."""
+    field = guideline.fields.get(name)
+    return field.label if words is not None and field is not None and field.label else name
+
+
+def _filter_lines(guideline: Guideline, known: Known,
+                  words: Words | None) -> tuple[str, ...]:
     """The guideline-wide filters in words, as far as the focus leaves them possible."""
     lines = []
     everything = tuple(guideline.options)
@@ -286,25 +297,28 @@ def _filter_lines(guideline: Guideline, known: Known) -> tuple[str, ...]:
         cites = getattr(step, "cites", ())
         cited = f" [{', '.join(cites)}]" if cites else ""
         if isinstance(step, DropListed):
-            lines.append(f"Removed: any option listed in {step.field}{cited}")
+            name = _field_name(guideline, step.field, words)
+            lines.append(f"Removed: any option listed in {name}{cited}")
             continue
         cond = simplify(step.when, known, everything, guideline.cite_order)
         if cond is False:
             continue
         if isinstance(step, Drop):
-            labels = ", ".join(step.options)
+            labels = ", ".join(words.option(o) if words else o for o in step.options)
             if cond is True:
                 lines.append(f"Removed: {labels}{cited}")
             elif (kept_if := cond.negation_of()) is not None:
-                lines.append(f"Removed: {labels} unless {describe(kept_if)}{cited}")
+                lines.append(f"Removed: {labels} unless {describe(kept_if, words)}{cited}")
             else:
-                lines.append(f"Removed: {labels} if {describe(cond)}{cited}")
+                lines.append(f"Removed: {labels} if {describe(cond, words)}{cited}")
         elif isinstance(step, Offer):
-            when = "" if cond is True else f" if {describe(cond)}"
-            lines.append(f"Offered: {step.option}{when}{cited}")
+            when = "" if cond is True else f" if {describe(cond, words)}"
+            lines.append(f"Offered: {words.option(step.option) if words else step.option}"
+                         f"{when}{cited}")
         elif isinstance(step, Cite):
-            to = ", ".join(step.to) if step.to else "every option"
-            when = "" if cond is True else f" if {describe(cond)}"
+            to = ", ".join(words.option(o) if words else o
+                           for o in step.to) if step.to else "every option"
+            when = "" if cond is True else f" if {describe(cond, words)}"
             lines.append(f"Cited for {to}: {', '.join(step.cites)}{when}")
     return tuple(lines)
 
@@ -414,13 +428,16 @@ def build_diagram(
     focus: Mapping[str, Any] | None = None,
     direction: str = "TB",
     path_label: str = "",
+    raw: bool = False,
 ) -> Diagram:
     """The diagram of ``guideline``: its decisions and leaves, each summarised.
 
     ``result`` (a traversal's result) lights its path; ``focus`` (from :func:`parse_focus`)
     keeps only what is reachable when those fields have those values; ``direction`` is
-    ``TB`` or ``LR``; ``path_label`` names the patient in the legend.
+    ``TB`` or ``LR``; ``path_label`` names the patient in the legend; ``raw`` shows conditions
+    and options as the file writes them (field names, option ids) instead of its phrases.
     """
+    words = None if raw else Phrases(guideline.fields, guideline.options)
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
     values = dict(focus or {})
@@ -440,7 +457,8 @@ def build_diagram(
                       if a.answer is not None}
         if steps and steps[-1].answer is None and result.status == "needs_information":
             stop_node = steps[-1].node
-            stop_note = f"The path stops here: needs {', '.join(result.missing)}."
+            needs = ", ".join(_field_name(guideline, m, words) for m in result.missing)
+            stop_note = f"The path stops here: needs {needs}."
 
     nodes = []
     for node_id in order:
@@ -452,12 +470,13 @@ def build_diagram(
                                      node_id == stop_node))
             continue
         leaf = guideline.leaves[node_id]
-        summary = _LeafSummary(guideline, citations, known[node_id])
+        summary = _LeafSummary(guideline, citations, known[node_id], words)
         for step in leaf.steps:
             summary.step(step)
         detail = leaf.reason
         if leaf.kind is LeafKind.NEEDS_INFORMATION and leaf.missing:
-            detail = f"{detail} Needs: {', '.join(leaf.missing)}.".strip()
+            needs = ", ".join(_field_name(guideline, m, words) for m in leaf.missing)
+            detail = f"{detail} Needs: {needs}.".strip()
         if node_id == stop_node:
             detail = f"{detail} {stop_note}".strip()
         options = summary.options()
@@ -493,11 +512,12 @@ def build_diagram(
         strength_label=citations.strength_label,
         strengths=citations.levels,
         ratings=ratings,
-        filters=_filter_lines(guideline, focus_known),
+        filters=_filter_lines(guideline, focus_known, words),
         fallback=fallback,
         focus=focus_text,
         path=_path_summary(guideline, result, path_label) if result is not None else "",
         marks=marks,
     )
     return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,
-                   direction=direction, nodes=tuple(nodes), edges=edges, legend=legend)
+                   direction=direction, nodes=tuple(nodes), edges=edges, legend=legend,
+                   raw=raw)

@@ -33,7 +33,8 @@ class ExportOptions:
     ``result`` (a traversal's result) lights its path; ``focus`` (see
     :func:`nettree.export.extract.parse_focus`) keeps what is reachable under those values;
     ``direction`` is ``TB`` or ``LR``; ``patient`` (the raw mapping behind ``result``)
-    pre-fills the HTML page's form; ``path_label`` names the patient in the legend.
+    pre-fills the HTML page's form; ``path_label`` names the patient in the legend; ``raw``
+    shows conditions and options as the file writes them instead of its display phrases.
     """
 
     result: Result | None = None
@@ -41,13 +42,15 @@ class ExportOptions:
     direction: str = "TB"
     patient: Mapping[str, Any] | None = None
     path_label: str = ""
+    raw: bool = False
 
     def diagram(self, guideline: Guideline) -> Diagram:
         """The diagram model of ``guideline`` under these options."""
         from .extract import build_diagram
 
         return build_diagram(guideline, result=self.result, focus=self.focus,
-                             direction=self.direction, path_label=self.path_label)
+                             direction=self.direction, path_label=self.path_label,
+                             raw=self.raw)
 
 
 Renderer = Callable[["Guideline", ExportOptions], "str | bytes"]

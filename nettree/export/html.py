@@ -110,7 +110,7 @@ class _Box:
         self.y = top + height + 3
 
 
-def _content(node: DiagramNode) -> _Box:
+def _content(node: DiagramNode, raw: bool = False) -> _Box:
     box = _Box()
     if node.kind == "decision":
         box.lines(node.title, 26, 13, "question", weight="bold")
@@ -124,7 +124,8 @@ def _content(node: DiagramNode) -> _Box:
         box.y += 2
         first = len(box.items)
         css = f"option {option.mark}".strip()
-        box.lines(f"{option.label} [{option.id}]", 44, 12, css, weight="bold", x=PAD + GUTTER,
+        shown = f"{option.label} [{option.id}]" if raw else option.label
+        box.lines(shown, 44, 12, css, weight="bold", x=PAD + GUTTER,
                   option=option.id)
         if option.mark:  # the page's script redraws these marks when the case changes
             line = box.items[first]
@@ -170,7 +171,7 @@ def _svg_items(box: _Box, centred: bool, width: float) -> list[str]:
 
 
 def _svg(diagram: Diagram) -> str:
-    contents = {node.key: _content(node) for node in diagram.nodes}
+    contents = {node.key: _content(node, diagram.raw) for node in diagram.nodes}
     sizes = {}
     for node in diagram.nodes:
         box = contents[node.key]
@@ -269,6 +270,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             "values": list(field.values), "min": field.minimum, "max": field.maximum,
             "has_default": field.has_default, "default": plain(field.default),
             "if_absent": field.if_absent, "derive": derive,
+            "label": field.label, "phrases": dict(field.phrases),
         })
     strength = dims.get("strength")
     ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} if strength else {}

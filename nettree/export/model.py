@@ -160,6 +160,7 @@ class Diagram:
     nodes: tuple[DiagramNode, ...]
     edges: tuple[DiagramEdge, ...]
     legend: Legend
+    raw: bool = False  # conditions and options as the file writes them (no display phrases)
 
     @property
     def has_path(self) -> bool:

@@ -84,6 +84,15 @@
     return f.has_default ? "not given: " + f.if_absent : "not given (unknown)";
   }
 
+  // A field and its values in the guideline file's display words, where it gives them.
+  function fieldLabel(f) {
+    var text = f.label || f.name.replace(/_/g, " ");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  function phrase(f, v) {
+    return (f.phrases && f.phrases[v]) || (f.type === "boolean" ? (v === "true" ? "yes" : "no") : v);
+  }
+
   function buildForm() {
     DATA.fields.forEach(function (f) {
       var id = "nettree-field-" + f.name, control;
@@ -93,7 +102,7 @@
           document.createTextNode(notGiven(f))])];
         f.values.forEach(function (v) {
           boxes.push(el("label", { "class": "check" }, [
-            el("input", { type: "checkbox", name: f.name, value: v }), document.createTextNode(v)]));
+            el("input", { type: "checkbox", name: f.name, value: v }), document.createTextNode(phrase(f, v))]));
         });
         control = el("div", { "class": "set", id: id }, boxes);
       } else if (f.type === "number") {
@@ -104,11 +113,11 @@
         var choices = f.type === "boolean" ? ["true", "false"] : f.values;
         control = el("select", { name: f.name, id: id },
           [el("option", { value: "", text: notGiven(f) })].concat(choices.map(function (v) {
-            return el("option", { value: v, text: v });
+            return el("option", { value: v, text: phrase(f, v) });
           })));
       }
       form.appendChild(el("div", { "class": "field", "data-field": f.name }, [
-        el("label", { "for": id, title: f.description, text: f.name }),
+        el("label", { "for": id, title: f.name, text: fieldLabel(f) }),
         el("span", { "class": "description", text: f.description }),
         control]));
     });

@@ -1,0 +1,95 @@
+"""Diagrams speak the guideline file's display words (fields' `label` and `phrases`), and
+`--conditions raw` keeps the conditions as the file writes them (issue 10, item 1)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nettree
+from nettree.export import export, render
+
+ROOT = Path(__file__).resolve().parent.parent
+PATIENT = ROOT / "examples" / "patients" / "pan-g2-high-volume.json"
+
+
+def _field_names(text: str, guideline: nettree.Guideline) -> list[str]:
+    """Field names written as names: any with an underscore, or a name followed by an
+    operator (``functional = true``; "non-functional tumour" is a phrase, not a name)."""
+    operator = r" (=|\u2260|&lt;|&gt;|\u2264|\u2265|in|not) "
+    return [name for name in guideline.fields
+            if ("_" in name and name in text) or re.search(rf"\b{re.escape(name)}{operator}", text)]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz")
+def test_default_svg_names_no_field_and_no_option_id() -> None:
+    guideline = nettree.load("asco-gepnet-2023")
+    svg = render(guideline, "svg").decode()
+    assert _field_names(svg, guideline) == []
+    for option in guideline.options:
+        assert f"[{option}]" not in svg, option
+    assert "progressed on an SSA" in svg
+    assert "not a candidate for chemotherapy" in svg
+
+
+def test_raw_conditions_keep_the_file_syntax() -> None:
+    guideline = nettree.load("asco-gepnet-2023")
+    raw = export(guideline, "dot", raw=True)
+    assert "if sstr_status = positive or functional = true" in raw.replace("<BR/>", " ")
+    assert "[ssa_continuation]" in raw
+    assert "ssa in prior_therapies" in raw.replace("<BR/>", " ")
+    words = export(guideline, "dot")
+    assert "if SSTR-positive or functional tumour" in words.replace("<BR/>", " ")
+    assert "[ssa_continuation]" not in words
+
+
+def test_the_legend_names_the_patient_not_the_file() -> None:
+    from nettree.patient import read_patient_file
+
+    guideline = nettree.load("asco-gepnet-2023")
+    result = guideline.traverse(read_patient_file(PATIENT))
+    text = export(guideline, "dot", result=result)
+    assert "Highlighted: the path. Result" in text
+    assert "pan-g2-high-volume" not in text
+
+
+def test_cli_conditions_option(tmp_path: Path) -> None:
+    def run(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "nettree", "render", "--format", "dot",
+                               "--patient", str(PATIENT), *extra],
+                              capture_output=True, text=True, check=True)
+        return done.stdout.replace("<BR/>", " ")
+
+    assert "the path for pan-g2-high-volume.json" in run("--conditions", "raw")
+    words = run()
+    assert "pan-g2-high-volume" not in words
+    assert "not a candidate for chemotherapy" in words
+
+
+def test_text_output_reads_values_in_words() -> None:
+    from nettree.patient import read_patient_file
+    from nettree.text import explain
+
+    guideline = nettree.load("asco-gepnet-2023")
+    text = explain(guideline, guideline.traverse(read_patient_file(PATIENT)))
+    assert "-> pancreas (panNET)  [pancreatic primary]" in text
+    assert "[SSTR-positive, non-functional tumour, higher volume, a\n" in text
+
+
+def test_a_phrase_for_an_unknown_value_is_one_problem(tmp_path: Path) -> None:
+    source = (ROOT / "tests" / "guidelines" / "example-sore-throat.yaml").read_text()
+    bad = source.replace("phrases: {true: pregnant, false: not pregnant}",
+                         "phrases: {true: pregnant, maybe: not sure}")
+    shutil.copytree(ROOT / "tests" / "guidelines" / "sources", tmp_path / "sources")
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad)
+    with pytest.raises(nettree.GuidelineError) as caught:
+        nettree.load(path)
+    messages = [p.message for p in caught.value.problems]
+    assert messages == ["field 'pregnant': 'phrases' has 'maybe', not a value of the field; "
+                        "allowed: true, false"]
