@@ -197,7 +197,7 @@ def test_focus_drops_offers_that_cannot_hold(guideline: nettree.Guideline) -> No
     offered = {o.id: [c for cl in o.clauses for c in cl.cites] for o in pan_later.options}
     assert "3.3" not in {c.id for cites in offered.values() for c in cites}  # SSTR-negative only
     assert "prrt" in offered
-    assert diagram.legend.focus == "Focus: only what is reachable when sstr_status = positive"
+    assert diagram.legend.focus == "Focus: only what is reachable when SSTR-positive"
 
 
 @pytest.mark.parametrize("items,message", [
@@ -332,8 +332,8 @@ def test_dot_marks_the_options_the_patient_gets_and_those_excluded(
                          + r"</B> <FONT POINT-SIZE=\"9\">for this patient",
                          leaf.replace("(", "").replace(")", "")), option.id
     assert leaf.count("\u2713 ") == len(result.options)
-    assert "<S>Everolimus</S>" in leaf and "\u2717 excluded for this patient " \
-        "(3.4-q5)" in leaf
+    assert "<S>Everolimus</S>" in leaf and "\u2717 excluded: Everolimus is not recommended " \
+        "for patients with uncontrolled diabetes (3.4-q5)." in leaf.replace("<BR/>", " ")
     others = [line for line in text.splitlines() if line.startswith("  n_") and line != leaf]
     assert not any("for this patient" in line for line in others)  # only the leaf reached
     assert "struck through: an option excluded for this patient" in text  # the legend's key
@@ -360,7 +360,8 @@ def test_a_path_stopped_before_a_leaf_marks_no_option(guideline: nettree.Guideli
 def test_mermaid_marks_the_options_the_patient_gets(guideline: nettree.Guideline) -> None:
     patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
     text = export(guideline, "mermaid", result=result, patient=patient)
-    assert "\u2717 <s>Everolimus</s>: excluded for this patient (3.4-q5)" in text
+    assert ("\u2717 <s>Everolimus</s>: excluded: Everolimus is not recommended for "
+            "patients") in text
     assert text.count(": for this patient") == len(result.options)
     assert "  class n_pan_g12_later reached" in text.splitlines()
 

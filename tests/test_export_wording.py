@@ -93,3 +93,34 @@ def test_a_phrase_for_an_unknown_value_is_one_problem(tmp_path: Path) -> None:
     messages = [p.message for p in caught.value.problems]
     assert messages == ["field 'pregnant': 'phrases' has 'maybe', not a value of the field; "
                         "allowed: true, false"]
+
+
+def test_leaves_say_options_are_unranked_and_put_special_circumstances_after() -> None:
+    from nettree.export.extract import build_diagram
+    from nettree.export.style import SECONDARY, UNRANKED
+
+    guideline = nettree.load("asco-gepnet-2023")
+    leaf = build_diagram(guideline).node("pan-g12-first")
+    # PRRT comes only from 3.2-q1's rare circumstance, observation only from 3.1-q1.
+    assert [(o.id, o.secondary) for o in leaf.options] == [
+        ("ssa", False), ("everolimus", False), ("sunitinib", False), ("chemotherapy", False),
+        ("observation", True), ("prrt", True)]
+    for fmt in ("dot", "mermaid"):
+        text = export(guideline, fmt).replace("<BR/>", " ").replace("<br/>", " ")
+        line = next(x for x in text.splitlines() if x.lstrip().startswith("n_pan_g12_first"))
+        assert line.count(UNRANKED) == 1, fmt
+        assert line.index(SECONDARY) < line.index("Peptide receptor radionuclide"), fmt
+        assert line.index("Somatostatin analog") < line.index(SECONDARY), fmt
+
+
+def test_a_patients_leaf_greys_what_the_patient_does_not_get() -> None:
+    from nettree.patient import read_patient_file
+
+    guideline = nettree.load("asco-gepnet-2023")
+    result = guideline.traverse(read_patient_file(PATIENT))
+    text = export(guideline, "dot", result=result)
+    leaf = next(x for x in text.splitlines() if x.startswith("  n_pan_g12_first ["))
+    assert leaf.count("(not for this patient)") == 4  # everolimus, sunitinib, observation, PRRT
+    assert leaf.count("for this patient</FONT>") == 2  # SSA and chemotherapy, offered
+    mermaid = export(guideline, "mermaid", result=result)
+    assert mermaid.count(": not for this patient") == 4

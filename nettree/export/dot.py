@@ -12,7 +12,7 @@ from ..words import clause_text
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_comment, dot_html, dot_string, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, WIDTH, strength_colours
+from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, WIDTH, strength_colours
 
 __all__ = ["to_dot"]
 
@@ -63,7 +63,12 @@ OFFERED_FILL = "#fce4ec"
 EXCLUDED_INK = "#8a8a8a"
 
 
-def _option_row(option: OptionEntry, raw: bool) -> str:
+def _heading_row(text: str) -> str:
+    return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+            f'COLOR="{MUTED}"><I>{_lines(text, WIDTH["detail"])}</I></FONT></TD></TR>')
+
+
+def _option_row(option: OptionEntry, raw: bool, greyed: bool = False) -> str:
     """An option's name and id; in the leaf a patient reached, marked with what the result
     did to it: offered (a check mark, bold, in the path colour) or excluded (struck, grey)."""
     label = _lines(option.label, WIDTH["option"])
@@ -74,10 +79,16 @@ def _option_row(option: OptionEntry, raw: bool) -> str:
                 f'<FONT POINT-SIZE="{SMALL}">{ident}for this patient</FONT></FONT></TD></TR>')
     if option.mark == "excluded":
         by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+        why = _lines(f"\u2717 excluded: {option.reason}", WIDTH["detail"]) if option.reason \
+            else f"\u2717 excluded for this patient{dot_html(by)}"
         return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
-                f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S> <FONT POINT-SIZE="{SMALL}">'
-                f'{ident}\u2717 excluded for this patient{dot_html(by)}</FONT></FONT>'
-                f'</TD></TR>')
+                f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S><BR/><FONT POINT-SIZE="{SMALL}">'
+                f'{ident}{why}</FONT></FONT></TD></TR>')
+    if greyed or option.secondary:
+        note = f' <FONT POINT-SIZE="{SMALL}">(not for this patient)</FONT>' if greyed else ""
+        return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
+                f'<FONT COLOR="{EXCLUDED_INK if greyed else MUTED}">{label}{note}</FONT>'
+                f'{" " + ident.strip() if raw else ""}</TD></TR>')
     tail = f' <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident.strip()}</FONT>' if raw else ""
     return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
             f'{label}{tail}</TD></TR>')
@@ -90,8 +101,15 @@ def _leaf_label(node: DiagramNode, raw: bool) -> str:
     if node.detail:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
+    if node.options and node.kind == "recommendation":
+        rows.append(_heading_row(UNRANKED))
+    marked = any(option.mark for option in node.options)
+    secondary = False
     for option in node.options:
-        rows.append(_option_row(option, raw))
+        if option.secondary and not secondary:
+            secondary = True
+            rows.append(_heading_row(SECONDARY))
+        rows.append(_option_row(option, raw, greyed=marked and not option.mark))
         for clause in option.clauses:
             rows.extend(_clause_rows(clause))
     for clause in node.footer:

@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition, Known, Words, describe_value
 from ..errors import PatientError
-from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Phrases, Step
+from ..model import (
+    Branch,
+    Cite,
+    Drop,
+    DropListed,
+    FieldType,
+    LeafKind,
+    Offer,
+    Phrases,
+    Step,
+    value_phrase,
+)
 from .model import (
     Citation,
     Clause,
@@ -275,17 +286,27 @@ class _LeafSummary:
                         self.clauses[option].append(clause)
 
     def options(self) -> tuple[OptionEntry, ...]:
+        """The options in the file's order, those a recommendation offers first, then those
+        only a qualifying statement offers (its special circumstance): never a ranking."""
         order = self.guideline.option_order
-        return tuple(
-            OptionEntry(option, self.guideline.options[option].label, tuple(clauses))
+        entries = [
+            OptionEntry(option, self.guideline.options[option].label, tuple(clauses),
+                        secondary=_secondary(clauses))
             for option, clauses in sorted(self.clauses.items(), key=lambda kv: order[kv[0]])
-        )
+        ]
+        return tuple(sorted(entries, key=lambda entry: entry.secondary))
 
 
 def _field_name(guideline: Guideline, name: str, words: Words | None) -> str:
     """A field as a diagram names it: its label in the file's words, else its name."""
     field = guideline.fields.get(name)
     return field.label if words is not None and field is not None and field.label else name
+
+
+def _secondary(clauses: Iterable[Clause]) -> bool:
+    """True when every offer of an option cites only qualifying statements or notes."""
+    cites = [c for clause in clauses if clause.kind == "offer" for c in clause.cites]
+    return bool(cites) and all(c.kind != "recommendation" for c in cites)
 
 
 def _filter_lines(guideline: Guideline, known: Known,
@@ -395,7 +416,8 @@ def _marked(guideline: Guideline, citations: _Citations, options: tuple[OptionEn
         if entry.id in offered:
             entry = replace(entry, mark="offered")
         elif entry.id in excluded:
-            entry = replace(entry, mark="excluded", excluded_by=excluded[entry.id].cites)
+            entry = replace(entry, mark="excluded", excluded_by=excluded[entry.id].cites,
+                            reason=excluded[entry.id].reason)
         marked.append(entry)
     listed = {entry.id for entry in options}
     for option in result.options:
@@ -507,7 +529,8 @@ def build_diagram(
     focus_text = ""
     if values:
         focus_text = "Focus: only what is reachable when " + ", ".join(
-            f"{name} = {describe_value(value)}" for name, value in values.items())
+            (words and value_phrase(guideline.fields.get(name), value))
+            or f"{name} = {describe_value(value)}" for name, value in values.items())
     legend = Legend(
         strength_label=citations.strength_label,
         strengths=citations.levels,

@@ -14,7 +14,7 @@ from .dot import OFFERED_FILL
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_comment, mermaid_label, wrap
-from .style import KIND_STYLE, PATH, strength_colours
+from .style import KIND_STYLE, PATH, SECONDARY, UNRANKED, strength_colours
 
 __all__ = ["to_mermaid"]
 
@@ -50,13 +50,25 @@ def _label(node: DiagramNode) -> str:
     parts = [f"<b>{_lines(node.title)}</b>"]
     if node.detail:
         parts.append(f"<i>{_lines(node.detail)}</i>")
+    if node.options and node.kind == "recommendation":
+        parts.append(f"<i>{_lines(UNRANKED)}</i>")
+    marked = any(option.mark for option in node.options)
+    secondary = False
     for option in node.options:
+        if option.secondary and not secondary:
+            secondary = True
+            parts.append(f"<i>{_lines(SECONDARY)}</i>")
         if option.mark == "offered":
             parts.append(f"\u2713 <b><u>{_lines(option.label)}</u></b>: for this patient")
         elif option.mark == "excluded":
             by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+            why = f": {option.reason}" if option.reason else f" for this patient{by}"
             parts.append(f"\u2717 <s>{_lines(option.label)}</s>: "
-                         f"{_lines(f'excluded for this patient{by}')}")
+                         f"{_lines(f'excluded{why}')}")
+        elif marked:
+            parts.append(f"\u2022 <i>{_lines(option.label)}</i>: not for this patient")
+        elif option.secondary:
+            parts.append(f"\u2022 <i>{_lines(option.label)}</i>")
         else:
             parts.append(f"\u2022 <b>{_lines(option.label)}</b>")
         parts.extend(f"\u2003{_clause(clause)}" for clause in option.clauses)
