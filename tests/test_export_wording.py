@@ -124,3 +124,27 @@ def test_a_patients_leaf_greys_what_the_patient_does_not_get() -> None:
     assert leaf.count("for this patient</FONT>") == 2  # SSA and chemotherapy, offered
     mermaid = export(guideline, "mermaid", result=result)
     assert mermaid.count(": not for this patient") == 4
+
+
+def test_the_legend_states_each_filter_rule_once_in_words() -> None:
+    from nettree.export.extract import build_diagram
+
+    guideline = nettree.load("asco-gepnet-2023")
+    assert build_diagram(guideline).legend.filters == (
+        "Removed: any option listed in prior therapies",
+        "Removed: Sunitinib if uncontrolled hypertension [3.4-q5]",
+        "Removed: Everolimus if uncontrolled diabetes [3.4-q5]",
+        "Removed: Peptide receptor radionuclide therapy (PRRT) if higher risk of haematological "
+        "toxicity [2.4]",
+        "Removed: Chemotherapy (e.g. CAPTEM: capecitabine and temozolomide) if not a candidate "
+        "for chemotherapy [3.2-q1]",
+        "Removed: Continue the somatostatin analog alongside the new therapy unless Peptide "
+        "receptor radionuclide therapy (PRRT) offered",
+    )
+    # Under a focus on one site the other site's rules cannot hold, and nothing is merged.
+    focused = build_diagram(guideline, focus={"primary_site": "gi"}).legend.filters
+    assert "Removed: Sunitinib if uncontrolled hypertension [3.4-q5]" in focused
+    # Raw keeps the file's syntax, the site split included.
+    raw = build_diagram(guideline, raw=True).legend.filters
+    assert raw[1] == ("Removed: sunitinib if uncontrolled_hypertension = true "
+                      "[3.4-q5]")

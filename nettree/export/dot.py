@@ -227,10 +227,19 @@ def _legend(diagram: Diagram) -> str:
     if not legend.full:
         return ('<<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="2" '
                 'CELLPADDING="3">' + "".join(rows) + "</TABLE>>")
-    text = [("Rating codes (in badge order)", "; ".join(legend.ratings))]
-    if legend.filters:
-        text.append(("Then, at every recommendation leaf, in order",
-                     " \u2022 ".join(legend.filters)))
+    ratings = "Rating codes (in badge order): " + "; ".join(legend.ratings)
+    rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                f'{_lines(ratings, width)}</FONT></TD></TR>')
+    text = []
+    if legend.filters:  # a short table: one rule a row
+        cells = "".join(
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+            f'{_lines(f"{index}. {line}", width - 4)}</FONT></TD></TR>'
+            for index, line in enumerate(legend.filters, 1))
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines("Then, at every recommendation leaf, in order:", width)}'
+                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
+                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
     if legend.fallback:
         text.append(("Finally", legend.fallback))
     text.append(("Conditions", "field names and values are the patient fields "

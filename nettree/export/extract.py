@@ -309,10 +309,47 @@ def _secondary(clauses: Iterable[Clause]) -> bool:
     return bool(cites) and all(c.kind != "recommendation" for c in cites)
 
 
+def _merged(conds: list[Condition], words: Words | None, at_leaves: Known) -> str:
+    """Conditions of one rule stated once: the parts they share, then what tells the
+    cases apart unless the cases cover every value possible at the leaves."""
+    def text(part: Condition) -> str:
+        shown = describe(part, words)
+        return f"({shown})" if " or " in shown else shown
+
+    parts = [[text(c) for c in cond.conjuncts()] for cond in conds]
+    common = [p for p in parts[0] if all(p in other for other in parts[1:])]
+    rests = [[c for c in cond.conjuncts() if text(c) not in common] for cond in conds]
+    if not common or not all(rests):
+        return " or ".join(text(c) for c in conds) if not common else " and ".join(common)
+    split = [c for rest in rests for c in rest]
+    fields = {name for c in split for name in c.fields()}
+    if len(fields) == 1 and all(len(rest) == 1 for rest in rests):
+        (name,) = fields
+        values = at_leaves.get(name)
+        if values and all(any(c.decided_by(name, (v,)) for c in split) for v in values):
+            return " and ".join(common)  # every case at the leaves: the split says nothing
+    cases = " or ".join(" and ".join(text(c) for c in rest) for rest in rests)
+    return f"{' and '.join(common)} ({cases})"
+
+
+def _at_leaves(guideline: Guideline, known: Mapping[str, Known]) -> Known:
+    """The values each field may have at the recommendation leaves drawn (a field left
+    open at any of them is absent)."""
+    leaves = [known[n] for n in known if n in guideline.leaves
+              and guideline.leaves[n].kind is LeafKind.RECOMMENDATION]
+    if not leaves:
+        return {}
+    names = set(leaves[0]).intersection(*leaves[1:])
+    return {name: frozenset().union(*(leaf[name] for leaf in leaves)) for name in names}
+
+
 def _filter_lines(guideline: Guideline, known: Known,
-                  words: Words | None) -> tuple[str, ...]:
-    """The guideline-wide filters in words, as far as the focus leaves them possible."""
-    lines = []
+                  words: Words | None, at_leaves: Known) -> tuple[str, ...]:
+    """The guideline-wide filters in words, as far as the focus leaves them possible; a
+    rule written once per case (the same removal, the same citations, one filter per site)
+    is said once, with what its cases share (``at_leaves``: the values each field may
+    have at the recommendation leaves, to drop a case split that covers them all)."""
+    lines: list[Any] = []
     everything = tuple(guideline.options)
     for step in guideline.filters:
         cites = getattr(step, "cites", ())
@@ -331,7 +368,12 @@ def _filter_lines(guideline: Guideline, known: Known,
             elif (kept_if := cond.negation_of()) is not None:
                 lines.append(f"Removed: {labels} unless {describe(kept_if, words)}{cited}")
             else:
-                lines.append(f"Removed: {labels} if {describe(cond, words)}{cited}")
+                merged = f"Removed: {labels} if "
+                if lines and lines[-1][0].startswith(merged) and lines[-1][1] == cited:
+                    lines[-1][2].append(cond)  # the same rule for another case: said once
+                else:
+                    lines.append((merged, cited, [cond]))
+                continue
         elif isinstance(step, Offer):
             when = "" if cond is True else f" if {describe(cond, words)}"
             lines.append(f"Offered: {words.option(step.option) if words else step.option}"
@@ -341,7 +383,9 @@ def _filter_lines(guideline: Guideline, known: Known,
                            for o in step.to) if step.to else "every option"
             when = "" if cond is True else f" if {describe(cond, words)}"
             lines.append(f"Cited for {to}: {', '.join(step.cites)}{when}")
-    return tuple(lines)
+    return tuple(line if isinstance(line, str)
+                 else f"{line[0]}{_merged(line[2], words, at_leaves)}{line[1]}"
+                 for line in lines)
 
 
 def _reachable(guideline: Guideline, focus: Known,
@@ -535,7 +579,7 @@ def build_diagram(
         strength_label=citations.strength_label,
         strengths=citations.levels,
         ratings=ratings,
-        filters=_filter_lines(guideline, focus_known, words),
+        filters=_filter_lines(guideline, focus_known, words, _at_leaves(guideline, known)),
         fallback=fallback,
         focus=focus_text,
         path=_path_summary(guideline, result, path_label) if result is not None else "",
