@@ -148,3 +148,25 @@ def test_the_legend_states_each_filter_rule_once_in_words() -> None:
     raw = build_diagram(guideline, raw=True).legend.filters
     assert raw[1] == ("Removed: sunitinib if uncontrolled_hypertension = true "
                       "[3.4-q5]")
+
+
+def test_mermaid_keeps_needs_information_orange_and_shows_strength_in_letters() -> None:
+    from nettree.patient import read_patient_file
+
+    guideline = nettree.load("asco-gepnet-2023")
+    result = guideline.traverse(read_patient_file(ROOT / "examples" / "patients"
+                                                  / "gi-g1-sstr-unknown.json"))
+    text = export(guideline, "mermaid", result=result)
+    lines = text.splitlines()
+    classes = {line.split()[-1]: line.split()[1].split(",") for line in lines
+               if line.startswith("  class ")}
+    assert "n_needs_sstr_pet" in classes["needs_information"]
+    assert not any("n_needs_sstr_pet" in keys for name, keys in classes.items()
+                   if name.startswith("strength"))
+    assert "  classDef strength1 stroke:#b7791f,stroke-width:3px" in lines
+    assert "text-align:left" in next(x for x in lines if x.startswith("  classDef recommendation"))
+    assert "3.1 [W] (EB\u00b7L\u00b7W)" in text and "2.1-q1 [statement]" in text
+    assert not re.search("[\U0001f300-\U0001faff\u2b1c\u25ab]", text)  # no emoji
+    # The legend hangs below the last node by an invisible link, after every styled link.
+    assert lines.index("  n_pan_g3_later ~~~ legend") > max(
+        i for i, x in enumerate(lines) if "-->" in x or "==>" in x)
