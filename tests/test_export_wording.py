@@ -170,3 +170,24 @@ def test_mermaid_keeps_needs_information_orange_and_shows_strength_in_letters() 
     # The legend hangs below the last node by an invisible link, after every styled link.
     assert lines.index("  n_pan_g3_later ~~~ legend") > max(
         i for i, x in enumerate(lines) if "-->" in x or "==>" in x)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz")
+def test_a_patients_pdf_prints_only_its_path_on_pages_of_one_size() -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from nettree.patient import read_patient_file
+
+    guideline = nettree.load("asco-gepnet-2023")
+    result = guideline.traverse(read_patient_file(PATIENT))
+    reader = PdfReader(io.BytesIO(render(guideline, "pdf", result=result)))
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(texts) == 3  # the top with the legend, the panNET part, the G1-G2 panNET part
+    assert "Page 1 of 3" in texts[0]
+    assert " path: not printed." in " ".join(texts)
+    assert all("GI-NET, first line" not in text for text in texts)  # off the path
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+             for p in reader.pages}
+    assert len(sizes) == 1
