@@ -25,6 +25,7 @@ from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
+from .pages import answers_to
 from .quoting import html_text, script_json, wrap
 from .style import KIND_STYLE, KIND_WORDS, PATH, UNRATED, strength_colours
 
@@ -207,8 +208,12 @@ def _svg(diagram: Diagram) -> str:
                    f' data-target="{html_text(sources[edge.target])}"><path d="{d}"/>'
                    f'<g class="answer"><rect x="{lx - lw / 2:.1f}" y="{ly - lh / 2:.1f}" '
                    f'width="{lw:.1f}" height="{lh:.1f}" rx="3"/>{text}</g></g>')
+    titles = [node.title for node in diagram.nodes]
     for node in diagram.nodes:
         x, y, width, height = layout.boxes[node.key]
+        name = node.title  # a title shared by several nodes is told apart by the way there
+        if titles.count(node.title) > 1:
+            name += " (after: " + " \u203a ".join(answers_to(diagram, node.key)[-2:]) + ")"
         css = f"nettree-node nettree-{node.kind}"
         css += " nettree-path" if node.on_path else ""
         css += " nettree-stop" if node.stop else ""
@@ -216,7 +221,7 @@ def _svg(diagram: Diagram) -> str:
         items = "".join(_svg_items(contents[node.key], node.kind == "decision", width))
         out.append(f'<g class="{css}" id="{node.key}" data-node="{html_text(node.id)}" '
                    f'transform="translate({x:.1f},{y:.1f})" tabindex="0" role="button" '
-                   f'aria-label="{html_text(node.title)}"><title>{html_text(node.id)}</title>'
+                   f'aria-label="{html_text(name)}"><title>{html_text(node.id)}</title>'
                    f'<rect class="box" width="{width:.1f}" height="{height:.1f}" rx="{rx}"/>'
                    f"{items}</g>")
     out.append("</svg>")
@@ -399,6 +404,7 @@ def to_html(guideline: Guideline, diagram: Diagram, *,
 </style>
 </head>
 <body>
+<a class="skip-link" href="#nettree-case">Skip to the case form</a>
 <header id="nettree-header">
 <h1>{title}</h1>
 <p class="meta">{html_text(diagram.guideline)}, version {html_text(diagram.version)}.

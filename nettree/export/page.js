@@ -110,7 +110,10 @@
                                 min: f.min === null ? "" : f.min, max: f.max === null ? "" : f.max,
                                 placeholder: notGiven(f) });
       } else {
-        var choices = f.type === "boolean" ? ["true", "false"] : f.values;
+        // A default value means what "not given" means: offered once, as "not given".
+        var choices = (f.type === "boolean" ? ["true", "false"] : f.values).filter(function (v) {
+          return !(f.has_default && f.type === "choice" && v === f["default"]);
+        });
         control = el("select", { name: f.name, id: id },
           [el("option", { value: "", text: notGiven(f) })].concat(choices.map(function (v) {
             return el("option", { value: v, text: phrase(f, v) });
@@ -319,9 +322,14 @@
   form.addEventListener("input", function (event) { if (event.target.type === "number") { update(); } });
   document.getElementById("nettree-clear").addEventListener("click", function () { cleared = true; fillForm(null); update(); });
   document.querySelectorAll("#nettree-svg g.nettree-node").forEach(function (g) {
-    g.addEventListener("click", function () { showDetails(g.dataset.node); });
+    // Details are shown where they can be read, however the side panel is scrolled.
+    function reveal() {
+      showDetails(g.dataset.node);
+      document.getElementById("nettree-details").scrollIntoView({ block: "nearest" });
+    }
+    g.addEventListener("click", reveal);
     g.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showDetails(g.dataset.node); }
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); reveal(); }
     });
   });
   document.getElementById("nettree-zoom-in").addEventListener("click", function () { setZoom(zoom * 1.25); });

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .model import Diagram
 
-__all__ = ["descendants", "paginate", "subtree"]
+__all__ = ["answers_to", "descendants", "paginate", "subtree"]
 
 
 def descendants(diagram: Diagram, key: str) -> list[str]:
@@ -88,7 +88,7 @@ def paginate(diagram: Diagram, roots: list[str], *, path_only: bool = False) -> 
     for root, (keys, continued) in zip(roots, parts[1:], strict=True):
         if root not in numbers:
             continue
-        way = " \u203a ".join(_answers_to(diagram, root))
+        way = " \u203a ".join(answers_to(diagram, root))
         pages.append(_keep(diagram, keys, continued,
                            f"Page {numbers[root]} of {total}, continued from page "
                            f"{came_from.get(root, 1)} after: {way}. The legend is on page 1.",
@@ -96,7 +96,7 @@ def paginate(diagram: Diagram, roots: list[str], *, path_only: bool = False) -> 
     return pages
 
 
-def _answers_to(diagram: Diagram, key: str) -> list[str]:
+def answers_to(diagram: Diagram, key: str) -> list[str]:
     """The answers along the first way from the start to ``key``."""
     answers: list[str] = []
     seen = {key}
