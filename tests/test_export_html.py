@@ -168,7 +168,7 @@ def test_clicking_a_node_shows_its_question_or_its_recommendations(
     page.click('#nettree-svg g.nettree-node[data-node="sstr-known"]')
     details = page.inner_text("#nettree-details-body")
     assert "Is the SSTR status known from SSTR PET?" in details
-    assert "no: SSTR status unknown" in details and "sstr_status = unknown" in details
+    assert "no: SSTR status unknown" in details and "when SSTR status unknown" in details
 
     page.click('#nettree-svg g.nettree-node[data-node="pan-g12-first"]')
     details = page.inner_text("#nettree-details-body")

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
-from ..model import Cite, Drop, DropListed, Offer, Step
+from ..model import Cite, Drop, DropListed, Offer, Phrases, Step
 from ..traverse import SETTLE_LIMIT
 from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
@@ -292,10 +292,11 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
     }
     statements = {s.id: {"kind": s.kind, "text": s.text, "of": s.recommendation}
                   for s in guideline.statements.values()}
+    words = None if diagram.raw else Phrases(guideline.fields, guideline.options)
     decisions = {
         d.id: {"question": d.question, "encoding": d.encoding,
                "branches": [{"answer": b.answer, "when": _condition(b.when), "to": b.to,
-                             "text": describe(b.when)} for b in d.branches]}
+                             "text": describe(b.when, words)} for b in d.branches]}
         for d in guideline.decisions.values()
     }
     leaves = {}
