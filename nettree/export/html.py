@@ -27,7 +27,7 @@ from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
 from .pages import answers_to
 from .quoting import html_text, script_json, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, UNRATED, strength_colours
+from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, UNRATED, strength_colours
 
 if TYPE_CHECKING:
     from ..guideline import Guideline
@@ -121,7 +121,13 @@ def _content(node: DiagramNode, raw: bool = False) -> _Box:
     box.lines(node.title, 38, 13, "title", weight="bold")
     if node.detail:
         box.lines(node.detail, 46, 11, "detail")
+    if node.options and node.kind == "recommendation":
+        box.lines(UNRANKED, 46, 11, "detail")
+    secondary = False
     for option in node.options:
+        if option.secondary and not secondary:
+            secondary = True
+            box.lines(SECONDARY, 46, 11, "detail")
         box.y += 2
         first = len(box.items)
         css = f"option {option.mark}".strip()
