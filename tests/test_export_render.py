@@ -103,7 +103,8 @@ def test_png_and_pdf_have_their_magic_bytes(guideline: nettree.Guideline) -> Non
 def test_pdf_pages_fit_a4_and_letter(source: str) -> None:
     """Every page prints at 100% on A4 and on Letter (595 x 792 points, either way round)."""
     pdf = render(nettree.load(source), "pdf")
-    boxes = re.findall(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", pdf)
+    boxes = [(page.mediabox.width, page.mediabox.height)
+             for page in PdfReader(io.BytesIO(pdf)).pages]
     assert boxes
     for width, height in boxes:
         short, long = sorted((float(width), float(height)))

@@ -113,7 +113,10 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
     # its drawing centred (a printed set, or slides, should not change size page to page).
     width = max(float(page.mediabox.width) for page in writer.pages)
     height = max(float(page.mediabox.height) for page in writer.pages)
-    for page in writer.pages:
+    short, long = sorted((width, height))
+    if short > PAPER[0] * 72 or long > PAPER[1] * 72:  # pages turned both ways: leave them
+        width = height = 0.0
+    for page in writer.pages if width else ():
         box = page.mediabox
         dx, dy = (width - float(box.width)) / 2, (height - float(box.height)) / 2
         left, bottom = float(box.left) - dx, float(box.bottom) - dy
