@@ -719,9 +719,13 @@ def _render_formats() -> list[str]:
               help="Draw a cohort's flow: RESULTS is a `nettree batch` output (.csv, .jsonl, "
                    ".parquet) or its --summary-json file; each node and branch shows its "
                    "patients and share, each leaf its concordance when known.")
+@click.option("--conditions", type=click.Choice(["words", "raw"], case_sensitive=False),
+              default="words", show_default=True,
+              help="words: conditions and options in the guideline file's display phrases; "
+                   "raw: as the file writes them (field names, values, option ids).")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
            patient: str | None, focus_items: tuple[str, ...], direction: str,
-           cohort: str | None) -> None:
+           cohort: str | None, conditions: str) -> None:
     """Draw the guideline: decisions, answers, and what each leaf may offer.
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
@@ -780,12 +784,13 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
         _fail(str(exc), 2)
     except GuidelineError as exc:  # a gap or overlap met at run time
         _guideline_failed(exc)
-    label = "" if patient in (None, "-") else os.path.basename(patient)
+    raw = conditions.lower() == "raw"
+    label = "" if patient in (None, "-") or not raw else os.path.basename(patient)
     flow = _cohort(cohort, guideline) if cohort is not None else None
     try:
         drawn = draw(guideline, fmt, ExportOptions(result=result, focus=focus,
                                                    direction=direction.upper(), patient=data,
-                                                   path_label=label, cohort=flow))
+                                                   path_label=label, cohort=flow, raw=raw))
     except (GraphvizNotFoundError, GraphvizError) as exc:
         _fail(str(exc), 1)
     if to_stdout:

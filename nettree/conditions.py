@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from .words import number_text, plain
 
@@ -42,6 +42,7 @@ __all__ = [
     "Offered",
     "PartialSet",
     "Tri",
+    "Words",
     "describe_value",
 ]
 
@@ -126,6 +127,15 @@ def describe_value(value: Any) -> str:
     return str(value)  # a PartialSet describes itself
 
 
+class Words(Protocol):
+    """Display words for a condition's parts (the guideline file's phrases): a field test's
+    phrase (None: show it raw) and an option's name."""
+
+    def field(self, name: str, op: str, operand: Any, negated: bool) -> str | None: ...
+
+    def option(self, option: str) -> str: ...
+
+
 Known = Mapping[str, frozenset[Any]]
 """What is known about fields at a point: the values each may still have."""
 
@@ -200,8 +210,9 @@ class Condition:
         """
         raise NotImplementedError
 
-    def describe(self) -> str:
-        """This condition in short words, as a diagram shows it.
+    def describe(self, words: Words | None = None) -> str:
+        """This condition in short words, as a diagram shows it; with ``words``, in the
+        guideline file's display phrases where it has them.
 
         >>> AnyOf((FieldTest("sstr_status", "is", "positive"),
         ...        AllOf((FieldTest("ki67", "below", 10.0),
@@ -268,13 +279,13 @@ class Condition:
         """The condition this one negates, when it is a ``not``."""
         return None
 
-    def _describe_negated(self) -> str:
+    def _describe_negated(self, words: Words | None = None) -> str:
         """The short text of ``not`` this condition."""
-        return f"not ({self.describe()})"
+        return f"not ({self.describe(words)})"
 
-    def _describe_within(self, joiner: str) -> str:
+    def _describe_within(self, joiner: str, words: Words | None = None) -> str:
         """The short text of this condition as a part of an ``and``/``or`` (``joiner``)."""
-        return self.describe()
+        return self.describe(words)
 
 
 # The operators a field test may use, by field type; the checks live in the loader.
@@ -360,7 +371,10 @@ class FieldTest(Condition):
         outcome = self.decided_by(self.field, values)
         return self if outcome is None else outcome
 
-    def describe(self) -> str:
+    def describe(self, words: Words | None = None) -> str:
+        if words is not None and (
+                phrase := words.field(self.field, self.op, self.operand, False)) is not None:
+            return phrase
         if self.op == "contains":
             return f"{describe_value(self.operand)} in {self.field}"
         if self.op == "empty":
@@ -369,14 +383,17 @@ class FieldTest(Condition):
             return f"{self.field} in ({', '.join(sorted(map(describe_value, self.operand)))})"
         return f"{self.field} {_SYMBOLS[self.op]} {describe_value(self.operand)}"
 
-    def _describe_negated(self) -> str:
+    def _describe_negated(self, words: Words | None = None) -> str:
+        if words is not None and (
+                phrase := words.field(self.field, self.op, self.operand, True)) is not None:
+            return phrase
         if self.op == "is":
             return f"{self.field} \u2260 {describe_value(self.operand)}"
         if self.op == "empty":
             return FieldTest(self.field, "empty", not self.operand).describe()
         if self.op == "contains":
             return f"{describe_value(self.operand)} not in {self.field}"
-        return super()._describe_negated()
+        return super()._describe_negated(words)
 
     def to_data(self) -> dict[str, Any]:
         return {"t": "field", "f": self.field, "op": self.op, "v": plain(self.operand)}
@@ -439,11 +456,11 @@ class Junction(Condition):
             return not decisive
         return kept[0] if len(kept) == 1 else type(self)(tuple(kept))
 
-    def describe(self) -> str:
-        return self._joiner.join(p._describe_within(self._joiner) for p in self.parts)
+    def describe(self, words: Words | None = None) -> str:
+        return self._joiner.join(p._describe_within(self._joiner, words) for p in self.parts)
 
-    def _describe_within(self, joiner: str) -> str:
-        text = self.describe()
+    def _describe_within(self, joiner: str, words: Words | None = None) -> str:
+        text = self.describe(words)
         return text if joiner == self._joiner else f"({text})"
 
     def to_data(self) -> dict[str, Any]:
@@ -502,8 +519,8 @@ class Not(Condition):
         part = self.part.simplify(known, possible, cites)
         return (not part) if isinstance(part, bool) else Not(part)
 
-    def describe(self) -> str:
-        return self.part._describe_negated()
+    def describe(self, words: Words | None = None) -> str:
+        return self.part._describe_negated(words)
 
     def negation_of(self) -> Condition:
         return self.part
@@ -553,8 +570,9 @@ class Offered(OfferTest):
                  cites: Collection[str] = ()) -> Condition | bool:
         return self if set(self.options) & set(possible) else False
 
-    def describe(self) -> str:
-        return f"{' or '.join(self.options)} offered"
+    def describe(self, words: Words | None = None) -> str:
+        names = [words.option(o) for o in self.options] if words else self.options
+        return f"{' or '.join(names)} offered"
 
     def to_data(self) -> dict[str, Any]:
         return {"t": "offered", "o": list(self.options)}
@@ -587,7 +605,7 @@ class Cited(OfferTest):
                  cites: Collection[str] = ()) -> Condition | bool:
         return self if set(self.cites) & set(cites) else False
 
-    def describe(self) -> str:
+    def describe(self, words: Words | None = None) -> str:
         return f"an option cites {' or '.join(self.cites)}"
 
     def to_data(self) -> dict[str, Any]:

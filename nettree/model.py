@@ -6,6 +6,7 @@ patients; :mod:`nettree.traverse` does the latter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -136,6 +137,42 @@ class Field:
     def kind_name(self) -> str:
         """The type as a guideline file writes it (``integer`` for whole numbers)."""
         return "integer" if self.integer else self.type.value
+    label: str = ""
+    phrases: tuple[tuple[str, str], ...] = ()
+
+    def phrase(self, op: str, operand: Any, negated: bool = False) -> str | None:
+        """A test of this field in the guideline's own display words (its ``label`` and
+        ``phrases``), or None when the file gives none for it: the caller then shows the
+        raw condition. A set's ``phrases`` say what containing a member means; a choice's
+        negation lists the other values' phrases.
+
+        >>> f = Field("volume", FieldType.CHOICE, "", values=("low", "high"),
+        ...           phrases=(("low", "low volume"), ("high", "higher volume")))
+        >>> f.phrase("is", "low"), f.phrase("is", "low", negated=True)
+        ('low volume', 'higher volume')
+        >>> Field("age", FieldType.NUMBER, "", label="age (years)").phrase("below", 18.0)
+        'age (years) < 18'
+        """
+        words = dict(self.phrases)
+        if self.type is FieldType.NUMBER:
+            symbol = _SYMBOLS.get(op)
+            if not self.label or symbol is None:
+                return None
+            symbol = _NEGATED_SYMBOLS[symbol] if negated else symbol
+            return f"{self.label} {symbol} {number_text(float(operand))}"
+        if self.type is FieldType.BOOLEAN and op == "is":
+            return words.get("true" if bool(operand) != negated else "false")
+        if self.type is FieldType.CHOICE and op in ("is", "in"):
+            chosen = {operand} if op == "is" else set(operand)
+            if negated:
+                chosen = set(self.values) - chosen
+            texts = [words.get(v) for v in self.values if v in chosen]
+            return None if None in texts or not texts else " or ".join(map(str, texts))
+        if self.type is FieldType.SET and op == "contains" and operand in words:
+            return f"not {words[operand]}" if negated else words[operand]
+        if self.type is FieldType.SET and op == "empty" and self.label:
+            return f"no {self.label}" if bool(operand) != negated else f"some {self.label}"
+        return None
 
     def allowed(self) -> str:
         """What this field accepts, in words, for error messages."""
@@ -150,6 +187,31 @@ class Field:
         return f"one of {listed}"
 
 
+_SYMBOLS = {"below": "<", "at_most": "\u2264", "above": ">", "at_least": "\u2265"}
+_NEGATED_SYMBOLS = {"<": "\u2265", "\u2264": ">", ">": "\u2264", "\u2265": "<"}
+
+
+def value_phrase(field: Field | None, value: Any) -> str | None:
+    """A patient's value of ``field`` in the file's display words, or None when it gives
+    none (the caller shows ``name = value``).
+
+    >>> f = Field("drugs", FieldType.SET, "", values=("a", "b"), label="prior drugs",
+    ...           phrases=(("a", "had drug A"), ("b", "had drug B")))
+    >>> value_phrase(f, frozenset({"b", "a"})), value_phrase(f, frozenset())
+    ('had drug A, had drug B', 'no prior drugs')
+    """
+    if field is None or value is None:
+        return None
+    if field.type is FieldType.SET:
+        if not value:
+            return field.phrase("empty", True)
+        texts = [field.phrase("contains", v) for v in field.values if v in value]
+        return None if None in texts else ", ".join(map(str, texts))
+    if field.type is FieldType.NUMBER:
+        return f"{field.label} {number_text(float(value))}" if field.label else None
+    return field.phrase("is", value)
+
+
 def _num(value: float | None) -> str:
     if value is None:
         return "any"
@@ -162,6 +224,23 @@ class Option:
 
     id: str
     label: str
+
+
+class Phrases:
+    """The guideline file's display words for conditions (see
+    :class:`nettree.conditions.Words`): each field's phrases and each option's label."""
+
+    def __init__(self, fields: Mapping[str, Field], options: Mapping[str, Option]) -> None:
+        self.fields = fields
+        self.options = options
+
+    def field(self, name: str, op: str, operand: Any, negated: bool) -> str | None:
+        known = self.fields.get(name)
+        return None if known is None else known.phrase(op, operand, negated)
+
+    def option(self, option: str) -> str:
+        known = self.options.get(option)
+        return option if known is None else known.label
 
 
 # Steps: what a leaf (and the global filters) do to the options of a result, in order.

@@ -11,6 +11,7 @@ from typing import Any
 from .conditions import describe_value
 from .errors import cut
 from .guideline import Guideline
+from .model import value_phrase
 from .result import EITHER_WAY, NEEDS_INFORMATION, OUT_OF_SCOPE, Result
 
 __all__ = ["explain", "show_guideline"]
@@ -25,8 +26,10 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     ) or [indent.rstrip()]
 
 
-def _values(values: tuple[tuple[str, object], ...]) -> str:
-    return ", ".join(f"{name} = {describe_value(value)}" for name, value in values)
+def _values(guideline: Guideline, values: tuple[tuple[str, object], ...]) -> str:
+    """The values a step read, in the file's display words where it gives them."""
+    return ", ".join(value_phrase(guideline.fields.get(name), value)
+                     or f"{name} = {describe_value(value)}" for name, value in values)
 
 
 def _citation(guideline: Guideline, cite: str, indent: str) -> list[str]:
@@ -68,7 +71,7 @@ def explain(guideline: Guideline, result: Result) -> str:
 
     lines += ["", "Path:"]
     for number, step in enumerate(result.path, 1):
-        values = f"  [{_values(step.values)}]" if step.values else ""
+        values = f"  [{_values(guideline, step.values)}]" if step.values else ""
         if step.kind == "decision":
             answer = step.answer if step.answer is not None else "UNKNOWN - stopped here"
             if answer == EITHER_WAY:

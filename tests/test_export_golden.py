@@ -104,7 +104,7 @@ def test_leaf_shows_options_citations_ratings_and_conditions() -> None:
     pan_first = next(line for line in text.splitlines() if line.startswith("  n_pan_g12_first "))
     assert "Somatostatin analog" in pan_first
     assert "<B>3.1</B>" in pan_first and "EB·L·W" in pan_first
-    assert "if sstr_status = positive or functional = true" in pan_first.replace("<BR/>", " ")
+    assert "if SSTR-positive or functional tumour" in pan_first.replace("<BR/>", " ")
 
 
 def test_leaf_conditions_are_simplified_by_the_path() -> None:
@@ -112,8 +112,8 @@ def test_leaf_conditions_are_simplified_by_the_path() -> None:
     and a G3 later-line leaf shows that SSAs alone are never kept there (4.1-q1)."""
     mermaid = drawn("asco-gepnet-2023", "mermaid")
     first = next(line for line in mermaid.splitlines() if line.startswith("  n_gi_g3_first"))
-    assert "kept only if sstr_status = positive" in first
-    assert "prior_therapies" not in first
+    assert "kept only if SSTR-positive and low volume" in first
+    assert "prior therapies" not in first
     pan_g3_first = next(line for line in mermaid.splitlines()
                         if line.startswith("  n_pan_g3_first"))
     assert "Not here: Peptide receptor radionuclide therapy (PRRT) (4.1-q2)" in pan_g3_first

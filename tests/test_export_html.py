@@ -168,7 +168,7 @@ def test_clicking_a_node_shows_its_question_or_its_recommendations(
     page.click('#nettree-svg g.nettree-node[data-node="sstr-known"]')
     details = page.inner_text("#nettree-details-body")
     assert "Is the SSTR status known from SSTR PET?" in details
-    assert "no: SSTR status unknown" in details and "sstr_status = unknown" in details
+    assert "no: SSTR status unknown" in details and "when SSTR status unknown" in details
 
     page.click('#nettree-svg g.nettree-node[data-node="pan-g12-first"]')
     details = page.inner_text("#nettree-details-body")
@@ -352,4 +352,58 @@ def test_the_page_opens_readable_on_the_top_of_the_graph(browser: Any) -> None:
     view = page.eval_on_selector("#nettree-diagram", "d => d.getBoundingClientRect().toJSON()")
     assert view["left"] <= start["left"] and start["right"] <= view["right"]
     assert view["top"] <= start["top"] and start["bottom"] <= view["bottom"]
+    assert page.errors == []
+
+
+ARTEFACTS = ROOT / "tmp" / "artefacts"  # the page at presentation sizes (issue 10, item 8)
+
+
+def test_accessible_names_are_unique_and_a_skip_link_leads_to_the_form() -> None:
+    text = export(nettree.load("asco-gepnet-2023"), "html")
+    names = re.findall(r'role="button" aria-label="([^"]*)"', text)
+    assert len(names) == len(set(names)) == 23
+    assert ("What is the grade (G1-G2 or G3)? (after: yes: SSTR-positive or SSTR-negative "
+            "\u203a pancreas (panNET))") in names
+    body = text[text.index("<body>"):]
+    assert body.index('class="skip-link" href="#nettree-case"') < body.index("nettree-zoom-out")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
+def test_page_at_presentation_sizes(browser: Any, tmp_path: Path,
+                                    size: tuple[int, int]) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(export(nettree.load("asco-gepnet-2023"), "html"), encoding="utf-8")
+    page = open_page(browser, path, width=size[0])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    # The form speaks words: labels and choices from the file's phrases, each choice once.
+    label = page.inner_text('label[for="nettree-field-sstr_status"]')
+    assert label == "SSTR status"
+    choices = page.eval_on_selector_all('select[name="sstr_status"] option',
+                                        "els => els.map(e => e.textContent)")
+    assert choices == ["not given: SSTR status not known (no SSTR PET result given)",
+                       "SSTR-positive", "SSTR-negative"]
+    assert page.inner_text('label[for="nettree-field-chemo_candidate"]') == \
+        "Candidate for chemotherapy"
+    # Labels do not run into their controls.
+    overlaps = page.evaluate("""() => [...document.querySelectorAll('#nettree-form .field')]
+      .filter(f => { const l = f.querySelector('label');
+        const c = f.querySelector('select, input, .set');
+        if (!l || !c) return false;
+        const a = l.getBoundingClientRect(), b = c.getBoundingClientRect();
+        return a.right > b.left + 1 && a.left < b.right
+          && a.bottom > b.top + 1 && b.bottom > a.top + 1; })
+      .map(f => f.dataset.field)""")
+    assert overlaps == []
+    # The skip link is the first stop of the keyboard.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    # Details come into view when a node is clicked with the panel scrolled to the form.
+    page.evaluate("document.getElementById('nettree-legend').scrollIntoView()")
+    page.click("#n_pan_grade")
+    inside = page.evaluate("""() => { const r = document.getElementById('nettree-details')
+      .getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""")
+    assert inside
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"page-{size[0]}x{size[1]}.png"))
     assert page.errors == []

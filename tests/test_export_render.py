@@ -103,7 +103,8 @@ def test_png_and_pdf_have_their_magic_bytes(guideline: nettree.Guideline) -> Non
 def test_pdf_pages_fit_a4_and_letter(source: str) -> None:
     """Every page prints at 100% on A4 and on Letter (595 x 792 points, either way round)."""
     pdf = render(nettree.load(source), "pdf")
-    boxes = re.findall(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", pdf)
+    boxes = [(page.mediabox.width, page.mediabox.height)
+             for page in PdfReader(io.BytesIO(pdf)).pages]
     assert boxes
     for width, height in boxes:
         short, long = sorted((float(width), float(height)))
@@ -156,7 +157,7 @@ def test_a_path_stopped_by_unknown_data_is_lit_as_far_as_it_got(
     assert [n.id for n in stopped.nodes if n.stop] == ["metastatic"]
     assert [e.key for e in stopped.edges if e.on_path] == ["e_differentiation_1"]
     dot = export(guideline, "dot", result=guideline.traverse({"differentiation": "well"}))
-    assert "The path stops here: needs metastatic." in dot.replace("<BR/>", " ")
+    assert "The path stops here: needs metastatic disease." in dot.replace("<BR/>", " ")
 
 
 def test_mermaid_path_uses_classdef_and_linkstyle(guideline: nettree.Guideline) -> None:
@@ -197,7 +198,7 @@ def test_focus_drops_offers_that_cannot_hold(guideline: nettree.Guideline) -> No
     offered = {o.id: [c for cl in o.clauses for c in cl.cites] for o in pan_later.options}
     assert "3.3" not in {c.id for cites in offered.values() for c in cites}  # SSTR-negative only
     assert "prrt" in offered
-    assert diagram.legend.focus == "Focus: only what is reachable when sstr_status = positive"
+    assert diagram.legend.focus == "Focus: only what is reachable when SSTR-positive"
 
 
 @pytest.mark.parametrize("items,message", [
@@ -326,11 +327,14 @@ def test_dot_marks_the_options_the_patient_gets_and_those_excluded(
     patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
     text = export(guideline, "dot", result=result, patient=patient)
     leaf = next(line for line in text.splitlines() if line.startswith("  n_pan_g12_later ["))
-    for option in result.option_ids:
-        assert f"[{option}] for this patient" in leaf
+    for option in result.options:  # its label, wrapped, then "for this patient"
+        label = option.label.replace("(", "").replace(")", "")
+        assert re.search(r"\u2713 " + r"(\s|<BR/>)+".join(map(re.escape, label.split()))
+                         + r"</B> <FONT POINT-SIZE=\"9\">for this patient",
+                         leaf.replace("(", "").replace(")", "")), option.id
     assert leaf.count("\u2713 ") == len(result.options)
-    assert "<S>Everolimus</S>" in leaf and "[everolimus] \u2717 excluded for this patient " \
-        "(3.4-q5)" in leaf
+    assert "<S>Everolimus</S>" in leaf and "\u2717 excluded: Everolimus is not recommended " \
+        "for patients with uncontrolled diabetes (3.4-q5)." in leaf.replace("<BR/>", " ")
     others = [line for line in text.splitlines() if line.startswith("  n_") and line != leaf]
     assert not any("for this patient" in line for line in others)  # only the leaf reached
     assert "struck through: an option excluded for this patient" in text  # the legend's key
@@ -357,7 +361,8 @@ def test_a_path_stopped_before_a_leaf_marks_no_option(guideline: nettree.Guideli
 def test_mermaid_marks_the_options_the_patient_gets(guideline: nettree.Guideline) -> None:
     patient, result = patient_result(guideline, "pan-later-line-uncontrolled-diabetes.yaml")
     text = export(guideline, "mermaid", result=result, patient=patient)
-    assert "\u2717 <s>Everolimus</s>: excluded for this patient (3.4-q5)" in text
+    assert ("\u2717 <s>Everolimus</s>: excluded: Everolimus is not recommended for "
+            "patients") in text
     assert text.count(": for this patient") == len(result.options)
     assert "  class n_pan_g12_later reached" in text.splitlines()
 

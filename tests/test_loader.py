@@ -355,7 +355,8 @@ def test_a_guideline_error_is_a_value_error() -> None:
 def test_no_and_off_stay_texts(tmp_path: Path) -> None:
     text = (edit("    values: [yes, no]", "    values: [on, off]")
             .replace("    default: no\n", "    default: off\n")
-            .replace("        when: {wait_and_see: no}", "        when: {wait_and_see: off}"))
+            .replace("        when: {wait_and_see: no}", "        when: {wait_and_see: off}")
+            .replace("{yes: willing to wait and see, no:", "{on: willing to wait and see, off:"))
     guideline = nettree.load(write(tmp_path, text))
     field = guideline.fields["wait_and_see"]
     assert (field.values, field.default) == (("on", "off"), "off")

@@ -12,7 +12,7 @@ from ..words import clause_text
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_comment, dot_html, dot_string, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, WIDTH, strength_colours
+from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, WIDTH, strength_colours
 
 __all__ = ["to_dot"]
 
@@ -63,34 +63,53 @@ OFFERED_FILL = "#fce4ec"
 EXCLUDED_INK = "#8a8a8a"
 
 
-def _option_row(option: OptionEntry) -> str:
+def _heading_row(text: str) -> str:
+    return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+            f'COLOR="{MUTED}"><I>{_lines(text, WIDTH["detail"])}</I></FONT></TD></TR>')
+
+
+def _option_row(option: OptionEntry, raw: bool, greyed: bool = False) -> str:
     """An option's name and id; in the leaf a patient reached, marked with what the result
     did to it: offered (a check mark, bold, in the path colour) or excluded (struck, grey)."""
     label = _lines(option.label, WIDTH["option"])
-    ident = dot_html(f"[{option.id}]")
+    ident = dot_html(f"[{option.id}] ") if raw else ""
     if option.mark == "offered":
         return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1" '
                 f'BGCOLOR="{OFFERED_FILL}"><FONT COLOR="{PATH}"><B>\u2713 {label}</B> '
-                f'<FONT POINT-SIZE="{SMALL}">{ident} for this patient</FONT></FONT></TD></TR>')
+                f'<FONT POINT-SIZE="{SMALL}">{ident}for this patient</FONT></FONT></TD></TR>')
     if option.mark == "excluded":
         by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+        why = _lines(f"\u2717 excluded: {option.reason}", WIDTH["detail"]) if option.reason \
+            else f"\u2717 excluded for this patient{dot_html(by)}"
         return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
-                f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S> <FONT POINT-SIZE="{SMALL}">'
-                f'{ident} \u2717 excluded for this patient{dot_html(by)}</FONT></FONT>'
-                f'</TD></TR>')
+                f'<FONT COLOR="{EXCLUDED_INK}"><S>{label}</S><BR/><FONT POINT-SIZE="{SMALL}">'
+                f'{ident}{why}</FONT></FONT></TD></TR>')
+    if greyed or option.secondary:
+        note = f' <FONT POINT-SIZE="{SMALL}">(not for this patient)</FONT>' if greyed else ""
+        return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
+                f'<FONT COLOR="{EXCLUDED_INK if greyed else MUTED}">{label}{note}</FONT>'
+                f'{" " + ident.strip() if raw else ""}</TD></TR>')
+    tail = f' <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident.strip()}</FONT>' if raw else ""
     return (f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1">'
-            f'{label} <FONT POINT-SIZE="{SMALL}" COLOR="{MUTED}">{ident}</FONT></TD></TR>')
+            f'{label}{tail}</TD></TR>')
 
 
-def _leaf_label(node: DiagramNode) -> str:
+def _leaf_label(node: DiagramNode, raw: bool) -> str:
     ink = KIND_STYLE[node.kind][2]
     rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{ink}"><B>'
             f'{_lines(node.title, WIDTH["title"])}</B></FONT></TD></TR>']
     if node.detail:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
+    if node.options and node.kind == "recommendation":
+        rows.append(_heading_row(UNRANKED))
+    marked = any(option.mark for option in node.options)
+    secondary = False
     for option in node.options:
-        rows.append(_option_row(option))
+        if option.secondary and not secondary:
+            secondary = True
+            rows.append(_heading_row(SECONDARY))
+        rows.append(_option_row(option, raw, greyed=marked and not option.mark))
         for clause in option.clauses:
             rows.extend(_clause_rows(clause))
     for clause in node.footer:
@@ -119,7 +138,7 @@ def _classes(base: str, on_path: bool, stop: bool = False) -> str:
     return base + (" nettree-path" if on_path else "") + (" nettree-stop" if stop else "")
 
 
-def _node(node: DiagramNode) -> str:
+def _node(node: DiagramNode, raw: bool) -> str:
     fill, border, _, dashed = KIND_STYLE[node.kind]
     style = ["filled"]
     if node.kind in ("decision", "out_of_scope"):
@@ -137,7 +156,7 @@ def _node(node: DiagramNode) -> str:
                  f'<FONT POINT-SIZE="{SMALL}">{_lines(node.detail, WIDTH["detail"])}</FONT>'
                  f"</FONT>>")
     else:
-        label = _leaf_label(node)
+        label = _leaf_label(node, raw)
     classes = _classes(f"nettree-node nettree-{node.kind}", node.on_path, node.stop)
     classes += " nettree-flow" if node.count is not None else ""
     attrs = [
@@ -212,14 +231,24 @@ def _legend(diagram: Diagram) -> str:
     if not legend.full:
         return ('<<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="2" '
                 'CELLPADDING="3">' + "".join(rows) + "</TABLE>>")
-    text = [("Rating codes (in badge order)", "; ".join(legend.ratings))]
-    if legend.filters:
-        text.append(("Then, at every recommendation leaf, in order",
-                     " \u2022 ".join(legend.filters)))
+    ratings = "Rating codes (in badge order): " + "; ".join(legend.ratings)
+    rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                f'{_lines(ratings, width)}</FONT></TD></TR>')
+    text = []
+    if legend.filters:  # a short table: one rule a row
+        cells = "".join(
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+            f'{_lines(f"{index}. {line}", width - 4)}</FONT></TD></TR>'
+            for index, line in enumerate(legend.filters, 1))
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines("Then, at every recommendation leaf, in order:", width)}'
+                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
+                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
     if legend.fallback:
         text.append(("Finally", legend.fallback))
     text.append(("Conditions", "field names and values are the patient fields "
-                 "(nettree show --fields); \u201cif\u201d: offered when it holds"))
+                 "(nettree show --fields); \u201cif\u201d: offered when it holds"
+                 if diagram.raw else "\u201cif\u201d: offered when it holds"))
     lines = [f"{head}: {body}" for head, body in text]
     lines += [line for line in (legend.focus, legend.path) if line]  # they say what they are
     if legend.marks:
@@ -245,7 +274,7 @@ def to_dot(diagram: Diagram) -> str:
         f'  node [fontname="{FONT}", fontsize=11, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=10, fontcolor="#2d3748", arrowsize=0.8];',
     ]
-    lines.extend(_node(node) for node in diagram.nodes)
+    lines.extend(_node(node, diagram.raw) for node in diagram.nodes)
     lines.extend(_edge(edge) for edge in diagram.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"

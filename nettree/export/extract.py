@@ -16,9 +16,20 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ..conditions import Condition, Known, describe_value
+from ..conditions import Condition, Known, Words, describe_value
 from ..errors import PatientError
-from ..model import Branch, Cite, Drop, DropListed, FieldType, LeafKind, Offer, Step
+from ..model import (
+    Branch,
+    Cite,
+    Drop,
+    DropListed,
+    FieldType,
+    LeafKind,
+    Offer,
+    Phrases,
+    Step,
+    value_phrase,
+)
 from ..result import EITHER_WAY
 from .model import (
     Citation,
@@ -165,7 +176,7 @@ def _restrict(known: Known, cond: Condition, domains: Mapping[str, Domain]) -> d
     return narrowed
 
 
-def describe(cond: Condition | bool) -> str:
+def describe(cond: Condition | bool, words: Words | None = None) -> str:
     """A condition in short words, as a diagram shows it (``always``/``never`` for a truth
     value). See :meth:`~nettree.conditions.Condition.describe`.
 
@@ -177,7 +188,7 @@ def describe(cond: Condition | bool) -> str:
     """
     if isinstance(cond, bool):
         return "always" if cond else "never"
-    return cond.describe()
+    return cond.describe(words)
 
 
 # -- the pieces of a node
@@ -216,8 +227,9 @@ class _LeafSummary:
     """Walks a leaf's steps symbolically: which options it may offer, and under what."""
 
     def __init__(self, guideline: Guideline, citations: _Citations,
-                 known: Known) -> None:
+                 known: Known, words: Words | None) -> None:
         self.guideline = guideline
+        self.words = words
         self.citations = citations
         self.known = known
         self.clauses: dict[str, list[Clause]] = {}
@@ -233,7 +245,7 @@ class _LeafSummary:
             cond = self.simplify(step.when)
             if cond is False:
                 return
-            text = "" if cond is True else describe(cond)
+            text = "" if cond is True else describe(cond, self.words)
             self.clauses.setdefault(step.option, []).append(
                 Clause("offer", self.citations.many(step.cites), text))
             self.possible_cites.update(step.cites)
@@ -248,20 +260,23 @@ class _LeafSummary:
                     del self.clauses[option]
                     self.removed.append((self.guideline.options[option].label, cites))
                 elif (kept_if := cond.negation_of()) is not None:
-                    self.clauses[option].append(Clause("only_if", cites, describe(kept_if)))
+                    self.clauses[option].append(
+                        Clause("only_if", cites, describe(kept_if, self.words)))
                 else:
-                    self.clauses[option].append(Clause("not_if", cites, describe(cond)))
+                    self.clauses[option].append(
+                        Clause("not_if", cites, describe(cond, self.words)))
         elif isinstance(step, DropListed):
             if self.clauses:
+                name = _field_name(self.guideline, step.field, self.words)
                 self.footer.append(Clause("not_if", self.citations.many(step.cites),
-                                          f"listed in {step.field}"))
+                                          f"listed in {name}"))
         elif isinstance(step, Cite):
             targets = [o for o in (step.to or tuple(self.clauses)) if o in self.clauses]
             cond = self.simplify(step.when) if targets else False
             if cond is False:
                 return
             clause = Clause("also", self.citations.many(step.cites),
-                            "" if cond is True else describe(cond))
+                            "" if cond is True else describe(cond, self.words))
             self.possible_cites.update(step.cites)
             if step.to is None:
                 self.footer.append(clause)
@@ -272,42 +287,106 @@ class _LeafSummary:
                         self.clauses[option].append(clause)
 
     def options(self) -> tuple[OptionEntry, ...]:
+        """The options in the file's order, those a recommendation offers first, then those
+        only a qualifying statement offers (its special circumstance): never a ranking."""
         order = self.guideline.option_order
-        return tuple(
-            OptionEntry(option, self.guideline.options[option].label, tuple(clauses))
+        entries = [
+            OptionEntry(option, self.guideline.options[option].label, tuple(clauses),
+                        secondary=_secondary(clauses))
             for option, clauses in sorted(self.clauses.items(), key=lambda kv: order[kv[0]])
-        )
+        ]
+        return tuple(sorted(entries, key=lambda entry: entry.secondary))
 
 
-def _filter_lines(guideline: Guideline, known: Known) -> tuple[str, ...]:
-    """The guideline-wide filters in words, as far as the focus leaves them possible."""
-    lines = []
+def _field_name(guideline: Guideline, name: str, words: Words | None) -> str:
+    """A field as a diagram names it: its label in the file's words, else its name."""
+    field = guideline.fields.get(name)
+    return field.label if words is not None and field is not None and field.label else name
+
+
+def _secondary(clauses: Iterable[Clause]) -> bool:
+    """True when every offer of an option cites only qualifying statements or notes."""
+    cites = [c for clause in clauses if clause.kind == "offer" for c in clause.cites]
+    return bool(cites) and all(c.kind != "recommendation" for c in cites)
+
+
+def _merged(conds: list[Condition], words: Words | None, at_leaves: Known) -> str:
+    """Conditions of one rule stated once: the parts they share, then what tells the
+    cases apart unless the cases cover every value possible at the leaves."""
+    def text(part: Condition) -> str:
+        shown = describe(part, words)
+        return f"({shown})" if " or " in shown else shown
+
+    parts = [[text(c) for c in cond.conjuncts()] for cond in conds]
+    common = [p for p in parts[0] if all(p in other for other in parts[1:])]
+    rests = [[c for c in cond.conjuncts() if text(c) not in common] for cond in conds]
+    if not common or not all(rests):
+        return " or ".join(text(c) for c in conds) if not common else " and ".join(common)
+    split = [c for rest in rests for c in rest]
+    fields = {name for c in split for name in c.fields()}
+    if len(fields) == 1 and all(len(rest) == 1 for rest in rests):
+        (name,) = fields
+        values = at_leaves.get(name)
+        if values and all(any(c.decided_by(name, (v,)) for c in split) for v in values):
+            return " and ".join(common)  # every case at the leaves: the split says nothing
+    cases = " or ".join(" and ".join(text(c) for c in rest) for rest in rests)
+    return f"{' and '.join(common)} ({cases})"
+
+
+def _at_leaves(guideline: Guideline, known: Mapping[str, Known]) -> Known:
+    """The values each field may have at the recommendation leaves drawn (a field left
+    open at any of them is absent)."""
+    leaves = [known[n] for n in known if n in guideline.leaves
+              and guideline.leaves[n].kind is LeafKind.RECOMMENDATION]
+    if not leaves:
+        return {}
+    names = set(leaves[0]).intersection(*leaves[1:])
+    return {name: frozenset().union(*(leaf[name] for leaf in leaves)) for name in names}
+
+
+def _filter_lines(guideline: Guideline, known: Known,
+                  words: Words | None, at_leaves: Known) -> tuple[str, ...]:
+    """The guideline-wide filters in words, as far as the focus leaves them possible; a
+    rule written once per case (the same removal, the same citations, one filter per site)
+    is said once, with what its cases share (``at_leaves``: the values each field may
+    have at the recommendation leaves, to drop a case split that covers them all)."""
+    lines: list[Any] = []
     everything = tuple(guideline.options)
     for step in guideline.filters:
         cites = getattr(step, "cites", ())
         cited = f" [{', '.join(cites)}]" if cites else ""
         if isinstance(step, DropListed):
-            lines.append(f"Removed: any option listed in {step.field}{cited}")
+            name = _field_name(guideline, step.field, words)
+            lines.append(f"Removed: any option listed in {name}{cited}")
             continue
         cond = simplify(step.when, known, everything, guideline.cite_order)
         if cond is False:
             continue
         if isinstance(step, Drop):
-            labels = ", ".join(step.options)
+            labels = ", ".join(words.option(o) if words else o for o in step.options)
             if cond is True:
                 lines.append(f"Removed: {labels}{cited}")
             elif (kept_if := cond.negation_of()) is not None:
-                lines.append(f"Removed: {labels} unless {describe(kept_if)}{cited}")
+                lines.append(f"Removed: {labels} unless {describe(kept_if, words)}{cited}")
             else:
-                lines.append(f"Removed: {labels} if {describe(cond)}{cited}")
+                merged = f"Removed: {labels} if "
+                if lines and lines[-1][0].startswith(merged) and lines[-1][1] == cited:
+                    lines[-1][2].append(cond)  # the same rule for another case: said once
+                else:
+                    lines.append((merged, cited, [cond]))
+                continue
         elif isinstance(step, Offer):
-            when = "" if cond is True else f" if {describe(cond)}"
-            lines.append(f"Offered: {step.option}{when}{cited}")
+            when = "" if cond is True else f" if {describe(cond, words)}"
+            lines.append(f"Offered: {words.option(step.option) if words else step.option}"
+                         f"{when}{cited}")
         elif isinstance(step, Cite):
-            to = ", ".join(step.to) if step.to else "every option"
-            when = "" if cond is True else f" if {describe(cond)}"
+            to = ", ".join(words.option(o) if words else o
+                           for o in step.to) if step.to else "every option"
+            when = "" if cond is True else f" if {describe(cond, words)}"
             lines.append(f"Cited for {to}: {', '.join(step.cites)}{when}")
-    return tuple(lines)
+    return tuple(line if isinstance(line, str)
+                 else f"{line[0]}{_merged(line[2], words, at_leaves)}{line[1]}"
+                 for line in lines)
 
 
 def _reachable(guideline: Guideline, focus: Known,
@@ -382,7 +461,8 @@ def _marked(guideline: Guideline, citations: _Citations, options: tuple[OptionEn
         if entry.id in offered:
             entry = replace(entry, mark="offered")
         elif entry.id in excluded:
-            entry = replace(entry, mark="excluded", excluded_by=excluded[entry.id].cites)
+            entry = replace(entry, mark="excluded", excluded_by=excluded[entry.id].cites,
+                            reason=excluded[entry.id].reason)
         marked.append(entry)
     listed = {entry.id for entry in options}
     for option in result.options:
@@ -415,13 +495,16 @@ def build_diagram(
     focus: Mapping[str, Any] | None = None,
     direction: str = "TB",
     path_label: str = "",
+    raw: bool = False,
 ) -> Diagram:
     """The diagram of ``guideline``: its decisions and leaves, each summarised.
 
     ``result`` (a traversal's result) lights its path; ``focus`` (from :func:`parse_focus`)
     keeps only what is reachable when those fields have those values; ``direction`` is
-    ``TB`` or ``LR``; ``path_label`` names the patient in the legend.
+    ``TB`` or ``LR``; ``path_label`` names the patient in the legend; ``raw`` shows conditions
+    and options as the file writes them (field names, option ids) instead of its phrases.
     """
+    words = None if raw else Phrases(guideline.fields, guideline.options)
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
     values = dict(focus or {})
@@ -441,7 +524,8 @@ def build_diagram(
                       if a.answer not in (None, EITHER_WAY)}  # out of an unknown decision
         if steps and steps[-1].answer is None and result.status == "needs_information":
             stop_node = steps[-1].node
-            stop_note = f"The path stops here: needs {', '.join(result.missing)}."
+            needs = ", ".join(_field_name(guideline, m, words) for m in result.missing)
+            stop_note = f"The path stops here: needs {needs}."
 
     nodes = []
     for node_id in order:
@@ -453,12 +537,13 @@ def build_diagram(
                                      node_id == stop_node))
             continue
         leaf = guideline.leaves[node_id]
-        summary = _LeafSummary(guideline, citations, known[node_id])
+        summary = _LeafSummary(guideline, citations, known[node_id], words)
         for step in leaf.steps:
             summary.step(step)
         detail = leaf.reason
         if leaf.kind is LeafKind.NEEDS_INFORMATION and leaf.missing:
-            detail = f"{detail} Needs: {', '.join(leaf.missing)}.".strip()
+            needs = ", ".join(_field_name(guideline, m, words) for m in leaf.missing)
+            detail = f"{detail} Needs: {needs}.".strip()
         if node_id == stop_node:
             detail = f"{detail} {stop_note}".strip()
         options = summary.options()
@@ -489,16 +574,18 @@ def build_diagram(
     focus_text = ""
     if values:
         focus_text = "Focus: only what is reachable when " + ", ".join(
-            f"{name} = {describe_value(value)}" for name, value in values.items())
+            (words and value_phrase(guideline.fields.get(name), value))
+            or f"{name} = {describe_value(value)}" for name, value in values.items())
     legend = Legend(
         strength_label=citations.strength_label,
         strengths=citations.levels,
         ratings=ratings,
-        filters=_filter_lines(guideline, focus_known),
+        filters=_filter_lines(guideline, focus_known, words, _at_leaves(guideline, known)),
         fallback=fallback,
         focus=focus_text,
         path=_path_summary(guideline, result, path_label) if result is not None else "",
         marks=marks,
     )
     return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,
-                   direction=direction, nodes=tuple(nodes), edges=edges, legend=legend)
+                   direction=direction, nodes=tuple(nodes), edges=edges, legend=legend,
+                   raw=raw)

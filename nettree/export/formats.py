@@ -36,7 +36,8 @@ class ExportOptions:
     ``direction`` is ``TB`` or ``LR``; ``patient`` (the raw mapping behind ``result``)
     pre-fills the HTML page's form; ``path_label`` names the patient in the legend;
     ``cohort`` (:class:`nettree.export.cohort.Cohort`) labels every node and branch with
-    its patients and widens the branches in proportion.
+    its patients and widens the branches in proportion; ``raw`` shows conditions and options
+    as the file writes them instead of its display phrases.
     """
 
     result: Result | None = None
@@ -45,13 +46,15 @@ class ExportOptions:
     patient: Mapping[str, Any] | None = None
     path_label: str = ""
     cohort: Cohort | None = None
+    raw: bool = False
 
     def diagram(self, guideline: Guideline) -> Diagram:
         """The diagram model of ``guideline`` under these options."""
         from .extract import build_diagram
 
         diagram = build_diagram(guideline, result=self.result, focus=self.focus,
-                                direction=self.direction, path_label=self.path_label)
+                                direction=self.direction, path_label=self.path_label,
+                                raw=self.raw)
         if self.cohort is not None:
             from .cohort import annotate
 

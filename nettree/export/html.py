@@ -19,14 +19,15 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
-from ..model import Cite, Drop, DropListed, Offer, Step
+from ..model import Cite, Drop, DropListed, Offer, Phrases, Step
 from ..traverse import SETTLE_LIMIT
 from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
+from .pages import answers_to
 from .quoting import html_text, script_json, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, UNRATED, strength_colours
+from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, UNRATED, strength_colours
 
 if TYPE_CHECKING:
     from ..guideline import Guideline
@@ -110,7 +111,7 @@ class _Box:
         self.y = top + height + 3
 
 
-def _content(node: DiagramNode) -> _Box:
+def _content(node: DiagramNode, raw: bool = False) -> _Box:
     box = _Box()
     if node.kind == "decision":
         box.lines(node.title, 26, 13, "question", weight="bold")
@@ -120,11 +121,18 @@ def _content(node: DiagramNode) -> _Box:
     box.lines(node.title, 38, 13, "title", weight="bold")
     if node.detail:
         box.lines(node.detail, 46, 11, "detail")
+    if node.options and node.kind == "recommendation":
+        box.lines(UNRANKED, 46, 11, "detail")
+    secondary = False
     for option in node.options:
+        if option.secondary and not secondary:
+            secondary = True
+            box.lines(SECONDARY, 46, 11, "detail")
         box.y += 2
         first = len(box.items)
         css = f"option {option.mark}".strip()
-        box.lines(f"{option.label} [{option.id}]", 44, 12, css, weight="bold", x=PAD + GUTTER,
+        shown = f"{option.label} [{option.id}]" if raw else option.label
+        box.lines(shown, 44, 12, css, weight="bold", x=PAD + GUTTER,
                   option=option.id)
         if option.mark:  # the page's script redraws these marks when the case changes
             line = box.items[first]
@@ -170,7 +178,7 @@ def _svg_items(box: _Box, centred: bool, width: float) -> list[str]:
 
 
 def _svg(diagram: Diagram) -> str:
-    contents = {node.key: _content(node) for node in diagram.nodes}
+    contents = {node.key: _content(node, diagram.raw) for node in diagram.nodes}
     sizes = {}
     for node in diagram.nodes:
         box = contents[node.key]
@@ -214,8 +222,12 @@ def _svg(diagram: Diagram) -> str:
                    f' data-target="{html_text(sources[edge.target])}"><path d="{d}"{stroke}/>'
                    f'<g class="answer"><rect x="{lx - lw / 2:.1f}" y="{ly - lh / 2:.1f}" '
                    f'width="{lw:.1f}" height="{lh:.1f}" rx="3"/>{text}</g></g>')
+    titles = [node.title for node in diagram.nodes]
     for node in diagram.nodes:
         x, y, width, height = layout.boxes[node.key]
+        name = node.title  # a title shared by several nodes is told apart by the way there
+        if titles.count(node.title) > 1:
+            name += " (after: " + " \u203a ".join(answers_to(diagram, node.key)[-2:]) + ")"
         css = f"nettree-node nettree-{node.kind}"
         css += " nettree-path" if node.on_path else ""
         css += " nettree-stop" if node.stop else ""
@@ -224,7 +236,7 @@ def _svg(diagram: Diagram) -> str:
         items = "".join(_svg_items(contents[node.key], node.kind == "decision", width))
         out.append(f'<g class="{css}" id="{node.key}" data-node="{html_text(node.id)}" '
                    f'transform="translate({x:.1f},{y:.1f})" tabindex="0" role="button" '
-                   f'aria-label="{html_text(node.title)}"><title>{html_text(node.id)}</title>'
+                   f'aria-label="{html_text(name)}"><title>{html_text(node.id)}</title>'
                    f'<rect class="box" width="{width:.1f}" height="{height:.1f}" rx="{rx}"/>'
                    f"{items}</g>")
     out.append("</svg>")
@@ -279,6 +291,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             "has_default": field.has_default, "default": plain(field.default),
             "if_absent": field.if_absent, "derive": derive,
             **({"integer": True} if field.integer else {}),
+            "label": field.label, "phrases": dict(field.phrases),
         })
     strength = dims.get("strength")
     ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} if strength else {}
@@ -295,10 +308,11 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
     }
     statements = {s.id: {"kind": s.kind, "text": s.text, "of": s.recommendation}
                   for s in guideline.statements.values()}
+    words = None if diagram.raw else Phrases(guideline.fields, guideline.options)
     decisions = {
         d.id: {"question": d.question, "encoding": d.encoding,
                "branches": [{"answer": b.answer, "when": _condition(b.when), "to": b.to,
-                             "text": describe(b.when)} for b in d.branches]}
+                             "text": describe(b.when, words)} for b in d.branches]}
         for d in guideline.decisions.values()
     }
     leaves = {}
@@ -407,6 +421,7 @@ def to_html(guideline: Guideline, diagram: Diagram, *,
 </style>
 </head>
 <body>
+<a class="skip-link" href="#nettree-case">Skip to the case form</a>
 <header id="nettree-header">
 <h1>{title}</h1>
 <p class="meta">{html_text(diagram.guideline)}, version {html_text(diagram.version)}.

@@ -14,19 +14,21 @@ from .dot import OFFERED_FILL
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_comment, mermaid_label, wrap
-from .style import KIND_STYLE, PATH, strength_colours
+from .style import KIND_STYLE, PATH, SECONDARY, UNRANKED, strength_colours
 
 __all__ = ["to_mermaid"]
 
 WRAPPING_WIDTH = 360  # pixels: how wide Mermaid lets a label grow before wrapping it
-_MARKS = ("\U0001f7e9", "\U0001f7e8", "\U0001f7e7", "\u2b1c")  # green, yellow, orange, white
-_UNRATED = "\u25ab\ufe0f"  # a small white square: not rated
+_UNRATED = "statement"  # a qualifying statement or note: never shown with a rating
+_WEAK_INK = "#b7791f"  # the border of a leaf whose strongest citation is weak: a visible amber
 
 
 def _mark(cite: Citation) -> str:
+    """A citation's strength in letters (no emoji: they show as empty boxes without an
+    emoji font): its strength code in brackets, or ``statement``."""
     if cite.strength is None:
-        return _UNRATED
-    return _MARKS[min(cite.strength, len(_MARKS) - 1)]
+        return f"[{_UNRATED}]"
+    return f"[{cite.codes[-1]}]" if cite.codes else ""
 
 
 def _lines(text: str, width: int = 0) -> str:
@@ -38,7 +40,7 @@ def _lines(text: str, width: int = 0) -> str:
 
 
 def _cites(cites: tuple[Citation, ...]) -> str:
-    return " ".join(f"{_mark(c)} {c.id}" + (f" ({c.rating})" if c.codes else "") for c in cites)
+    return " ".join(f"{c.id} {_mark(c)}" + (f" ({c.rating})" if c.codes else "") for c in cites)
 
 
 def _clause(clause: Clause) -> str:
@@ -50,13 +52,25 @@ def _label(node: DiagramNode) -> str:
     parts = [f"<b>{_lines(node.title)}</b>"]
     if node.detail:
         parts.append(f"<i>{_lines(node.detail)}</i>")
+    if node.options and node.kind == "recommendation":
+        parts.append(f"<i>{_lines(UNRANKED)}</i>")
+    marked = any(option.mark for option in node.options)
+    secondary = False
     for option in node.options:
+        if option.secondary and not secondary:
+            secondary = True
+            parts.append(f"<i>{_lines(SECONDARY)}</i>")
         if option.mark == "offered":
             parts.append(f"\u2713 <b><u>{_lines(option.label)}</u></b>: for this patient")
         elif option.mark == "excluded":
             by = f" ({', '.join(option.excluded_by)})" if option.excluded_by else ""
+            why = f": {option.reason}" if option.reason else f" for this patient{by}"
             parts.append(f"\u2717 <s>{_lines(option.label)}</s>: "
-                         f"{_lines(f'excluded for this patient{by}')}")
+                         f"{_lines(f'excluded{why}')}")
+        elif marked:
+            parts.append(f"\u2022 <i>{_lines(option.label)}</i>: not for this patient")
+        elif option.secondary:
+            parts.append(f"\u2022 <i>{_lines(option.label)}</i>")
         else:
             parts.append(f"\u2022 <b>{_lines(option.label)}</b>")
         parts.extend(f"\u2003{_clause(clause)}" for clause in option.clauses)
@@ -96,10 +110,10 @@ def _legend(diagram: Diagram) -> str:
                            "White: a recommendation leaf. Orange: needs information. "
                            "Grey: out of scope.")]
     if legend.strengths:
-        marks = " \u00b7 ".join(f"{_MARKS[min(s.rank, len(_MARKS) - 1)]} {s.code} {s.meaning}"
-                                for s in legend.strengths)
-        parts.append(mermaid_label(f"{legend.strength_label}: {marks} \u00b7 {_UNRATED} "
-                                   f"qualifying statement or note (not rated)"))
+        marks = " \u00b7 ".join(f"[{s.code}] {s.meaning}" for s in legend.strengths)
+        parts.append(mermaid_label(f"{legend.strength_label} (after each citation; a leaf's "
+                                   f"border shows its strongest): {marks} \u00b7 "
+                                   f"[{_UNRATED}] qualifying statement or note (not rated)"))
     parts.append(_lines("Rating codes: " + "; ".join(legend.ratings)))
     if legend.filters:
         parts.append(_lines("Then, at every recommendation leaf, in order:"))
@@ -128,14 +142,20 @@ def to_mermaid(diagram: Diagram) -> str:
         lines.append(f'  {edge.source} {arrow}|"{_lines(edge.label, 24)}"| {edge.target}')
         if edge.on_path:
             path_links.append(str(index))
+    # The legend goes below the drawing (an invisible link from the last node), where it
+    # hides no arrow; invisible links come last, so linkStyle's indices stay those above.
     lines.append(f"  {_legend(diagram)}")
+    if diagram.nodes:
+        lines.append(f"  {diagram.nodes[-1].key} ~~~ legend")
 
     for kind, (fill, border, ink, dashed) in KIND_STYLE.items():
         dash = ",stroke-dasharray:5 3" if dashed else ""
-        lines.append(f"  classDef {kind} fill:{fill},stroke:{border},color:{ink}{dash}")
+        align = ",text-align:left" if kind in ("recommendation", "needs_information") else ""
+        lines.append(f"  classDef {kind} fill:{fill},stroke:{border},color:{ink}{dash}{align}")
     for rank in range(len(diagram.legend.strengths)):
         fill, _ = strength_colours(rank)
-        lines.append(f"  classDef strength{rank} stroke:{fill},stroke-width:3px")
+        ink = _WEAK_INK if rank > 0 else fill  # a pale badge colour is no visible border
+        lines.append(f"  classDef strength{rank} stroke:{ink},stroke-width:3px")
     lines.append("  classDef legend fill:#fafafa,stroke:#bbbbbb,color:#333333,text-align:left")
     lines.append(f"  classDef path stroke:{PATH},stroke-width:4px")
     lines.append("  classDef stop stroke-dasharray:6 4")
@@ -147,7 +167,7 @@ def to_mermaid(diagram: Diagram) -> str:
     by_class: dict[str, list[str]] = {}
     for node in diagram.nodes:
         by_class.setdefault(node.kind, []).append(node.key)
-        if node.kind in ("recommendation", "needs_information"):
+        if node.kind == "recommendation":  # needs information keeps its orange border
             strongest = _strongest(node)
             if strongest is not None:
                 by_class.setdefault(f"strength{strongest}", []).append(node.key)

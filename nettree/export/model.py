@@ -77,6 +77,8 @@ class OptionEntry:
     clauses: tuple[Clause, ...]
     mark: str = ""  # "", "offered" or "excluded"
     excluded_by: tuple[str, ...] = ()
+    reason: str = ""  # why a step excluded it, in the file's words
+    secondary: bool = False  # offered only by qualifying statements (a special circumstance)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class Diagram:
     nodes: tuple[DiagramNode, ...]
     edges: tuple[DiagramEdge, ...]
     legend: Legend
+    raw: bool = False  # conditions and options as the file writes them (no display phrases)
 
     @property
     def has_path(self) -> bool:

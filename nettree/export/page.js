@@ -84,6 +84,15 @@
     return f.has_default ? "not given: " + f.if_absent : "not given (unknown)";
   }
 
+  // A field and its values in the guideline file's display words, where it gives them.
+  function fieldLabel(f) {
+    var text = f.label || f.name.replace(/_/g, " ");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  function phrase(f, v) {
+    return (f.phrases && f.phrases[v]) || (f.type === "boolean" ? (v === "true" ? "yes" : "no") : v);
+  }
+
   function buildForm() {
     DATA.fields.forEach(function (f) {
       var id = "nettree-field-" + f.name, control;
@@ -93,7 +102,7 @@
           document.createTextNode(notGiven(f))])];
         f.values.forEach(function (v) {
           boxes.push(el("label", { "class": "check" }, [
-            el("input", { type: "checkbox", name: f.name, value: v }), document.createTextNode(v)]));
+            el("input", { type: "checkbox", name: f.name, value: v }), document.createTextNode(phrase(f, v))]));
         });
         control = el("div", { "class": "set", id: id }, boxes);
       } else if (f.type === "number") {
@@ -101,14 +110,17 @@
                                 min: f.min === null ? "" : f.min, max: f.max === null ? "" : f.max,
                                 placeholder: notGiven(f) });
       } else {
-        var choices = f.type === "boolean" ? ["true", "false"] : f.values;
+        // A default value means what "not given" means: offered once, as "not given".
+        var choices = (f.type === "boolean" ? ["true", "false"] : f.values).filter(function (v) {
+          return !(f.has_default && f.type === "choice" && v === f["default"]);
+        });
         control = el("select", { name: f.name, id: id },
           [el("option", { value: "", text: notGiven(f) })].concat(choices.map(function (v) {
-            return el("option", { value: v, text: v });
+            return el("option", { value: v, text: phrase(f, v) });
           })));
       }
       form.appendChild(el("div", { "class": "field", "data-field": f.name }, [
-        el("label", { "for": id, title: f.description, text: f.name }),
+        el("label", { "for": id, title: f.name, text: fieldLabel(f) }),
         el("span", { "class": "description", text: f.description }),
         control]));
     });
@@ -312,9 +324,14 @@
   form.addEventListener("input", function (event) { if (event.target.type === "number") { update(); } });
   document.getElementById("nettree-clear").addEventListener("click", function () { cleared = true; fillForm(null); update(); });
   document.querySelectorAll("#nettree-svg g.nettree-node").forEach(function (g) {
-    g.addEventListener("click", function () { showDetails(g.dataset.node); });
+    // Details are shown where they can be read, however the side panel is scrolled.
+    function reveal() {
+      showDetails(g.dataset.node);
+      document.getElementById("nettree-details").scrollIntoView({ block: "nearest" });
+    }
+    g.addEventListener("click", reveal);
     g.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showDetails(g.dataset.node); }
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); reveal(); }
     });
   });
   document.getElementById("nettree-zoom-in").addEventListener("click", function () { setZoom(zoom * 1.25); });

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .model import Diagram
 
-__all__ = ["descendants", "paginate", "subtree"]
+__all__ = ["answers_to", "descendants", "paginate", "subtree"]
 
 
 def descendants(diagram: Diagram, key: str) -> list[str]:
@@ -37,7 +37,8 @@ def _keep(diagram: Diagram, keys: set[str], continued: dict[str, int], page: str
         if node.key not in keys:
             continue
         if node.key in continued:
-            note = f"Continued on page {continued[node.key]}."
+            note = (f"Continued on page {continued[node.key]}." if continued[node.key]
+                    else "Off this patient's path: not printed.")
             node = replace(node, detail=f"{node.detail} {note}".strip())
         nodes.append(node)
     edges = tuple(e for e in diagram.edges if e.source in keys and e.target in keys)
@@ -51,7 +52,7 @@ def subtree(diagram: Diagram, key: str, page: str = "") -> Diagram:
     return _keep(diagram, set(descendants(diagram, key)), {}, page, full=False)
 
 
-def paginate(diagram: Diagram, roots: list[str]) -> list[Diagram]:
+def paginate(diagram: Diagram, roots: list[str], *, path_only: bool = False) -> list[Diagram]:
     """The first page and one page per root, in order. ``roots`` are node keys.
 
     Each page holds its root and everything below it except what hangs below another root
@@ -59,28 +60,35 @@ def paginate(diagram: Diagram, roots: list[str]) -> list[Diagram]:
     one, so that a page of the top of the graph can itself be cut."""
     if not roots:
         return [diagram]
-    total = len(roots) + 1
-    numbers = {root: index + 2 for index, root in enumerate(roots)}
+    # A patient's printout holds only the pages on the patient's path (and page 1, with the
+    # legend); a part cut off the path is marked as not printed where it hangs.
+    printed = [r for r in roots if not path_only or diagram.node_by_key(r).on_path]
+    total = len(printed) + 1
+    numbers = {root: index + 2 for index, root in enumerate(printed)}
 
     def part(top: str | None) -> tuple[set[str], dict[str, int]]:
         keys = set(descendants(diagram, top)) if top else {n.key for n in diagram.nodes}
         inner = [r for r in roots if r != top and r in keys]
         for root in inner:
             keys -= set(descendants(diagram, root)) - {root}
-        return keys, {root: numbers[root] for root in inner if root in keys}
+        return keys, {root: numbers.get(root, 0) for root in inner if root in keys}
 
     parts = [part(None)] + [part(root) for root in roots]
     came_from: dict[str, int] = {}
-    for number, (_, continued) in enumerate(parts, start=1):
+    page_of: dict[str | None, int] = {None: 1}
+    page_of.update(numbers)
+    for top, (_, continued) in zip([None, *roots], parts, strict=True):
         for root in continued:
-            came_from.setdefault(root, number)
+            came_from.setdefault(root, page_of.get(top, 0))
     keys, continued = parts[0]
     first = _keep(diagram, keys, continued,
                   f"Page 1 of {total}: the top of the graph; each part marked "
                   f"\u201ccontinued\u201d is drawn on its own page.")
     pages = [first]
     for root, (keys, continued) in zip(roots, parts[1:], strict=True):
-        way = " \u203a ".join(_answers_to(diagram, root))
+        if root not in numbers:
+            continue
+        way = " \u203a ".join(answers_to(diagram, root))
         pages.append(_keep(diagram, keys, continued,
                            f"Page {numbers[root]} of {total}, continued from page "
                            f"{came_from.get(root, 1)} after: {way}. The legend is on page 1.",
@@ -88,7 +96,7 @@ def paginate(diagram: Diagram, roots: list[str]) -> list[Diagram]:
     return pages
 
 
-def _answers_to(diagram: Diagram, key: str) -> list[str]:
+def answers_to(diagram: Diagram, key: str) -> list[str]:
     """The answers along the first way from the start to ``key``."""
     answers: list[str] = []
     seen = {key}

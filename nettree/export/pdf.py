@@ -109,6 +109,20 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(PdfReader(io.BytesIO(pdf)))
+    # One page size for the whole set: each page grows to the largest width and height,
+    # its drawing centred (a printed set, or slides, should not change size page to page).
+    width = max(float(page.mediabox.width) for page in writer.pages)
+    height = max(float(page.mediabox.height) for page in writer.pages)
+    short, long = sorted((width, height))
+    if short > PAPER[0] * 72 or long > PAPER[1] * 72:  # pages turned both ways: leave them
+        width = height = 0.0
+    for page in writer.pages if width else ():
+        box = page.mediabox
+        dx, dy = (width - float(box.width)) / 2, (height - float(box.height)) / 2
+        left, bottom = float(box.left) - dx, float(box.bottom) - dy
+        page.mediabox.lower_left = (left, bottom)
+        page.mediabox.upper_right = (left + width, bottom + height)
+        page.cropbox = page.mediabox
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -117,7 +131,8 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
 def to_pdf(diagram: Diagram) -> bytes:
     """A PDF of ``diagram`` legible on A4 and Letter, on as many pages as that takes."""
     pdfs = []
-    for page in paginate(diagram, _cut_roots(diagram, _scale)):
+    roots = _cut_roots(diagram, _scale)
+    for page in paginate(diagram, roots, path_only=diagram.has_path):
         dot_text = to_dot(page)
         fit = _fit(measure(dot_text))
         pdfs.append(run_dot(dot_text, "pdf", f"-Gsize={fit[1][0]:.2f},{fit[1][1]:.2f}"))

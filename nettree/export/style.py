@@ -6,10 +6,17 @@ the legend of each describes the same thing.
 
 from __future__ import annotations
 
+UNRANKED = "Options, not ranked (the choice is the team's and the patient's):"
+"""The heading over a leaf's options in every static format: their order is no ranking."""
+SECONDARY = "Only in a special circumstance (a qualifying statement):"
+"""The heading over the options that only a qualifying statement offers."""
+
 __all__ = [
     "KIND_STYLE",
     "KIND_WORDS",
     "PATH",
+    "SECONDARY",
+    "UNRANKED",
     "UNRATED",
     "WIDTH",
     "strength_colours",

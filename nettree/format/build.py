@@ -246,7 +246,7 @@ class Builder(References):
             elif "if_absent" in spec:
                 self.problem(spec.key_marks["if_absent"],
                              f"{what}: 'if_absent' goes with 'default'")
-            fields[name] = field
+            fields[name] = self.wording(field, spec, what)
             if "derive" in spec:
                 pending_derive.append((name, spec, spec_mark))
         for name, spec, _ in pending_derive:
@@ -256,6 +256,32 @@ class Builder(References):
                 old = fields[name]
                 fields[name] = replace(old, derive=derivation)
         return fields
+
+    def wording(self, field: Field, spec: YMap, what: str) -> Field:
+        """``field`` with its display words (``label``, ``phrases``): a phrase for each value
+        of a choice or set field, or for ``true``/``false``."""
+        label = self.text_of(spec, "label", what)
+        phrases: list[tuple[str, str]] = []
+        node = spec.get("phrases")
+        if isinstance(node, YMap):
+            known = ("true", "false") if field.type is FieldType.BOOLEAN else field.values
+            for value, text, value_mark in items(node):
+                key = str(value).lower() if isinstance(value, bool) else str(value)
+                if key not in known:
+                    allowed = ", ".join(known) or "none (a number field has a label only)"
+                    self.problem(value_mark, f"{what}: 'phrases' has {shown(value)}, not a value "
+                                             f"of the field; allowed: {allowed}")
+                elif isinstance(text, str) and text.strip():
+                    phrases.append((key, " ".join(text.split())))
+                else:
+                    self.problem(value_mark, f"{what}: the phrase for {shown(value)} must be a "
+                                             f"non-empty text")
+        elif node is not None:
+            self.problem(spec.value_marks["phrases"],
+                         f"{what}: 'phrases' must map values to their display words")
+        if not label and not phrases:
+            return field
+        return replace(field, label=label, phrases=tuple(phrases))
 
     def default(self, field: Field, spec: YMap, what: str) -> Any:
         value, mark = spec["default"], spec.value_marks["default"]

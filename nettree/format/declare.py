@@ -186,6 +186,9 @@ _RECORDS = (
         ("if_absent", TEXT, NO, "with `default`: what the default means, in words"),
         ("derive", rec("derivation"), NO, "choice fields: derived from a number field"),
         ("question", TEXT, NO, "the question that asks for it"),
+        ("label", TEXT, NO, "its name in words, for diagrams (`age (years)`)"),
+        ("phrases", map_of("text"), NO,
+         "display words per value (a set: for holding the member): `true: a smoker`"),
     )),
     Record("derivation", "how a choice field is derived from a number field", _keys(
         ("from", ID, YES, "the number field"),
