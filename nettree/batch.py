@@ -139,24 +139,8 @@ def _check_header(header: list[str], fields: Mapping[str, Any], where: str) -> N
                                   "the result column of that name; rename it")
 
 
-# A CSV cell's boolean spellings (the CSV convention, wider than a patient file's true/false:
-# registries export yes/no and 1/0), each in any case.
-_CSV_BOOLEANS = {"yes": "true", "1": "true", "no": "false", "0": "false"}
-
-
-def _csv_boolean(fields: Mapping[str, Any], name: str, text: str) -> str:
-    """A CSV cell of a boolean field in the patient's words: ``yes``/``1`` is ``true`` and
-    ``no``/``0`` is ``false`` (any case); every other cell is left as it is."""
-    from .model import FieldType
-
-    spec = fields.get(name)
-    if spec is not None and spec.type is FieldType.BOOLEAN:
-        return _CSV_BOOLEANS.get(text.strip().lower(), text)
-    return text
-
-
 def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Input:
-    from .patient import coerce_text
+    from .patient import coerce_cell
 
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
@@ -192,8 +176,7 @@ def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Inpu
                     if name in fields:
                         row.has_field = True
                         try:
-                            value = coerce_text(fields, name, _csv_boolean(fields, name,
-                                                                           values[name]))
+                            value = coerce_cell(fields, name, values[name])
                         except PatientError as exc:
                             problems.append(str(exc))
                             continue

@@ -213,7 +213,10 @@ class Compiled:
         self._defaults = tuple((n, s.default) for n, s in fields.items() if s.has_default)
         # validate_patient derives and defaults field by field, in order; reading them in two
         # passes (derive, then default) is the same unless a derivation's source has a default.
-        self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives)
+        # An integer field's rules (whole numbers only) are validate_patient's alone: a
+        # guideline with one reads every patient through it (correct, if slower).
+        self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives) \
+            and not any(spec.integer for spec in fields.values())
         self._lock = threading.Lock()
         self._roots: dict[Any, _Node] = {}  # by the names of the fields derived
         self._nodes = 0

@@ -12,7 +12,7 @@ Conventions, one row a patient:
 - a null cell (None, NaN in pandas) is unknown, or the field's default, exactly like an
   absent field;
 - a text cell in a field that is not a choice (``"yes"``, ``"61"``, ``"ssa;prrt"``) is read
-  as a CSV cell or ``--set`` value is (:func:`nettree.patient.coerce_text`); a set field is a
+  as a CSV cell is (:func:`nettree.patient.coerce_cell`); a set field is a
   list column or such a text;
 - the result has one row per input row, in order, with the columns :data:`COLUMNS`:
   ``status``, ``leaf`` (texts), ``recommendations``, ``options``, ``excluded``, ``missing``
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PatientError
 from .model import FieldType
-from .patient import coerce_text
+from .patient import coerce_cell
 
 if TYPE_CHECKING:
     from .guideline import Guideline
@@ -59,7 +59,7 @@ def traverse_rows(guideline: Guideline, rows: Iterator[dict[str, Any]] | list[di
                 if name not in fields or cell is None or cell != cell:  # NaN: unknown
                     continue
                 if isinstance(cell, str) and name in texts:
-                    cell = coerce_text(fields, name, cell)
+                    cell = coerce_cell(fields, name, cell)
                     if cell is None:
                         continue
                 patient[name] = cell

@@ -205,6 +205,31 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?
 _LARGEST_INTEGER = int(sys.float_info.max)
 
 
+# A table's boolean spellings (a CSV cell, a text cell of a DataFrame), wider than a patient
+# file's true/false because registries export yes/no and 1/0; each in any case.
+_CELL_BOOLEANS = {"yes": "true", "1": "true", "no": "false", "0": "false"}
+
+
+def coerce_cell(fields: Mapping[str, Field], name: str, text: str) -> Any:
+    """A table's cell (CSV, or text in a DataFrame) as the field's value: as
+    :func:`coerce_text` reads it, and a boolean also as ``yes``/``no``/``1``/``0``, any case.
+
+    >>> f = {"smoker": Field("smoker", FieldType.BOOLEAN, "")}
+    >>> coerce_cell(f, "smoker", "Yes"), coerce_cell(f, "smoker", "0")
+    (True, False)
+    >>> coerce_cell(f, "smoker", "maybe")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    nettree.errors.PatientError: 'smoker' must be true or false (got 'maybe'; a table cell ...
+    """
+    spec = fields.get(name)
+    if spec is not None and spec.type is FieldType.BOOLEAN:
+        text = _CELL_BOOLEANS.get(text.strip().lower(), text)
+        if text.strip() and text.strip().lower() != "null" and read_boolean(text) is None:
+            raise PatientError(f"{name!r} must be true or false (got {_show(text)}; a table "
+                               "cell may also say yes, no, 1 or 0)", field=name, value=text)
+    return coerce_text(fields, name, text)
+
+
 def coerce_text(fields: Mapping[str, Field], name: str, text: str) -> Any:
     """Turn the text form of a value (``--set``, a CSV cell) into the field's type.
 

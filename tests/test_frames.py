@@ -140,5 +140,6 @@ def test_the_frame_example_runs(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[1].split() == ["p1", "recommendation", "[ssa,", "chemotherapy]", "[]", "None"]
     assert lines[3].split()[:4] == ["p3", "needs_information", "[sstr_pet]", "[sstr_status]"]
-    assert "'metastatic' must be true or false (got 'sometimes')" in lines[5]
+    assert ("'metastatic' must be true or false (got 'sometimes'; a table cell may also say "
+            "yes, no, 1 or 0)") in lines[5]
     assert "recommendation       2" in done.stdout
