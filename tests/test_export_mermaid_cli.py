@@ -56,3 +56,12 @@ def test_mermaid_renders_with_mermaid_cli(variant: str, tmp_path: Path) -> None:
     root = ET.fromstring(svg)
     labels = "".join(root.itertext())
     assert "Is the tumour well" in labels or "airway compromise" in labels
+
+
+def test_mermaid_cli_present_where_ci_runs() -> None:
+    """On CI (CI=true) the Mermaid rendering tests must not be skipped: .ci/run installs
+    mermaid-cli and names it in NETTREE_MMDC."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only checked on CI")
+    assert MMDC and Path(MMDC).exists(), "CI must install @mermaid-js/mermaid-cli"
+    assert Path(CHROMIUM).exists(), "CI must install Debian's chromium"
