@@ -31,48 +31,13 @@ from nettree.patient import read_patient_file
 from nettree.table import paths_table, profiles_table
 from nettree.verify import explore, verify
 
+# The guideline with fields only filters read is the one the tests verify (tests/strategies.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from strategies import filters_guideline
+
 PATIENTS = Path(__file__).resolve().parents[1] / "examples" / "patients"
 TRAVERSALS = 1000
 FILTER_FIELDS = 17
-
-
-def filter_fields_guideline(count: int) -> str:
-    """A leaf offering ``count`` options and one more, each dropped by a filter on its own
-    boolean field that nothing else reads, and a fallback."""
-    fields = "".join(f"  f{i}: {{type: boolean, description: Flag {i}.}}\n" for i in range(count))
-    options = "".join(f"  o{i}: {{label: Option {i}}}\n" for i in range(count))
-    offers = "".join(f"{{offer: o{i}, cites: ['1']}}, " for i in range(count))
-    drops = "".join(f"  - {{drop: o{i}, when: {{f{i}: true}}, reason: Flag {i}.}}\n"
-                    for i in range(count))
-    supported = ", ".join(f"o{i}" for i in range(count))
-    return f"""\
-nettree: 1
-id: filter-fields
-title: Fields only filters read
-version: "1"
-ratings:
-  strength: {{label: Strength, codes: {{S: strong}}}}
-recommendations:
-  - {{id: "1", category: All, text: Offer them., rating: {{strength: S}},
-     supports: [{supported}, x, review]}}
-fields:
-  site: {{type: choice, values: [a, b], description: Site.}}
-{fields}options:
-  x: {{label: X}}
-  review: {{label: Review}}
-{options}start: by-site
-decisions:
-  by-site:
-    question: Site?
-    branches:
-      - {{answer: a, when: {{site: a}}, to: leaf-a}}
-      - {{answer: b, when: {{site: b}}, to: leaf-b}}
-leaves:
-  leaf-a: {{kind: recommendation, label: A, steps: [{offers}{{offer: x, cites: ['1']}}]}}
-  leaf-b: {{kind: recommendation, label: B, steps: [{{offer: x, cites: ['1']}}]}}
-filters:
-{drops}fallback: {{option: review, cites: ['1']}}
-"""
 
 
 def main() -> int:
@@ -105,7 +70,7 @@ def main() -> int:
 
     folder = tempfile.TemporaryDirectory()
     filter_path = Path(folder.name) / "filter-fields.yaml"
-    filter_path.write_text(filter_fields_guideline(FILTER_FIELDS), encoding="utf-8")
+    filter_path.write_text(filters_guideline(FILTER_FIELDS, fallback=True, certain=True), encoding="utf-8")
     filtered = nettree.load(filter_path)
 
     steps: dict[str, Callable[[], object]] = {
