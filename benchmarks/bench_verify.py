@@ -70,7 +70,8 @@ def main() -> int:
 
     folder = tempfile.TemporaryDirectory()
     filter_path = Path(folder.name) / "filter-fields.yaml"
-    filter_path.write_text(filters_guideline(FILTER_FIELDS, fallback=True, certain=True), encoding="utf-8")
+    text = filters_guideline(FILTER_FIELDS, fallback=True, certain=True)
+    filter_path.write_text(text, encoding="utf-8")
     filtered = nettree.load(filter_path)
 
     steps: dict[str, Callable[[], object]] = {

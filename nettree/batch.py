@@ -323,12 +323,8 @@ def _result_row(guideline: Guideline, row: _Row, actual_column: str | None) -> d
         except GuidelineError as exc:  # a gap or overlap of the guideline met by this row
             out = _error_row(row.carried, str(exc).splitlines()[-1].strip())
         else:
-            out = dict(row.carried)
-            out.update(status=result.status, leaf=result.leaf,
-                       recommendations=list(result.recommendations),
-                       options=list(result.option_ids),
-                       excluded=[e.id for e in result.excluded], missing=list(result.missing),
-                       path=[step.node for step in result.path], error="")
+            out = {**row.carried, **result.columns(),
+                   "path": [step.node for step in result.path], "error": ""}
     if actual_column is not None:
         actual = row.carried.get(actual_column)
         actual = actual.strip() if isinstance(actual, str) else actual

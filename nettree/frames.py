@@ -69,12 +69,8 @@ def traverse_rows(guideline: Guideline, rows: Iterator[dict[str, Any]] | list[di
                 out[name].append(None)
             out["error"][-1] = str(exc)
             continue
-        out["status"].append(result.status)
-        out["leaf"].append(result.leaf)
-        out["recommendations"].append(list(result.recommendations))
-        out["options"].append([o.id for o in result.options])
-        out["excluded"].append([e.id for e in result.excluded])
-        out["missing"].append(list(result.missing))
+        for name, value in result.columns().items():
+            out[name].append(value)
         out["error"].append(None)
     return out
 

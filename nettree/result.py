@@ -164,6 +164,14 @@ class Result:
         """The ids of the options offered."""
         return tuple(option.id for option in self.options)
 
+    def columns(self) -> dict[str, Any]:
+        """The result as one row of a table (a batch's output, a DataFrame's result columns):
+        status, leaf, and the ids of the recommendations, options, exclusions and missing
+        fields."""
+        return {"status": self.status, "leaf": self.leaf,
+                "recommendations": list(self.recommendations), "options": list(self.option_ids),
+                "excluded": [e.id for e in self.excluded], "missing": list(self.missing)}
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: exactly what ``nettree traverse --json`` prints."""
         return {
