@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..format.structure import reachable
 from .model import Diagram
 
 __all__ = ["answers_to", "descendants", "paginate", "subtree"]
@@ -20,13 +21,7 @@ def descendants(diagram: Diagram, key: str) -> list[str]:
     children: dict[str, list[str]] = {}
     for edge in diagram.edges:
         children.setdefault(edge.source, []).append(edge.target)
-    below = {key}
-    pending = [key]
-    while pending:
-        for child in children.get(pending.pop(), ()):
-            if child not in below:
-                below.add(child)
-                pending.append(child)
+    below = reachable(children, key)
     return [node.key for node in diagram.nodes if node.key in below]
 
 
