@@ -21,7 +21,7 @@ simplification under known values, and its data for the HTML page.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, Protocol
 
@@ -37,6 +37,7 @@ __all__ = [
     "FieldTest",
     "Junction",
     "Known",
+    "Named",
     "Not",
     "OfferTest",
     "Offered",
@@ -270,14 +271,40 @@ class Condition:
         Only a test of what is offered reads options: a field test reads none."""
         return set()
 
-    def conjuncts(self) -> tuple[Condition, ...]:
+    def conjuncts(self, *, named: bool = False) -> tuple[Condition, ...]:
         """The conditions that must all hold for this one to hold: itself, or an ``all``'s
-        parts."""
+        parts; ``named``: a named condition's too (what it stands for, not its name).
+
+        >>> n = Named("pair", "a pair", AllOf((FieldTest("a", "is", 1), FieldTest("b", "is", 2))))
+        >>> [str(c) for c in n.conjuncts()], [str(c) for c in n.conjuncts(named=True)]
+        (['a pair'], ['a is 1', 'b is 2'])
+        """
+        return (self,)
+
+    def _opened(self) -> tuple[Condition, ...]:
+        """Itself as an ``all``'s part, when its named parts are opened (``conjuncts``)."""
         return (self,)
 
     def negation_of(self) -> Condition | None:
         """The condition this one negates, when it is a ``not``."""
         return None
+
+    def names(self) -> frozenset[str]:
+        """The named conditions this one uses, itself included, and those they use.
+
+        >>> Not(Named("x", "x", FieldTest("a", "is", True))).names()
+        frozenset({'x'})
+        """
+        return frozenset(part.name for part in self.walk() if isinstance(part, Named))
+
+    def about_result(self) -> bool:
+        """Whether it tests what a result offers (``offered``, ``cited``), within a named
+        condition too: such a condition cannot be a decision's.
+
+        >>> Named("n", "n", Not(Offered(("x",)))).about_result()
+        True
+        """
+        return any(isinstance(part, OfferTest) for part in self.walk())
 
     def _describe_negated(self, words: Words | None = None) -> str:
         """The short text of ``not`` this condition."""
@@ -480,8 +507,10 @@ class AllOf(Junction):
     _words: ClassVar[str] = "all of"
     _joiner: ClassVar[str] = " and "
 
-    def conjuncts(self) -> tuple[Condition, ...]:
-        return self.parts
+    def conjuncts(self, *, named: bool = False) -> tuple[Condition, ...]:
+        if not named:
+            return self.parts
+        return tuple(c for part in self.parts for c in part._opened())
 
 
 @dataclass(frozen=True)
@@ -613,6 +642,74 @@ class Cited(OfferTest):
 
     def __str__(self) -> str:
         return "an offered option cites " + ", ".join(self.cites)
+
+
+@dataclass(frozen=True)
+class Named(Condition):
+    """A named condition of the guideline file's ``conditions`` section, where it is used
+    (``{is: name}``): it holds when its condition ``when`` holds, and is shown by its
+    ``label`` (raw, as ``is name``).
+
+    >>> n = Named("valve", "valve disease", AnyOf((FieldTest("mech", "is", True),
+    ...                                            FieldTest("ms", "is", True))))
+    >>> n.evaluate(Context({"mech": False, "ms": None})), sorted(n.missing(Context({})))
+    (None, ['mech', 'ms'])
+    >>> str(n), n.describe(), Not(n).describe(), str(Not(n))
+    ('valve disease', 'is valve', 'is not valve', 'not (valve disease)')
+    >>> n.simplify({"mech": frozenset({False})}).describe()
+    'is valve'
+    >>> n.to_data()
+    {'t': 'is', 'n': 'valve'}
+    """
+
+    name: str
+    label: str
+    when: Condition
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return self.when.evaluate(ctx)
+
+    def missing(self, ctx: Context) -> set[str]:
+        return self.when.missing(ctx)
+
+    def fields(self) -> frozenset[str]:
+        return self.when.fields()
+
+    def field_tests(self) -> Iterator[FieldTest]:
+        return _tests_within(self)
+
+    def inner(self) -> tuple[Condition, ...]:
+        return (self.when,)
+
+    def simplify(self, known: Known, possible: Collection[str] = (),
+                 cites: Collection[str] = ()) -> Condition | bool:
+        # What is known decides it, or leaves it as it is called: where it is not decided,
+        # it holds exactly when its condition so simplified does.
+        when = self.when.simplify(known, possible, cites)
+        return when if isinstance(when, bool) else replace(self, when=when)
+
+    def conjuncts(self, *, named: bool = False) -> tuple[Condition, ...]:
+        return self.when.conjuncts(named=True) if named else (self,)
+
+    def _opened(self) -> tuple[Condition, ...]:
+        return self.conjuncts(named=True)
+
+    def describe(self, words: Words | None = None) -> str:
+        return self.label if words is not None else f"is {self.name}"
+
+    def _describe_negated(self, words: Words | None = None) -> str:
+        return f"not ({self.label})" if words is not None else f"is not {self.name}"
+
+    def _describe_within(self, joiner: str, words: Words | None = None) -> str:
+        text = self.describe(words)
+        return f"({text})" if words is not None and (" and " in text or " or " in text) \
+            else text
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": "is", "n": self.name}
+
+    def __str__(self) -> str:
+        return self.label
 
 
 def _tests_within(condition: Condition) -> Iterator[FieldTest]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .conditions import Named
 from .domains import Domain, derive_domains, thresholds_of
 from .model import (
     Decision,
@@ -63,6 +64,9 @@ class Guideline:
     filters: tuple[Step, ...]
     fallback: Fallback | None
     notes: tuple[NoteRule, ...]
+    # The named conditions (``conditions:``), by name, in the file's order: each use of one
+    # holds the same Named, which reads as its label.
+    conditions: Mapping[str, Named]
     in_scope_nodes: frozenset[str] = field(repr=False)
     cite_order: Mapping[str, int] = field(repr=False)
     option_order: Mapping[str, int] = field(repr=False)

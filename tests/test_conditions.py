@@ -28,6 +28,7 @@ from nettree.conditions import (
     Context,
     FieldTest,
     Junction,
+    Named,
     Not,
     Offered,
     OfferTest,
@@ -126,6 +127,21 @@ EXAMPLES: dict[type, dict[str, Any]] = {
         "known": {},
         "possible_cites": ("s2",),
         "simplified": Cited(("r1", "s2")),
+    },
+    Named: {
+        "condition": Named("adult_smoker", "an adult smoker",
+                           AllOf((FieldTest("age", "at_least", 18.0),
+                                  FieldTest("smoker", "is", True)))),
+        "values": {"age": 40},
+        "evaluate": None,
+        "missing": {"smoker"},
+        "str": "an adult smoker",
+        "describe": "is adult_smoker",
+        "data": {"t": "is", "n": "adult_smoker"},
+        "fields": frozenset({"age", "smoker"}),
+        "known": {"age": frozenset({30, 40})},
+        # Still called by its name: it holds exactly when what is left of it does.
+        "simplified": Named("adult_smoker", "an adult smoker", FieldTest("smoker", "is", True)),
     },
 }
 
@@ -249,6 +265,9 @@ def _conditions() -> list[Condition]:
         found += [AllOf((left, right)), AnyOf((left, Not(right)))]
     found += [AnyOf((AllOf(ATOMS[:2]), Not(AllOf(ATOMS[2:])))),
               AllOf((AnyOf(ATOMS[1:3]), ATOMS[3], AnyOf(ATOMS[3:])))]
+    named = Named("n1", "first", AnyOf((ATOMS[0], Not(ATOMS[3]))))
+    found += [named, Not(named), AllOf((Named("n2", "second", AllOf((named, ATOMS[2]))),
+                                        ATOMS[4]))]
     return found
 
 
@@ -314,6 +333,44 @@ def test_structure_queries() -> None:
     assert _leaf("p").negation_of() is None
     nested = Not(AllOf((FieldTest("n", "above", 2), AnyOf((_leaf("q"), Offered(("o",)))))))
     assert [str(t) for t in nested.field_tests()] == ["n is above 2", "q is true"]
+
+
+def test_a_named_condition_is_one_part_unless_opened() -> None:
+    pair = Named("pair", "p and q", AllOf((_leaf("p"), _leaf("q"))))
+    either = Named("either", "p or q", AnyOf((_leaf("p"), _leaf("q"))))
+    inner = Named("inner", "inner", AllOf((pair, _leaf("s"))))
+    cond = AllOf((inner, either, _leaf("r")))
+    assert cond.conjuncts() == (inner, either, _leaf("r"))
+    # Opened: what must hold, through names (an `or` stays one part, unnamed).
+    assert cond.conjuncts(named=True) == (_leaf("p"), _leaf("q"), _leaf("s"), either.when,
+                                          _leaf("r"))
+    assert AllOf((AllOf((_leaf("p"), _leaf("q"))), _leaf("r"))).conjuncts(named=True) == (
+        AllOf((_leaf("p"), _leaf("q"))), _leaf("r"))  # an unnamed `all` part as before
+    assert cond.names() == {"inner", "pair", "either"}
+    assert [str(t) for t in cond.field_tests()] == ["p is true", "q is true", "s is true",
+                                                    "p is true", "q is true", "r is true"]
+    assert not cond.about_result()
+    assert Not(Named("x", "x", AnyOf((_leaf("p"), Offered(("o",)))))).about_result()
+
+
+@pytest.mark.parametrize(("cond", "raw", "words"), [
+    (Named("valve", "a mechanical valve", _leaf("m")), "is valve", "a mechanical valve"),
+    (Not(Named("valve", "a mechanical valve", _leaf("m"))), "is not valve",
+     "not (a mechanical valve)"),
+    (AllOf((Named("v", "a or b", AnyOf((_leaf("a"), _leaf("b")))), _leaf("r"))),
+     "is v and r = true", "(a or b) and r"),
+    (AnyOf((Named("v", "old", _leaf("a")), _leaf("r"))), "is v or r = true", "old or r"),
+])
+def test_a_named_condition_is_shown_by_its_label(cond: Condition, raw: str, words: str) -> None:
+    class Plain:
+        def field(self, name: str, op: str, operand: Any, negated: bool) -> str:
+            return name
+
+        def option(self, option: str) -> str:
+            return option
+
+    assert cond.describe() == raw
+    assert cond.describe(Plain()) == words
 
 
 # -- no module outside conditions.py tells the condition classes apart

@@ -352,6 +352,9 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
         "notes": [{"statement": n.statement, "when": _condition(n.when),
                    "remarks": [{"when": _condition(r.when), "text": r.text} for r in n.remarks]}
                   for n in guideline.notes],
+        # The named conditions, by name: a condition's data uses one as {"t": "is", "n": name}.
+        "conditions": {name: {"label": named.label, "when": named.when.to_data()}
+                       for name, named in guideline.conditions.items()},
         "general": list(guideline.general),
         "in_scope": sorted(guideline.in_scope_nodes),
         "recommendations": recommendations,

@@ -30,6 +30,7 @@
     DATA.cite_order.forEach(function (c, i) { CITE_ORDER[c] = i; });
     var OPTION_ORDER = {};
     DATA.option_order.forEach(function (o, i) { OPTION_ORDER[o] = i; });
+    var NAMED = DATA.conditions;  // the named conditions: {name: {label, when}}
 
     var TESTS = {
       is: function (v, x) { return v === x; },
@@ -71,6 +72,8 @@
           return v === null ? null : !v;
         case "offered":
           return c.o.some(function (o) { return ctx.offered.has(o); });
+        case "is":
+          return evaluate(NAMED[c.n].when, ctx);
         case "cited":
           var found = false;
           ctx.offered.forEach(function (cites) {
@@ -96,6 +99,8 @@
           return out;
         case "not":
           return missingOf(c.p, ctx);
+        case "is":
+          return missingOf(NAMED[c.n].when, ctx);
         default:
           return out;
       }

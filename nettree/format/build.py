@@ -91,6 +91,7 @@ class Builder(References):
             if "recommendations" in data else ()
         general = self.general(data)
         abbreviations = self.abbreviations(data)
+        self.collect_conditions(data)
         self.collect_step_sets(data)
         decisions = self.decisions(*section("decisions")) if "decisions" in data else {}
         leaves = self.leaves(*section("leaves")) if "leaves" in data else {}
@@ -126,6 +127,7 @@ class Builder(References):
             filters=filters,
             fallback=fallback,
             notes=notes,
+            conditions=MappingProxyType({name: self.named[name] for name in self.named_raw}),
             in_scope_nodes=in_scope,
             cite_order=MappingProxyType(cite_order),
             option_order=MappingProxyType({o: i for i, o in enumerate(self.options)}),

@@ -23,7 +23,7 @@ __all__ = ["CONDITION_KEYS", "FIELD_OPERATORS", "FORMAT_VERSION", "RECORDS", "RE
 
 FORMAT_VERSION = 1
 # Condition keys that are not field names.
-CONDITION_KEYS = ("all", "any", "not", "offered", "cited")
+CONDITION_KEYS = ("all", "any", "not", "offered", "cited", "is")
 RESERVED = frozenset(CONDITION_KEYS)
 # What each field type is tested with in a condition.
 FIELD_OPERATORS: dict[FieldType, tuple[str, ...]] = {
@@ -147,6 +147,8 @@ _RECORDS = (
         ("abbreviations", map_of("text"), NO, "`ABBR: meaning`"),
         ("fields", map_of("field"), YES, "the patient fields"),
         ("options", map_of("option"), YES, "what a result can offer"),
+        ("conditions", map_of("named condition"), NO,
+         "named conditions, used as `{is: name}` wherever a condition goes"),
         ("step_sets", map_of("steps"), NO, "named lists of steps that leaves reuse"),
         ("start", ID, YES, "the id of the first decision"),
         ("decisions", map_of("decision"), YES, "the decision nodes"),
@@ -203,6 +205,11 @@ _RECORDS = (
     )),
     Record("option", "what a result can offer", _keys(
         ("label", TEXT, YES, "its name in words"),
+    )),
+    Record("named condition", "a condition with a name, used as `{is: name}`", _keys(
+        ("when", CONDITION, YES, "the condition (it may use other named conditions)"),
+        ("label", TEXT, NO,
+         "how diagrams, tables and findings show it (default: its name in words)"),
     )),
     Record("decision", "a question with branches", _keys(
         ("question", TEXT, YES, "the question"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Not, Offered
+from ..conditions import AllOf, AnyOf, Cited, Condition, FieldTest, Named, Not, Offered
 from ..errors import shown
 from ..model import (
     Field,
@@ -125,6 +125,8 @@ class References(Reader):
                             self.problem(cite_mark, f"{what}: unknown recommendation or "
                                                     f"statement {shown(cite)}", check="references")
                     part = Cited(tuple(good)) if len(good) == len(ids) and ids else None
+            elif key == "is":
+                part = self.named_ref(value, value_mark, what, about_result=about_result)
             else:
                 part = self.field_test(str(key), value, key_mark, value_mark, what)
             if part is None:
@@ -134,6 +136,76 @@ class References(Reader):
         if not ok or not parts:
             return None
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+    # -- named conditions
+
+    def collect_conditions(self, data: YMap) -> None:
+        """Read the ``conditions`` section: every named condition is built (and its problems
+        reported) once, whether used or not, each where it is written."""
+        node = data.get("conditions")
+        if node is None:
+            return
+        if not isinstance(node, YMap):
+            self.problem(data.value_marks["conditions"], "'conditions' must map each name to "
+                                                         "its condition ({when: ..., label: ...})")
+            return
+        taken = {*self.field_names, *declare.RESERVED}
+        for name, spec, mark in items(node):
+            key_mark = node.key_marks[name]
+            if not isinstance(name, str) or not name.isidentifier() or name in taken:
+                self.problem(key_mark, f"named condition {shown(name)}: a name must be an "
+                                       f"identifier and neither a field's name nor one of "
+                                       f"{', '.join(sorted(declare.RESERVED))}")
+            self.named_raw[str(name)] = (spec, mark, key_mark)
+        for name in self.named_raw:
+            self.named_condition(name)
+
+    def named_condition(self, name: str) -> Named | None:
+        """The named condition ``name`` (written in ``conditions``), built on first use; None
+        when it is broken (its problem is reported where it is written, once)."""
+        if name in self.named:
+            return self.named[name]
+        if name in self.named_failed:
+            return None
+        spec, mark, key_mark = self.named_raw[name]
+        what = f"named condition {shown(name)}"
+        if name in self.named_chain:
+            cycle = [*self.named_chain[self.named_chain.index(name):], name]
+            self.problem(key_mark, f"{what} uses itself: {' -> '.join(cycle)}",
+                         check="structure")
+            self.named_failed.add(name)
+            return None
+        built: Named | None = None
+        if self.keys(spec, mark, what, "named condition"):
+            self.named_chain.append(name)
+            when = self.condition(spec["when"], spec.value_marks["when"], what,
+                                  about_result=True)
+            self.named_chain.pop()
+            label = self.text_of(spec, "label", what) or name.replace("_", " ")
+            built = Named(name, label, when) if when is not None else None
+        if built is None:
+            self.named_failed.add(name)
+        else:
+            self.named[name] = built
+        return built
+
+    def named_ref(self, value: Any, mark: Mark, what: str, *, about_result: bool,
+                  ) -> Named | None:
+        """The named condition of ``{is: name}``."""
+        if not isinstance(value, str):
+            self.problem(mark, f"{what}: 'is' takes the name of a named condition (got "
+                               f"{kind_of(value)})")
+            return None
+        if value not in self.named_raw:
+            self.problem(mark, f"{what}: unknown named condition {shown(value)}"
+                               f"{did_you_mean(value, self.named_raw)}", check="references")
+            return None
+        named = self.named_condition(value)
+        if named is not None and not about_result and named.about_result():
+            self.problem(mark, f"{what}: the named condition {shown(value)} tests what a result "
+                               f"offers ('offered' or 'cited') and cannot be used in a decision")
+            return None
+        return named
 
     def field_test(self, name: str, value: Any, key_mark: Mark, value_mark: Mark,
                    what: str) -> Condition | None:

@@ -89,11 +89,13 @@ def _condition() -> dict[str, Any]:
     }
     combined = {"type": "array", "items": _ref("condition"), "minItems": 1}
     keys: dict[str, Any] = {"all": combined, "any": combined, "not": _ref("condition"),
-                            "offered": _IDS, "cited": _IDS}
+                            "offered": _IDS, "cited": _IDS,
+                            "is": {"type": "string", "description": "a named condition"}}
     assert tuple(keys) == CONDITION_KEYS
     return {
         "type": "object",
-        "description": "a condition: field tests and all/any/not/offered/cited, all must hold",
+        "description": "a condition: field tests and all/any/not/offered/cited/is, all must "
+                       "hold",
         "properties": keys,
         "minProperties": 1,
         "additionalProperties": {"anyOf": [operand, _ref("field test")]},
