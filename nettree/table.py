@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .guideline import Guideline
@@ -22,7 +22,29 @@ __all__ = ["FORMATS", "paths_table", "profiles_table"]
 FORMATS = ("csv", "markdown", "json")
 
 
-def _render(header: list[str], rows: list[list[str]], fmt: str, footer: str = "") -> str:
+LONG = 80
+"""A condition longer than this many characters is a numbered footnote in Markdown."""
+
+
+class _Footnotes:
+    """Long conditions of a Markdown table as numbered footnotes (``[^1]``), listed under it,
+    so a cell stays short; one number per text. CSV and JSON keep every text whole."""
+
+    def __init__(self, fmt: str) -> None:
+        self.on = fmt == "markdown"
+        self.numbers: dict[str, int] = {}
+
+    def __call__(self, text: str) -> str:
+        if not self.on or len(text) <= LONG:
+            return text
+        return f"[^{self.numbers.setdefault(text, len(self.numbers) + 1)}]"
+
+    def lines(self) -> list[str]:
+        return [f"[^{number}]: {text}" for text, number in self.numbers.items()]
+
+
+def _render(header: list[str], rows: list[list[str]], fmt: str, footer: str = "",
+            notes: list[str] | None = None) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -35,19 +57,26 @@ def _render(header: list[str], rows: list[list[str]], fmt: str, footer: str = ""
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    if notes:  # under the table, before the count line (the last)
+        lines += ["", *notes]
     if footer:
         lines += ["", footer]
     return "\n".join(lines) + "\n"
 
 
-def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]]) -> str:
+def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]],
+                  note: Callable[[str], str] = str) -> str:
     parts = []
     for option, cites, when in options:
         cited = f" [{', '.join(cites)}]" if cites else ""
         if option.startswith("-"):
-            parts.append(f"drop {option[1:]}{cited} when {when}")
+            parts.append(f"drop {option[1:]}{cited} when {note(when)}")
+        elif option.startswith("+"):
+            to = option[1:] or "every option"
+            parts.append(f"cite{cited} for {to}" + ("" if when == "always" else
+                                                    f" when {note(when)}"))
         else:
-            parts.append(f"{option}{cited}" + ("" if when == "always" else f" when {when}"))
+            parts.append(f"{option}{cited}" + ("" if when == "always" else f" when {note(when)}"))
     return "; ".join(parts)
 
 
@@ -69,12 +98,13 @@ def paths_table(guideline: Guideline, fmt: str = "markdown",
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     header = ["#", *fields, "leaf", "kind", "options (the leaf's steps)"]
     body = []
+    note = _Footnotes(fmt)
     for number, row in enumerate(rows, 1):
         conditions = dict(row.conditions)
-        body.append([str(number), *(conditions.get(f, "any") for f in fields), row.leaf,
-                     row.kind, _options_text(row.options)])
+        body.append([str(number), *(note(conditions.get(f, "any")) for f in fields), row.leaf,
+                     row.kind, _options_text(row.options, note)])
     footer = f"{len(rows)} paths from {guideline.start!r} to a leaf."
-    return _render(header, body, fmt, footer)
+    return _render(header, body, fmt, footer, note.lines())
 
 
 def profiles_table(guideline: Guideline, fmt: str = "markdown",
@@ -109,6 +139,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
     header = ["#", *fields, "status", "leaf", "options", "excluded", "notes",
               *(["excluded if"] if held else [])]
     body = []
+    note = _Footnotes(fmt)
     prefix = {name: f"{name} = " for name in fields}
     for number, c in enumerate(classes, 1):
         given = dict(c.values)
@@ -121,14 +152,14 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             "; ".join(f"{e.id} [{', '.join(e.cites)}]" if e.cites else e.id
                       for e in result.excluded),
             ", ".join(n.id for n in result.notes),
-            *(["; ".join(_unless_text(rule) for rule in c.unless)] if held else []),
+            *(["; ".join(_unless_text(rule, note) for rule in c.unless)] if held else []),
         ])
-    return _render(header, body, fmt, count)
+    return _render(header, body, fmt, count, note.lines())
 
 
-def _unless_text(rule: Unless) -> str:
+def _unless_text(rule: Unless, note: Callable[[str], str]) -> str:
     cited = f" [{', '.join(rule.cites)}]" if rule.cites else ""
-    return f"{', '.join(rule.options)}{cited} if {rule.when}"
+    return f"{', '.join(rule.options)}{cited} if {note(str(rule.when))}"
 
 
 def _unless_dict(rule: Unless) -> dict[str, Any]:

@@ -19,7 +19,7 @@ Checks: ``structure`` (one root, acyclic, every node reachable, every path ends 
 ``exhaustive`` (every patient who reaches a decision satisfies a branch), ``exclusive`` (no
 patient satisfies two), ``satisfiable`` (every node and branch is taken by some patient),
 ``coverage`` (every recommendation is cited by a reachable result or is general; every
-option, statement and field is used) and ``citations`` (an option cites only
+option, statement, field and named condition is used) and ``citations`` (an option cites only
 recommendations or statements that declare they support it).
 """
 
@@ -69,7 +69,7 @@ CHECKS = {
     "exclusive": "at each decision, no patient satisfies two branches",
     "satisfiable": "every node and every branch is reached by at least one patient",
     "coverage": "every recommendation is cited by a reachable result or is general; every "
-                "option, statement and field is used",
+                "option, statement, field and named condition is used",
     "citations": "every option cites only recommendations or statements that support it",
 }
 
@@ -678,10 +678,18 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
                             f"'fallback')", result.leaf, leaf.position, patient_class.patient))
     for name in sorted(set(guideline.fields) - _fields_used(guideline)):
         findings.append(Finding("coverage", f"field {name!r} is never used"))
-    summary = (f"{_count(list(guideline.recommendations), 'recommendation')}, "
-               f"{_count(list(guideline.options), 'option')}, "
-               f"{_count(list(guideline.statements), 'statement')} and "
-               f"{_count(list(guideline.fields), 'field')}: all used"
+    # A named condition is used by a condition of the graph, or by a named condition so used.
+    named = frozenset().union(*(c.names() for c in _conditions(guideline)))
+    for name in guideline.conditions:
+        if name not in named:
+            findings.append(Finding("coverage", f"named condition {name!r} is never used"))
+    counted = [_count(list(guideline.recommendations), "recommendation"),
+               _count(list(guideline.options), "option"),
+               _count(list(guideline.statements), "statement"),
+               _count(list(guideline.fields), "field")]
+    if guideline.conditions:
+        counted.append(_count(list(guideline.conditions), "named condition"))
+    summary = (f"{', '.join(counted[:-1])} and {counted[-1]}: all used"
                if not findings else _count(findings, "problem"))
     return Check("coverage", tuple(findings), summary)
 
@@ -745,7 +753,9 @@ class PathRow:
     conditions: tuple[tuple[str, str], ...]  # (field, condition text); absent fields: any
     leaf: str
     kind: str
-    options: tuple[tuple[str, tuple[str, ...], str], ...]  # (option, cites, when)
+    # The leaf's steps as (option, cites, when): an option offered, "-option" dropped,
+    # "+option" given more citations ("+" alone: every option offered so far).
+    options: tuple[tuple[str, tuple[str, ...], str], ...]
 
     def to_dict(self, fields: Iterable[str]) -> dict[str, Any]:
         conditions = dict(self.conditions)
@@ -799,6 +809,10 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
                 condition = str(step.when) if step.when else "always"
                 for option in step.options:
                     options.append((f"-{option}", step.cites, condition))
+            elif isinstance(step, Cite):  # citations told apart: rows differ by them too
+                condition = str(step.when) if step.when else "always"
+                for option in step.to or ("",):
+                    options.append((f"+{option}", step.cites, condition))
         rows.append(PathRow(tuple(path), tuple(conditions), leaf.id, leaf.kind.value,
                             tuple(options)))
     return rows

@@ -162,7 +162,7 @@ def _domain(domain: Domain | None) -> frozenset[Any] | None:
 def _restrict(known: Known, cond: Condition, domains: Mapping[str, Domain]) -> dict[str, Any]:
     """What is known once ``cond`` holds: each part of it that tests one field narrows it."""
     narrowed = dict(known)
-    for part in cond.conjuncts():
+    for part in cond.conjuncts(named=True):  # what a named condition stands for narrows too
         names = part.fields()
         if len(names) != 1:
             continue
