@@ -44,7 +44,9 @@ from nettree.verify import Exploration, PatientClass, decision_table, explore
 HERE = Path(__file__).resolve().parent
 BUNDLED = "asco-gepnet-2023"
 EXAMPLE = str(HERE / "guidelines" / "example-sore-throat.yaml")
-GUIDELINES = [pytest.param(BUNDLED, id="bundled"), pytest.param(EXAMPLE, id="example")]
+NAMED = str(HERE / "guidelines" / "example-named.yaml")  # named conditions
+GUIDELINES = [pytest.param(BUNDLED, id="bundled"), pytest.param(EXAMPLE, id="example"),
+              pytest.param(NAMED, id="named")]
 FORMATS = ["csv", "markdown", "json"]
 SAMPLE = 200  # classes checked for exactness, per guideline
 COMPLETIONS = 4  # concrete patients per class

@@ -34,6 +34,7 @@ CASES: dict[str, tuple[str, str | None, tuple[str, ...], str]] = {
     "asco-gepnet-2023-focus-pancreas": (
         "asco-gepnet-2023", None, ("primary_site=pancreas",), "LR"),
     "example-sore-throat": (str(EXAMPLE), None, (), "TB"),
+    "example-named": (str(EXAMPLE.parent / "example-named.yaml"), None, (), "TB"),
 }
 
 

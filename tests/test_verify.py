@@ -55,7 +55,9 @@ MUTATION_DIR = HERE / "mutations"
 MUTATION_FILES = sorted(MUTATION_DIR.glob("*.yaml"))
 BUNDLED = "asco-gepnet-2023"
 EXAMPLE = HERE / "guidelines" / "example-sore-throat.yaml"
-GUIDELINES = [pytest.param(BUNDLED, id="bundled"), pytest.param(str(EXAMPLE), id="example")]
+NAMED = HERE / "guidelines" / "example-named.yaml"  # named conditions
+GUIDELINES = [pytest.param(BUNDLED, id="bundled"), pytest.param(str(EXAMPLE), id="example"),
+              pytest.param(str(NAMED), id="named")]
 
 # The checks the issue names, in its order, after `load` (a file that does not load).
 ISSUE_CHECKS = ["load", "structure", "exhaustive", "exclusive", "satisfiable", "coverage",

@@ -211,7 +211,9 @@ SAME_CASES = [
 
 
 @pytest.mark.skipif(not has_libyaml(), reason="PyYAML without libyaml")
-@pytest.mark.parametrize("path", [BUNDLED_FILE, EXAMPLE_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [BUNDLED_FILE, EXAMPLE_FILE,
+                                  EXAMPLE_FILE.parent / "example-named.yaml"],
+                         ids=lambda p: p.name)
 def test_libyaml_and_python_give_the_same_data_and_positions(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     fast, slow = parse_yaml(text, libyaml=True), parse_yaml(text, libyaml=False)
