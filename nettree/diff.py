@@ -3,8 +3,8 @@
 Two views:
 
 - **structural**: the files' data compared record by record (recommendations by id, fields,
-  options, decisions, leaves and step sets by name, branches by answer, notes by statement;
-  other lists item by item), each change with its path and its lines in both files. Any
+  options, named conditions, decisions, leaves and step sets by name, branches by answer,
+  notes by statement; other lists item by item), each change with its path and its lines in both files. Any
   section, present or future, is compared the same way: nothing here lists the format's keys.
 - **behavioural**: every patient class whose result differs. Both files are explored
   (:func:`nettree.verify.explore`) over the union of their number thresholds, the new file
@@ -58,7 +58,7 @@ RECORD_WORDS = {
     "ratings": "rating dimension", "recommendations": "recommendation",
     "abbreviations": "abbreviation", "fields": "field", "options": "option",
     "step_sets": "step set", "decisions": "decision", "leaves": "leaf", "filters": "filter",
-    "notes": "note",
+    "notes": "note", "conditions": "named condition",
 }
 # A list whose items are all mappings with one of these keys (unique) is matched by it.
 IDENTITY_KEYS = ("id", "answer", "statement")

@@ -206,8 +206,8 @@ def test_the_section_must_be_a_mapping(tmp_path: Path) -> None:
 
 def test_an_unused_named_condition_is_a_coverage_finding(tmp_path: Path) -> None:
     assert verify(nettree.load(NAMED)).ok
-    text = edit(("antibiotic_offered:                        # about",
-                 "spare:\n    when: {smoker: false}\n  antibiotic_offered:                        # about"))
+    about = "antibiotic_offered:                        # about"
+    text = edit((about, f"spare:\n    when: {{smoker: false}}\n  {about}"))
     report = verify(nettree.load(write(tmp_path, text)))
     (coverage,) = [c for c in report.checks if c.name == "coverage"]
     assert [f.message for f in coverage.findings] == ["named condition 'spare' is never used"]

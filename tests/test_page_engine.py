@@ -39,7 +39,8 @@ NAMED = Path(__file__).parent / "guidelines" / "example-named.yaml"  # named con
 # unknown, where the engine tries its completions).
 MASKINGS = (0.0, 0.3, 0.6)
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
-           "example": set(), "example-unknown-set": {"intolerant_to"}, "example-named": {"age", "copd", "smoker"}}
+           "example": set(), "example-unknown-set": {"intolerant_to"},
+           "example-named": {"age", "copd", "smoker"}}
 INTOLERANCE = """  intolerant_to:
     type: set
     values: [penicillin_v, amoxicillin, clarithromycin]
