@@ -4,8 +4,9 @@ Two views:
 
 - **structural**: the files' data compared record by record (recommendations by id, fields,
   options, named conditions, decisions, leaves and step sets by name, branches by answer,
-  notes by statement; other lists item by item), each change with its path and its lines in both files. Any
-  section, present or future, is compared the same way: nothing here lists the format's keys.
+  notes by statement; other lists item by item), each change with its path and its lines in
+  both files. Any section, present or future, is compared the same way: nothing here lists
+  the format's keys.
 - **behavioural**: every patient class whose result differs. Both files are explored
   (:func:`nettree.verify.explore`) over the union of their number thresholds, the new file
   inside each class of the old, so the classes are a common refinement: each has one result
