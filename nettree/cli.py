@@ -721,8 +721,9 @@ def _render_formats() -> list[str]:
                    "patients and share, each leaf its concordance when known.")
 @click.option("--conditions", type=click.Choice(["words", "raw"], case_sensitive=False),
               default="words", show_default=True,
-              help="words: conditions and options in the guideline file's display phrases; "
-                   "raw: as the file writes them (field names, values, option ids).")
+              help="words: conditions and options in the guideline file's display phrases "
+                   "(a named condition by its label); raw: as the file writes them (field "
+                   "names, values, option ids, `is NAME`).")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
            patient: str | None, focus_items: tuple[str, ...], direction: str,
            cohort: str | None, conditions: str) -> None:
