@@ -289,6 +289,26 @@ class Condition:
         """The condition this one negates, when it is a ``not``."""
         return None
 
+    def extent(self) -> tuple[int, int]:
+        """How many conditions it holds, and how deep they nest, with each named condition in
+        it counted in place (what evaluating it may visit), without recursion.
+
+        >>> pair = Named("pair", "pair", AllOf((FieldTest("a", "is", 1), FieldTest("b", "is", 2))))
+        >>> pair.extent(), AnyOf((pair, Not(pair))).extent()
+        ((4, 3), (10, 5))
+        """
+        nodes = deepest = 0
+        stack: list[tuple[Condition, int]] = [(self, 1)]
+        while stack:
+            current, depth = stack.pop()
+            if isinstance(current, Named) and current is not self:  # measured when made
+                inside, below = current._extent
+                nodes, deepest = nodes + inside, max(deepest, depth - 1 + below)
+                continue
+            nodes, deepest = nodes + 1, max(deepest, depth)
+            stack.extend((part, depth + 1) for part in current.inner())
+        return nodes, deepest
+
     def names(self) -> frozenset[str]:
         """The named conditions this one uses, itself included, and those they use.
 
@@ -665,6 +685,11 @@ class Named(Condition):
     name: str
     label: str
     when: Condition
+    _extent: tuple[int, int] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Measured once, each named condition inside having measured itself before.
+        object.__setattr__(self, "_extent", self.extent())
 
     def evaluate(self, ctx: Context) -> Tri:
         return self.when.evaluate(ctx)

@@ -152,6 +152,11 @@ CASES = {
         "pneumonia_suspected:                       # uses",
         "named condition 'pneumonia_suspected' uses itself: pneumonia_suspected -> red_flag "
         "-> pneumonia_suspected"),
+    "a condition using itself": (
+        (("when: {any: [{breathless: true}, {chest_signs: true}]}",
+          "when: {any: [{breathless: true}, {not: {is: red_flag}}]}"),),
+        "red_flag:\n",
+        "named condition 'red_flag' uses itself: red_flag -> red_flag"),
     "a name clashing with a field": (
         ((HIGH_RISK, "  copd:"),
          ("{is: high_risk}, {smoker", "{is: copd}, {smoker"),
@@ -326,3 +331,39 @@ def test_a_named_condition_in_a_named_condition_is_one_object() -> None:
     assert isinstance(suspected, Named)
     assert suspected.when.parts[0] is guideline.conditions["red_flag"]
     assert suspected.names() == {"pneumonia_suspected", "red_flag"}
+
+
+def chain(length: int, *, twice: bool) -> str:
+    """The example with named conditions c0 .. c{length}, each using the next (once, with a
+    fever, or twice), the last a fever; the note about antibiotics uses c0."""
+    def body(i: int) -> str:
+        return f"[{{is: c{i + 1}}}, {{is: c{i + 1}}}]" if twice else \
+            f"[{{is: c{i + 1}}}, {{fever: true}}]"
+    named = "".join(f"  c{i}:\n    when: {{all: {body(i)}}}\n" for i in range(length))
+    named += f"  c{length}:\n    when: {{fever: true}}\n"
+    return edit(("conditions:\n", "conditions:\n" + named),
+                ("when: {is: antibiotic_offered}\n",
+                 "when: {all: [{is: antibiotic_offered}, {is: c0}]}\n"))
+
+
+def test_a_long_chain_of_named_conditions_loads_and_evaluates(tmp_path: Path) -> None:
+    """Built each after those it uses: no recursion through names while loading."""
+    guideline = nettree.load(write(tmp_path, chain(120, twice=False)))
+    assert guideline.conditions["c0"].extent() == (1 + 120 * 3 + 1, 2 * 120 + 2)
+    result = guideline.traverse({"breathless": True, "fever": True, "age": 40, "copd": False})
+    assert [n.id for n in result.notes] == ["2.1-n1"]
+
+
+@pytest.mark.parametrize(("length", "twice", "at", "message"), [
+    # Too deep to evaluate safely: once, at the first that is, not again at its users.
+    (3000, False, "c2872", "named condition 'c2872' is too large with the named conditions it "
+                           "uses in place: 386 parts, nested 258 deep (at most 100,000 parts, "
+                           "256 deep)"),
+    # Each using the next twice: 2 ** n parts in place, refused as an alias bomb is.
+    (40, True, "c25", "named condition 'c25' is too large with the named conditions it uses in "
+                      "place: 131,070 parts, nested 32 deep (at most 100,000 parts, 256 deep)"),
+])
+def test_named_conditions_too_large_in_place_are_refused(
+        tmp_path: Path, length: int, twice: bool, at: str, message: str) -> None:
+    text = chain(length, twice=twice)
+    assert problems(tmp_path, text) == [(*position(text, f"{at}:\n    when"), message)]

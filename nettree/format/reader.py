@@ -35,12 +35,11 @@ class Reader:
         self.step_set_raw: dict[str, tuple[Any, Mark]] = {}
         self.step_sets: dict[str, tuple[Step, ...]] = {}
         self.step_sets_failed: set[str] = set()
-        # Named conditions: as written (the condition, where its name and record are), those
-        # built, those whose problems were reported, and those being built (to find a cycle).
+        # Named conditions: as written (the condition, where its record and name are), those
+        # built, and those that are not (their problems were reported where they are written).
         self.named_raw: dict[str, tuple[Any, Mark, Mark]] = {}
         self.named: dict[str, Named] = {}
         self.named_failed: set[str] = set()
-        self.named_chain: list[str] = []
         # Every node id declared and every edge written, even where the node's or branch's
         # own definition is broken: so one defect is reported once, not again as a dangling
         # edge or an unreachable subtree.

@@ -15,8 +15,8 @@ from ..model import (
     FieldType,
 )
 from ..words import did_you_mean
-from ..yamlio import Mark, YList, YMap
-from . import declare
+from ..yamlio import MAX_NODES, Mark, YList, YMap
+from . import declare, structure
 from .reader import Reader
 from .walk import items, kind_of, number_problem, repeated
 
@@ -157,32 +157,42 @@ class References(Reader):
                                        f"identifier and neither a field's name nor one of "
                                        f"{', '.join(sorted(declare.RESERVED))}")
             self.named_raw[str(name)] = (spec, mark, key_mark)
-        for name in self.named_raw:
+        # Which uses which, as written: each cycle is reported once, and the others are built
+        # each after those it uses, so building never recurses through names.
+        uses = {name: _uses(spec) for name, (spec, _, _) in self.named_raw.items()}
+        names = list(self.named_raw)
+        for component in structure.components(names, uses):
+            cycle = structure.cycle_through(component[0], component, uses)
+            self.problem(self.named_raw[cycle[0]][2],
+                         f"named condition {shown(cycle[0])} uses itself: "
+                         f"{' -> '.join([*cycle, cycle[0]])}", check="structure")
+            self.named_failed.update(component)
+        for name in structure.dependencies_first(names, uses):
             self.named_condition(name)
 
     def named_condition(self, name: str) -> Named | None:
-        """The named condition ``name`` (written in ``conditions``), built on first use; None
-        when it is broken (its problem is reported where it is written, once)."""
+        """The named condition ``name`` (written in ``conditions``), built once (after those it
+        uses: see :meth:`collect_conditions`); None when it is broken (its problem is reported
+        where it is written, once)."""
         if name in self.named:
             return self.named[name]
         if name in self.named_failed:
             return None
         spec, mark, key_mark = self.named_raw[name]
         what = f"named condition {shown(name)}"
-        if name in self.named_chain:
-            cycle = [*self.named_chain[self.named_chain.index(name):], name]
-            self.problem(key_mark, f"{what} uses itself: {' -> '.join(cycle)}",
-                         check="structure")
-            self.named_failed.add(name)
-            return None
         built: Named | None = None
         if self.keys(spec, mark, what, "named condition"):
-            self.named_chain.append(name)
             when = self.condition(spec["when"], spec.value_marks["when"], what,
                                   about_result=True)
-            self.named_chain.pop()
             label = self.text_of(spec, "label", what) or name.replace("_", " ")
             built = Named(name, label, when) if when is not None else None
+        if built is not None:
+            nodes, depth = built.extent()
+            if nodes > MAX_NODES or depth > MAX_DEPTH:
+                self.problem(key_mark, f"{what} is too large with the named conditions it uses "
+                                       f"in place: {nodes:,} parts, nested {depth:,} deep (at "
+                                       f"most {MAX_NODES:,} parts, {MAX_DEPTH} deep)")
+                built = None
         if built is None:
             self.named_failed.add(name)
         else:
@@ -294,6 +304,28 @@ class References(Reader):
                     return None, False
                 return (Not(cond) if key == "unless" else cond), True
         return None, True
+
+
+MAX_DEPTH = 256
+"""How deep a named condition may nest, the named conditions it uses in place: as deep as
+one written in place can be (YAML refuses deeper), so evaluating it never exhausts the
+stack. How many parts it may hold is :data:`~nettree.yamlio.MAX_NODES`, as for a file with
+its aliases expanded."""
+
+
+def _uses(spec: Any) -> list[str]:
+    """The names a named condition's record uses (``{is: name}``), as written."""
+    found: list[str] = []
+    todo = [spec]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, YMap):
+            if isinstance(node.get("is"), str):
+                found.append(node["is"])
+            todo.extend(node.values())
+        elif isinstance(node, YList):
+            todo.extend(node)
+    return found
 
 
 class _Bad:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["components", "cycle_through", "reachable", "reaching"]
+__all__ = ["components", "cycle_through", "dependencies_first", "reachable", "reaching"]
 
 Edges = Mapping[str, Sequence[str]]
 
@@ -42,6 +42,35 @@ def reaching(edges: Edges, targets: Iterable[str]) -> set[str]:
                 seen.add(parent)
                 todo.append(parent)
     return seen
+
+
+def dependencies_first(nodes: Sequence[str], edges: Edges) -> list[str]:
+    """``nodes`` ordered so that each comes after those it has edges to (a depth-first
+    post-order, in the order of ``nodes``), for a graph without cycles among them; edges to
+    nodes not in ``nodes`` are left out.
+
+    >>> dependencies_first(["a", "b", "c"], {"a": ["c", "b"], "c": ["b", "x"]})
+    ['b', 'c', 'a']
+    """
+    inside = set(nodes)
+    done: set[str] = set()
+    order: list[str] = []
+    for root in nodes:
+        if root in done:
+            continue
+        done.add(root)
+        frames = [(root, iter(edges.get(root, ())))]
+        while frames:
+            node, children = frames[-1]
+            for child in children:
+                if child in inside and child not in done:
+                    done.add(child)
+                    frames.append((child, iter(edges.get(child, ()))))
+                    break
+            else:
+                frames.pop()
+                order.append(node)
+    return order
 
 
 def components(nodes: Sequence[str], edges: Edges) -> list[list[str]]:
