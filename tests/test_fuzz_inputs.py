@@ -166,12 +166,15 @@ def test_libyaml_and_python_agree_on_any_text(text: str) -> None:
     assert same(fast[0], slow[0])
 
 
+@pytest.mark.parametrize("source", [EXAMPLE_GUIDELINE,
+                                    EXAMPLE_GUIDELINE.parent / "example-named.yaml"],
+                         ids=lambda p: p.stem)
 @settings(FAST, max_examples=40)
 @given(data=st.data())
-def test_mutated_guideline_files(tmp_path_factory: pytest.TempPathFactory,
+def test_mutated_guideline_files(tmp_path_factory: pytest.TempPathFactory, source: Path,
                                  data: st.DataObject) -> None:
     """A mutated guideline: loads, or one clean GuidelineError (exit 1), never a traceback."""
-    text = mutate(EXAMPLE_GUIDELINE.read_text(encoding="utf-8"), data)
+    text = mutate(source.read_text(encoding="utf-8"), data)
     path = tmp_path_factory.mktemp("fuzz") / "guideline.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     result = CliRunner().invoke(main, ["traverse", "-g", str(path), "--set", "age=30"])
