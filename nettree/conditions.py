@@ -2,7 +2,8 @@
 
 A condition never runs code from a file. It tests one field (``sstr_status is positive``,
 ``ki67 below 10``, ``prior_therapies contains ssa``), combines others with ``all``/``any``/``not``
-under Kleene's rules, or asks what a result offers so far (``offered``, ``cited``).
+under Kleene's rules, asks what a result offers so far (``offered``, ``cited``), or stands for
+a named condition of the file's ``conditions`` section (:class:`Named`, shown by its label).
 ``None`` stands for unknown: a field the patient did not give and that has no default.
 
 Every operation over conditions lives here, as methods of the condition classes: no other
