@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .conditions import Possible
 from .errors import PatientError
 from .model import FieldType
 from .patient import Patient, validate_patient
@@ -60,7 +61,7 @@ _LARGEST_INTEGER = int(1.7976931348623157e308)
 _DEFAULTED = ("default",)  # a field's class when its default was applied
 _NONE: frozenset[str] = frozenset()
 # A read patient: its values, the fields defaulted, the derivations (as in Patient).
-_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Any, str, Any], ...]]
+_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[Any, ...], ...]]
 
 
 class _Fallback(Exception):
@@ -215,8 +216,9 @@ class Compiled:
         # passes (derive, then default) is the same unless a derivation's source has a default.
         # An integer field's rules (whole numbers only) are validate_patient's alone: a
         # guideline with one reads every patient through it (correct, if slower).
+        # So does one with fields derived by points or cases (nettree.derive).
         self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives) \
-            and not any(spec.integer for spec in fields.values())
+            and not any(spec.integer or spec.computed for spec in fields.values())
         self._lock = threading.Lock()
         self._roots: dict[Any, _Node] = {}  # by the names of the fields derived
         self._nodes = 0
@@ -224,7 +226,7 @@ class Compiled:
         self._lru: OrderedDict[int, _Node] = OrderedDict()
         self._hits = 0
         self._misses = 0
-        self._made: dict[tuple[str, Any, str, Any], Derived] = {}  # derivations, shared
+        self._made: dict[tuple[Any, ...], Derived] = {}  # derivations, shared
 
     # -- reading and classifying a patient ------------------------------------------------
 
@@ -272,7 +274,7 @@ class Compiled:
                 values[name] = frozenset(value)
                 continue
             return self._slow(raw)
-        derived: tuple[tuple[str, Any, str, Any], ...] = ()
+        derived: tuple[tuple[Any, ...], ...] = ()
         for name, rule in self._derives:
             source_value = values[rule.source]
             if source_value is not None:
@@ -302,8 +304,8 @@ class Compiled:
             return _DEFAULTED
         value = patient[0][name]
         cuts = self._cut_of[name]
-        if value is None or cuts is None:
-            return value
+        if value is None or cuts is None or type(value) is Possible:
+            return value  # a derived value known in part: its possible values are its class
         place = bisect.bisect_left(cuts, value)
         return 2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place
 
@@ -352,7 +354,7 @@ class Compiled:
             else:
                 cell = values[name]
                 cuts = cut_of[name]
-                if cuts is not None and cell is not None:
+                if cuts is not None and cell is not None and type(cell) is not Possible:
                     place = bisect.bisect_left(cuts, cell)
                     cell = 2 * place + 1 if place < len(cuts) and cuts[place] == cell \
                         else 2 * place
