@@ -131,12 +131,16 @@ class _Node:
 
 class _Recording(Mapping[str, Any]):
     """A patient's values that note which fields a walk reads, in the order first read
-    (iterating them reads them all)."""
+    (iterating them reads them all). Reading a field derived by points or cases reads the
+    fields it is derived from (``inputs``): its value, and the defaults it relied on, are
+    theirs."""
 
-    __slots__ = ("_values", "order", "read")
+    __slots__ = ("_inputs", "_values", "order", "read")
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any],
+                 inputs: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self._values = values
+        self._inputs = inputs or {}
         self.order: list[str] = []
         self.read: set[str] | None = set()
 
@@ -145,6 +149,8 @@ class _Recording(Mapping[str, Any]):
         if read is not None and name not in read:
             read.add(name)
             self.order.append(name)
+            for source in self._inputs.get(name, ()):
+                self._note(source)
 
     def __getitem__(self, name: str) -> Any:
         if name in self._values:
@@ -212,6 +218,8 @@ class Compiled:
                         for name, spec in fields.items()}
         self._derives = tuple((n, s.derive) for n, s in fields.items() if s.derive is not None)
         self._defaults = tuple((n, s.default) for n, s in fields.items() if s.has_default)
+        self._inputs = {name: tuple(sorted(inputs))
+                        for name, inputs in guideline.derived_inputs.items()}
         # validate_patient derives and defaults field by field, in order; reading them in two
         # passes (derive, then default) is the same unless a derivation's source has a default.
         # An integer field's rules (whole numbers only) are validate_patient's alone: a
@@ -390,7 +398,7 @@ class Compiled:
         fields read so far fall in the same classes (its conditions tell no more apart), so
         it reads the same next field: the tree of reads is exact."""
         values, defaulted, derived = patient
-        recording = _Recording(values)
+        recording = _Recording(values, self._inputs)
         result = self._interpret(Patient(recording, defaulted, derived))
         entry: Any = self._entry(result, Patient(*patient), recording.read)
         if not self.maxsize:
