@@ -433,8 +433,8 @@ class Builder(References):
             return None
         for key in ("from", "bins"):
             if key not in node:
-                self.problem(mark, f"{what} is missing the key {key!r} (a derivation is "
-                                   f"`from` with `bins`, or `sum`, or `cases`)")
+                self.problem(mark, f"{what} is missing the required key {key!r} (a "
+                                   f"derivation is `from` with `bins`, or `sum`, or `cases`)")
                 return None
         if field.type is not FieldType.CHOICE:
             self.problem(mark, f"{what}: only a choice field can be derived")
