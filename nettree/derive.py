@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .conditions import Condition, Context, Possible, describe_value
+from .conditions import Context, Possible, describe_value
 from .errors import GuidelineError, Problem
 from .model import ByCases, Field, FieldType, PointSum, Position
 

@@ -129,10 +129,10 @@ def explain(guideline: Guideline, result: Result) -> str:
         lines += ["", "Derived:"]
         for derived in result.derived:
             if derived.source is None:  # by points or cases, from the fields it reads
-                known = [f"{name} = {describe_value(value)}" for name, value in derived.inputs
+                given = [f"{name} = {describe_value(value)}" for name, value in derived.inputs
                          if value is not None]
                 lines += [f"  - {derived.field} = {describe_value(derived.value)} from "
-                          f"{', '.join(known) or 'no field given'}"]
+                          f"{', '.join(given) or 'no field given'}"]
                 continue
             lines += [f"  - {derived.field} = {derived.value} from {derived.source} = "
                       f"{describe_value(derived.source_value)}"]

@@ -370,15 +370,15 @@ def explore(guideline: Guideline, *, limit: int | None = None,
                 continue
             if len(plain) != len(assignment):
                 partial = {k: v for k, v in assignment.items() if k in sets}
-                values = {**patient.values, **partial}
+                merged = {**patient.values, **partial}
                 found = patient.derived
                 if inputs:  # derived again, now with the sets known in part
                     try:
-                        made = compute(guideline.fields, values)
+                        made = compute(guideline.fields, merged)
                     except GuidelineError:
                         continue
                     found = (*(d for d in found if d[2] is not None), *made)
-                patient = Patient(values, patient.defaulted, found)
+                patient = Patient(merged, patient.defaulted, found)
         asked: list[tuple[str, str | None]] = []
         unless: list[Unless] = []
         try:

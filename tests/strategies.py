@@ -112,8 +112,8 @@ def unknown_fields(guideline: Guideline, patient: Mapping[str, Any]) -> frozense
     """The fields unknown in a (valid) patient: absent or None, no default, not derived."""
     unknown = set()
     for name, spec in guideline.fields.items():
-        if patient.get(name) is not None or spec.has_default:
-            continue
+        if patient.get(name) is not None or spec.has_default or spec.computed is not None:
+            continue  # (a field derived by points or cases is never given: its inputs are)
         if spec.derive is not None and patient.get(spec.derive.source) is not None:
             continue
         unknown.add(name)

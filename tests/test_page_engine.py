@@ -37,8 +37,9 @@ EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
 # field at least: the first copy masks just one, so the walk mostly reaches a leaf with it
 # unknown, where the engine tries its completions).
 MASKINGS = (0.0, 0.3, 0.6)
+SCORES = Path(__file__).parent / "guidelines" / "example-scores.yaml"  # derived fields
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
-           "example": set(), "example-unknown-set": {"intolerant_to"}}
+           "example": set(), "example-unknown-set": {"intolerant_to"}, "example-scores": set()}
 INTOLERANCE = """  intolerant_to:
     type: set
     values: [penicillin_v, amoxicillin, clarithromycin]
@@ -105,10 +106,13 @@ def without_default(tmp_path: Path) -> Path:
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set"])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set",
+                                    "example-scores"])
 def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path) -> None:
     if source == "asco-gepnet-2023":
         guideline = nettree.load(source)
+    elif source == "example-scores":
+        guideline = nettree.load(SCORES)
     else:
         guideline = nettree.load(EXAMPLE if source == "example" else without_default(tmp_path))
     classes, patients = class_patients(guideline, seed=8)
@@ -123,7 +127,8 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(SCORES)],
+                         ids=["asco-gepnet-2023", "example", "example-scores"])
 def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         source: str, tmp_path: Path) -> None:
     """Patients outside the classes: the clinical cases, and random ones (some invalid,

@@ -363,7 +363,7 @@ class Builder(References):
             path = [name]
             stack = [(name, iter(reads_of(fields[name])))]
             while stack:
-                current, pending = stack[-1]
+                _, pending = stack[-1]
                 read = next(pending, None)
                 if read is None:
                     stack.pop()
