@@ -185,9 +185,9 @@ _RECORDS = (
         ("default", VALUE, NO, "the value when absent"),
         ("if_absent", TEXT, NO, "with `default`: what the default means, in words"),
         ("derive", rec("derivation"), NO,
-         "derived, never given: a choice field from a number field (`from`, `bins`), an "
-         "integer field as a sum of points (`sum`), a choice or integer field by cases "
-         "(`cases`)"),
+         "a choice field derived from a number field when absent (`from`, `bins`); or "
+         "derived, never given: an integer field as a sum of points (`sum`), a choice or "
+         "integer field by cases (`cases`)"),
         ("question", TEXT, NO, "the question that asks for it"),
         ("label", TEXT, NO, "its name in words, for diagrams (`age (years)`)"),
         ("phrases", map_of("text"), NO,
