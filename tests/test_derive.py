@@ -256,3 +256,26 @@ def test_verify_finds_an_overlap_of_cases_with_a_counterexample(tmp_path: Path) 
 def _completed(guideline: nettree.Guideline, counterexample: dict[str, Any]) -> dict[str, Any]:
     """The counterexample with the fields it leaves open given (any value will do)."""
     return {**{n: _choices(guideline, n)[0] for n in GIVEN}, **counterexample}
+
+
+def test_the_patient_schema_admits_no_derived_value(scores: nettree.Guideline) -> None:
+    from nettree.format.schema import patient_schema
+
+    properties = patient_schema(scores)["properties"]
+    assert properties["score"]["type"] == properties["risk"]["type"] == "null"
+    assert properties["age"]["type"] == ["integer", "null"]
+
+
+def test_a_focus_leaves_a_derived_value_it_does_not_fix_open(
+        scores: nettree.Guideline) -> None:
+    """A diagram's focus holds the derived values the focus fixes, never a partial one."""
+    from nettree.export.extract import check_focus_fits, parse_focus
+
+    assert parse_focus(scores, ["sex=male"]) == {"sex": "male"}
+    fixed = parse_focus(scores, ["sex=male", "age=30", "heart_failure=true",
+                                 "hypertension=false", "diabetes=false", "prior_clot=false"])
+    assert (fixed["score"], fixed["risk"]) == (1.0, "intermediate")
+    check_focus_fits(scores, {"score": 3.0}, {"sex": "male", "heart_failure": True})
+    with pytest.raises(PatientError, match="--focus score=0 contradicts the patient: score is "
+                                           "one of 1, 2, 3, 4, 5, 6, 7, 8 "):
+        check_focus_fits(scores, {"score": 0.0}, {"sex": "male", "heart_failure": True})
