@@ -279,3 +279,42 @@ def test_a_focus_leaves_a_derived_value_it_does_not_fix_open(
     with pytest.raises(PatientError, match="--focus score=0 contradicts the patient: score is "
                                            "one of 1, 2, 3, 4, 5, 6, 7, 8 "):
         check_focus_fits(scores, {"score": 0.0}, {"sex": "male", "heart_failure": True})
+
+
+BAND = """  band:
+    type: integer
+    description: A made-up band, by cases.
+    derive:
+      cases:
+        - {value: 2, when: {score: {at_least: 4}}}
+        - {value: 0}
+options:"""
+
+
+def test_an_integer_field_by_cases(tmp_path: Path) -> None:
+    guideline = nettree.load(edited(tmp_path, "options:", BAND))
+    patient = {"age": 80, "sex": "female", "heart_failure": True, "hypertension": False,
+               "diabetes": False, "prior_clot": False}  # 2 + 1 + 1 = 4
+    derived = {d.field: d.value for d in guideline.traverse(patient).derived}
+    assert derived == {"score": 4, "risk": "high", "band": 2}
+    younger = {d.field: d.value for d in guideline.traverse({**patient, "age": 40}).derived}
+    assert younger["band"] == 0
+    partial = guideline.traverse({"sex": "male", "age": 80, "heart_failure": True,
+                                  "prior_clot": True})  # 5 or more whatever the rest
+    assert {d.field: d.value for d in partial.derived}["band"] == 2
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("{value: 2, when:", "{value: two, when:", "the value must be a whole number (got 'two')"),
+    ("    type: integer\n    description: A made-up band",
+     "    type: boolean\n    description: A made-up band",
+     "only a choice or integer field can be derived by cases"),
+])
+def test_an_integer_by_cases_refuses_what_is_not_one(tmp_path: Path, old: str, new: str,
+                                                      message: str) -> None:
+    path = tmp_path / "band.yaml"
+    path.write_text(TEXT.replace("options:", BAND.replace(old, new), 1), "utf-8")
+    with pytest.raises(GuidelineError) as info:
+        nettree.load(path)
+    assert [p.message for p in info.value.problems if message in p.message], \
+        [str(p) for p in info.value.problems]
