@@ -32,8 +32,9 @@ __all__ = ["case_defects", "compute", "ground_inputs", "reads_of"]
 
 
 def reads_of(spec: Field) -> tuple[str, ...]:
-    """The fields the derivation of ``spec`` reads directly, sorted by name."""
-    return tuple(sorted(frozenset().union(*(c.fields() for c in spec.conditions))))
+    """The fields the derivation by points or cases of ``spec`` reads directly, sorted by
+    name (none for another field)."""
+    return () if spec.computed is None else spec.computed.reads
 
 
 def ground_inputs(fields: Mapping[str, Field]) -> dict[str, frozenset[str]]:
@@ -59,8 +60,8 @@ def compute(fields: Mapping[str, Field], values: dict[str, Any], *, defects: boo
             ) -> list[tuple[str, Any, None, None, tuple[tuple[str, Any], ...]]]:
     """Set each derived field of ``values`` (every field present, None where unknown) to its
     value or a :class:`Possible`; return the derivations whose value is known, in field
-    order, as ``(field, value, None, None, inputs)`` (``inputs``: each field it reads, with
-    its value, None where unknown), the form of :class:`nettree.result.Derived`.
+    order, as ``(field, value, None, None, inputs)`` (``inputs``: each field it reads, by
+    name, with its value, None where unknown), the form of :class:`nettree.result.Derived`.
 
     Raises :class:`GuidelineError` when the cases of a derivation leave this patient a gap
     (``defects=False``: the field is then a Possible of no value)."""
@@ -84,18 +85,13 @@ def compute(fields: Mapping[str, Field], values: dict[str, Any], *, defects: boo
         value = values[name] if spec.computed is not None else None
         if value is not None and type(value) is not Possible:
             shown = int(value) if spec.type is FieldType.NUMBER else value
-            inputs = tuple((read, _known(values[read])) for read in _ordered(fields, spec))
+            inputs = tuple((read, _known(values[read])) for read in reads_of(spec))
             derived.append((name, shown, None, None, inputs))
     return derived
 
 
 def _known(value: Any) -> Any:
     return None if type(value) is Possible else value
-
-
-def _ordered(fields: Mapping[str, Field], spec: Field) -> list[str]:
-    reads = set(reads_of(spec))
-    return [name for name in fields if name in reads]
 
 
 def _derive(spec: Field, values: Mapping[str, Any], defects: bool = True) -> Any:

@@ -6,6 +6,7 @@ patients; :mod:`nettree.traverse` does the latter.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -137,6 +138,11 @@ class PointSum:
 
     points: tuple[Point, ...]
 
+    @functools.cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The fields its points' conditions read, sorted by name (made once)."""
+        return tuple(sorted(frozenset().union(*(p.when.fields() for p in self.points))))
+
 
 @dataclass(frozen=True)
 class Case:
@@ -159,6 +165,12 @@ class ByCases:
     def otherwise(self) -> bool:
         """Whether the last case holds whatever happens (it has no ``when``)."""
         return self.cases[-1].when is None
+
+    @functools.cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The fields its cases' conditions read, sorted by name (made once)."""
+        return tuple(sorted(frozenset().union(*(c.when.fields() for c in self.cases
+                                                if c.when is not None))))
 
 
 @dataclass(frozen=True)

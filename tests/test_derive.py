@@ -120,9 +120,9 @@ def test_a_complete_patient_gets_its_derived_values(scores: nettree.Guideline) -
         ("high-risk", "reached", {})]
     assert result["leaf"] == "high-risk" and result["assumed"] == []
     text = explain(scores, scores.traverse(patient))
-    assert "  - score = 3 from age = 70, sex = female, heart_failure = true, hypertension = " \
-           "false, diabetes = false, prior_clot = false" in text
-    assert "  - risk = high from sex = female, score = 3" in text
+    assert "  - score = 3 from age = 70, diabetes = false, heart_failure = true, " \
+           "hypertension = false, prior_clot = false, sex = female" in text
+    assert "  - risk = high from score = 3, sex = female" in text
 
 
 def test_a_threshold_of_thresholds_depends_on_sex(scores: nettree.Guideline) -> None:

@@ -198,8 +198,7 @@
         var v = values[f.name];
         if (!f.computed || isUnknown(v) || isPossible(v)) { return; }
         var inputs = {};
-        FIELD_ORDER.forEach(function (n) {
-          if (f.reads.indexOf(n) < 0) { return; }
+        f.reads.forEach(function (n) {
           var x = values[n];
           inputs[n] = isUnknown(x) || isPossible(x) ? null : (Array.isArray(x) ? x.slice().sort() : x);
         });
