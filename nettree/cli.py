@@ -264,7 +264,15 @@ def show(guideline_name: str | None, show_fields: bool) -> None:
             default = f"; absent: {field.if_absent}" if field.has_default else \
                 "; absent: unknown"
             derive = f"; derived from {field.derive.source} when absent" if field.derive else ""
-            _echo(f"{field.name} ({field.kind_name}): {field.allowed()}{default}{derive}")
+            if field.computed is not None:  # never given: say what it is derived from
+                from .derive import reads_of
+                from .model import PointSum
+
+                how = "a sum of points" if isinstance(field.computed, PointSum) else "by cases"
+                _echo(f"{field.name} ({field.kind_name}): derived ({how}) from "
+                      f"{', '.join(reads_of(field))}; never given")
+            else:
+                _echo(f"{field.name} ({field.kind_name}): {field.allowed()}{default}{derive}")
             _echo(textwrap.fill(field.description, 92, initial_indent="    ",
                                      subsequent_indent="    "))
         return

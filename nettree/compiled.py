@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .conditions import Possible
 from .errors import PatientError
 from .model import FieldType
 from .patient import Patient, validate_patient
@@ -60,7 +61,7 @@ _LARGEST_INTEGER = int(1.7976931348623157e308)
 _DEFAULTED = ("default",)  # a field's class when its default was applied
 _NONE: frozenset[str] = frozenset()
 # A read patient: its values, the fields defaulted, the derivations (as in Patient).
-_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Any, str, Any], ...]]
+_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[Any, ...], ...]]
 
 
 class _Fallback(Exception):
@@ -130,12 +131,16 @@ class _Node:
 
 class _Recording(Mapping[str, Any]):
     """A patient's values that note which fields a walk reads, in the order first read
-    (iterating them reads them all)."""
+    (iterating them reads them all). Reading a field derived by points or cases reads the
+    fields it is derived from (``inputs``): its value, and the defaults it relied on, are
+    theirs."""
 
-    __slots__ = ("_values", "order", "read")
+    __slots__ = ("_inputs", "_values", "order", "read")
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any],
+                 inputs: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self._values = values
+        self._inputs = inputs or {}
         self.order: list[str] = []
         self.read: set[str] | None = set()
 
@@ -144,6 +149,8 @@ class _Recording(Mapping[str, Any]):
         if read is not None and name not in read:
             read.add(name)
             self.order.append(name)
+            for source in self._inputs.get(name, ()):
+                self._note(source)
 
     def __getitem__(self, name: str) -> Any:
         if name in self._values:
@@ -211,12 +218,15 @@ class Compiled:
                         for name, spec in fields.items()}
         self._derives = tuple((n, s.derive) for n, s in fields.items() if s.derive is not None)
         self._defaults = tuple((n, s.default) for n, s in fields.items() if s.has_default)
+        self._inputs = {name: tuple(sorted(inputs))
+                        for name, inputs in guideline.derived_inputs.items()}
         # validate_patient derives and defaults field by field, in order; reading them in two
         # passes (derive, then default) is the same unless a derivation's source has a default.
         # An integer field's rules (whole numbers only) are validate_patient's alone: a
         # guideline with one reads every patient through it (correct, if slower).
+        # So does one with fields derived by points or cases (nettree.derive).
         self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives) \
-            and not any(spec.integer for spec in fields.values())
+            and not any(spec.integer or spec.computed for spec in fields.values())
         self._lock = threading.Lock()
         self._roots: dict[Any, _Node] = {}  # by the names of the fields derived
         self._nodes = 0
@@ -224,7 +234,7 @@ class Compiled:
         self._lru: OrderedDict[int, _Node] = OrderedDict()
         self._hits = 0
         self._misses = 0
-        self._made: dict[tuple[str, Any, str, Any], Derived] = {}  # derivations, shared
+        self._made: dict[tuple[Any, ...], Derived] = {}  # derivations, shared
 
     # -- reading and classifying a patient ------------------------------------------------
 
@@ -272,7 +282,7 @@ class Compiled:
                 values[name] = frozenset(value)
                 continue
             return self._slow(raw)
-        derived: tuple[tuple[str, Any, str, Any], ...] = ()
+        derived: tuple[tuple[Any, ...], ...] = ()
         for name, rule in self._derives:
             source_value = values[rule.source]
             if source_value is not None:
@@ -302,8 +312,8 @@ class Compiled:
             return _DEFAULTED
         value = patient[0][name]
         cuts = self._cut_of[name]
-        if value is None or cuts is None:
-            return value
+        if value is None or cuts is None or type(value) is Possible:
+            return value  # a derived value known in part: its possible values are its class
         place = bisect.bisect_left(cuts, value)
         return 2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place
 
@@ -352,7 +362,7 @@ class Compiled:
             else:
                 cell = values[name]
                 cuts = cut_of[name]
-                if cuts is not None and cell is not None:
+                if cuts is not None and cell is not None and type(cell) is not Possible:
                     place = bisect.bisect_left(cuts, cell)
                     cell = 2 * place + 1 if place < len(cuts) and cuts[place] == cell \
                         else 2 * place
@@ -388,7 +398,7 @@ class Compiled:
         fields read so far fall in the same classes (its conditions tell no more apart), so
         it reads the same next field: the tree of reads is exact."""
         values, defaulted, derived = patient
-        recording = _Recording(values)
+        recording = _Recording(values, self._inputs)
         result = self._interpret(Patient(recording, defaulted, derived))
         entry: Any = self._entry(result, Patient(*patient), recording.read)
         if not self.maxsize:

@@ -43,6 +43,7 @@ __all__ = [
     "OfferTest",
     "Offered",
     "PartialSet",
+    "Possible",
     "Tri",
     "Words",
     "describe_value",
@@ -89,6 +90,30 @@ class PartialSet:
         if self.undecided(sorted(self.universe)):
             text += " (others any)"
         return text
+
+
+@dataclass(frozen=True)
+class Possible:
+    """A derived field's value known only in part (:mod:`nettree.derive`): one of
+    ``values``, depending on the unknown ``inputs`` (the fields a patient can give), or, when
+    ``gap``, possibly none (its cases may all fail). A test of it is decided when every
+    possible value decides it alike; otherwise it is unknown and missing the ``inputs``.
+
+    >>> score = Possible(frozenset({2.0, 3.0}), frozenset({"age"}))
+    >>> FieldTest("score", "at_least", 2).evaluate(Context({"score": score}))
+    True
+    >>> t = FieldTest("score", "at_least", 3)
+    >>> t.evaluate(Context({"score": score})), t.missing(Context({"score": score}))
+    (None, {'age'})
+    """
+
+    values: frozenset[Any]
+    inputs: frozenset[str]
+    gap: bool = False
+
+    def __str__(self) -> str:
+        shown = ", ".join(describe_value(v) for v in sorted(self.values))
+        return f"one of {shown} (unknown: {', '.join(sorted(self.inputs))})"
 
 
 class Context:
@@ -388,6 +413,10 @@ class FieldTest(Condition):
 
     def evaluate(self, ctx: Context) -> Tri:
         value = ctx.values.get(self.field)
+        if type(value) is Possible:  # a derived value known in part: read as unknown
+            ctx.reads[self.field] = None
+            outcomes = {self._test(v, self.operand) for v in value.values}
+            return outcomes.pop() if len(outcomes) == 1 and not value.gap else None
         ctx.reads[self.field] = value
         if value is None:
             return None
@@ -401,6 +430,8 @@ class FieldTest(Condition):
 
     def missing(self, ctx: Context) -> set[str]:
         value = ctx.values.get(self.field)
+        if type(value) is Possible:  # the patient gives its inputs, never the value itself
+            return set(value.inputs) if self.evaluate(ctx) is None else set()
         if value is None or (isinstance(value, PartialSet) and self.evaluate(ctx) is None):
             return {self.field}
         return set()

@@ -48,6 +48,8 @@ def _conditions(guideline: Guideline) -> Iterator[Condition]:
             yield rule.when
         for remark in rule.remarks:
             yield remark.when
+    for spec in guideline.fields.values():  # derivations by points or cases
+        yield from spec.conditions
 
 
 def thresholds_of(guideline: Guideline) -> dict[str, list[float]]:

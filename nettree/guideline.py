@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Named
+from .derive import ground_inputs
 from .domains import Domain, derive_domains, thresholds_of
 from .model import (
     Decision,
@@ -76,8 +77,11 @@ class Guideline:
     # thresholds, and each field's domain (the classes of values its conditions tell apart).
     thresholds: Mapping[str, tuple[float, ...]] = field(init=False, repr=False)
     domains: Mapping[str, Domain] = field(init=False, repr=False)
+    # Each field derived by points or cases: the fields given that it depends on.
+    derived_inputs: Mapping[str, frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "derived_inputs", MappingProxyType(ground_inputs(self.fields)))
         cuts = {name: tuple(values) for name, values in thresholds_of(self).items()}
         object.__setattr__(self, "thresholds", MappingProxyType(cuts))
         object.__setattr__(self, "domains", MappingProxyType(derive_domains(self.fields, cuts)))

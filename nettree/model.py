@@ -6,6 +6,7 @@ patients; :mod:`nettree.traverse` does the latter.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -16,6 +17,8 @@ from .words import number_text
 
 __all__ = [
     "Branch",
+    "ByCases",
+    "Case",
     "Cite",
     "Decision",
     "Derivation",
@@ -29,6 +32,8 @@ __all__ = [
     "NoteRule",
     "Offer",
     "Option",
+    "Point",
+    "PointSum",
     "Position",
     "RatingDimension",
     "Recommendation",
@@ -118,6 +123,57 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One term of a :class:`PointSum`: ``points`` count when ``when`` holds."""
+
+    points: int
+    when: Condition
+    position: Position
+
+
+@dataclass(frozen=True)
+class PointSum:
+    """An integer field derived as a sum of points (a score such as CHA2DS2-VASc), written
+    ``derive: {sum: [{points, when}, ...]}``; :mod:`nettree.derive` evaluates it."""
+
+    points: tuple[Point, ...]
+
+    @functools.cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The fields its points' conditions read, sorted by name (made once)."""
+        return tuple(sorted(frozenset().union(*(p.when.fields() for p in self.points))))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case of a :class:`ByCases`: its ``value`` when ``when`` holds (None: otherwise,
+    the last case only)."""
+
+    value: Any
+    when: Condition | None
+    position: Position
+
+
+@dataclass(frozen=True)
+class ByCases:
+    """A field derived by cases, written ``derive: {cases: [{value, when}, ...]}``: the first
+    case whose condition holds gives the value; :mod:`nettree.derive` evaluates it."""
+
+    cases: tuple[Case, ...]
+
+    @property
+    def otherwise(self) -> bool:
+        """Whether the last case holds whatever happens (it has no ``when``)."""
+        return self.cases[-1].when is None
+
+    @functools.cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The fields its cases' conditions read, sorted by name (made once)."""
+        return tuple(sorted(frozenset().union(*(c.when.fields() for c in self.cases
+                                                if c.when is not None))))
+
+
+@dataclass(frozen=True)
 class Field:
     """A patient field: its type, domain, default and what it means."""
 
@@ -139,6 +195,17 @@ class Field:
         return "integer" if self.integer else self.type.value
     label: str = ""
     phrases: tuple[tuple[str, str], ...] = ()
+    # Derived from other fields by a sum of points or by cases (never given by a patient).
+    computed: PointSum | ByCases | None = None
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """The conditions of its derivation by points or cases (none for other fields)."""
+        if isinstance(self.computed, PointSum):
+            return tuple(p.when for p in self.computed.points)
+        if isinstance(self.computed, ByCases):
+            return tuple(c.when for c in self.computed.cases if c.when is not None)
+        return ()
 
     def phrase(self, op: str, operand: Any, negated: bool = False) -> str | None:
         """A test of this field in the guideline's own display words (its ``label`` and

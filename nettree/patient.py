@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .derive import compute, reads_of
 from .errors import PatientError, shown
 from .model import Field, FieldType
 from .words import did_you_mean, number_text, plain
@@ -38,7 +39,9 @@ class Patient:
 
     values: Mapping[str, Any]
     defaulted: frozenset[str]
-    derived: tuple[tuple[str, Any, str, Any], ...]  # (field, value, source field, source value)
+    # (field, value, source field, source value), or for a field derived by points or cases
+    # (field, value, None, None, ((input, value), ...)): see nettree.result.Derived
+    derived: tuple[tuple[Any, ...], ...]
 
 
 def describe_kind(value: Any) -> str:
@@ -136,6 +139,11 @@ def validate_patient(
             continue
         if value is None:
             continue
+        if fields[name].computed is not None:
+            errors.append((name, value, f"{name!r} is derived from "
+                                        f"{', '.join(reads_of(fields[name]))} and cannot be "
+                                        f"given (give those instead)"))
+            continue
         checked, message = _check_value(fields[name], value)
         if message:
             errors.append((name, value, message))
@@ -143,7 +151,7 @@ def validate_patient(
             values[name] = checked
 
     defaulted = set()
-    derived = []
+    derived: list[tuple[Any, ...]] = []
     for name, spec in fields.items():
         if spec.derive is not None:
             source_value = values.get(spec.derive.source)
@@ -176,6 +184,8 @@ def validate_patient(
             field=first_field,
             value=first_value,
         )
+    if any(spec.computed is not None for spec in fields.values()):
+        derived.extend(compute(fields, values))
     return Patient(values=values, defaulted=frozenset(defaulted), derived=tuple(derived))
 
 

@@ -120,14 +120,20 @@ class Assumption:
 
 @dataclass(frozen=True)
 class Derived:
-    """A field not given but derived from another (grade from Ki-67)."""
+    """A field not given but derived: from another by bins (grade from Ki-67: ``source``
+    and ``source_value``), or by a sum of points or by cases (``source`` None; ``inputs``:
+    each field its derivation reads, with its value, None where unknown)."""
 
     field: str
     value: Any
-    source: str
+    source: str | None
     source_value: Any
+    inputs: tuple[tuple[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        if self.source is None:
+            return {"field": self.field, "value": plain(self.value),
+                    "inputs": {name: plain(value) for name, value in self.inputs}}
         return {
             "field": self.field,
             "value": self.value,

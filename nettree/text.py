@@ -128,6 +128,12 @@ def explain(guideline: Guideline, result: Result) -> str:
     if result.derived:
         lines += ["", "Derived:"]
         for derived in result.derived:
+            if derived.source is None:  # by points or cases, from the fields it reads
+                given = [f"{name} = {describe_value(value)}" for name, value in derived.inputs
+                         if value is not None]
+                lines += [f"  - {derived.field} = {describe_value(derived.value)} from "
+                          f"{', '.join(given) or 'no field given'}"]
+                continue
             lines += [f"  - {derived.field} = {derived.value} from {derived.source} = "
                       f"{describe_value(derived.source_value)}"]
     return "\n".join(lines) + "\n"

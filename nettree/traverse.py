@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, Context, PartialSet, describe_value
+from .conditions import Condition, Context, PartialSet, Possible, describe_value
 from .errors import GuidelineError, PatientError, Problem
 from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
 from .patient import Patient, validate_patient
@@ -528,7 +528,9 @@ def _completions(guideline: Guideline, patient: Patient, names: list[str],
     field_domains = guideline.domains
     if not budget.take(math.prod(len(field_domains[name]) for name in names)):
         return None
-    derived = {name for name, *_ in patient.derived}
+    # Derived values are derived again for each completion (a patient never gives those
+    # derived by points or cases).
+    derived = {name for name, *_ in patient.derived} | guideline.derived_inputs.keys()
     given = {name: value for name, value in patient.values.items()
              if value is not None and name not in patient.defaulted and name not in derived}
     results: list[Result] = []
@@ -616,9 +618,14 @@ def _settle_decision(guideline: Guideline, patient: Patient, missing: set[str],
             continue
         answers = {s.answer for s in steps if s is not None}
         answer = step.answer if len(answers) == 1 else EITHER_WAY
-        shown = tuple((name, patient.values.get(name)) for name, _ in step.values)
+        shown = tuple((name, _shown(patient.values.get(name))) for name, _ in step.values)
         path.append(PathStep(step.node, step.kind, step.text, answer, shown))
     return _merged(guideline, patient, results, missing, tuple(path))
+
+
+def _shown(value: Any) -> Any:
+    """A value as a path shows it: a derived value known in part as unknown (None)."""
+    return None if type(value) is Possible else value
 
 
 def _answer(result: Result) -> tuple[Any, ...]:
@@ -663,6 +670,9 @@ def _result(
         key=cite_key,
     )
     fields = guideline.fields
+    inputs = guideline.derived_inputs
+    if inputs:  # reading a derived value reads the fields it is derived from
+        all_reads = all_reads.union(*(inputs[name] for name in all_reads if name in inputs))
     assumed = tuple(
         Assumption(name, patient.values[name], fields[name].if_absent)
         for name in fields

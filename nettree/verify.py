@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Condition, Context, PartialSet, describe_value
+from .derive import case_defects, compute
 from .domains import Domain, _above, _below, _between, _conditions, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
@@ -281,6 +282,7 @@ def filter_only_fields(guideline: Guideline) -> frozenset[str]:
     for spec in guideline.fields.values():
         if spec.derive is not None:
             elsewhere |= {spec.name, spec.derive.source}
+    elsewhere |= set().union(*guideline.derived_inputs.values())
     return frozenset(in_filters - elsewhere)
 
 
@@ -333,6 +335,15 @@ def explore(guideline: Guideline, *, limit: int | None = None,
     # a derived field or its source needs the patient checked again.
     derived = {name for name, spec in guideline.fields.items() if spec.derive} | {
         spec.derive.source for spec in guideline.fields.values() if spec.derive}
+    # A field that values are derived from by points or cases: the derived values change
+    # with it, and steps already passed may have read them (as unknown), so its splits are
+    # walked again from the start.
+    inputs = set().union(*guideline.derived_inputs.values())
+    derived |= inputs
+    for check, message, name, position, counterexample in case_defects(guideline.fields,
+                                                                       domains):
+        seen_defects.add((check, name))
+        defects.append(Finding(check, message, name, position, _concrete(counterexample)))
     stack: list[tuple[dict[str, Any], LeafProgress | None, Patient | None, str]] = [
         (dict(start or {}), None, None, "")]
     while stack:
@@ -355,10 +366,19 @@ def explore(guideline: Guideline, *, limit: int | None = None,
             except PatientError:
                 refused.append(assignment)  # a derived field below its source: no patient
                 continue
+            except GuidelineError:  # derived by cases that leave it a gap: reported above
+                continue
             if len(plain) != len(assignment):
                 partial = {k: v for k, v in assignment.items() if k in sets}
-                patient = Patient({**patient.values, **partial}, patient.defaulted,
-                                  patient.derived)
+                merged = {**patient.values, **partial}
+                found = patient.derived
+                if inputs:  # derived again, now with the sets known in part
+                    try:
+                        made = compute(guideline.fields, merged)
+                    except GuidelineError:
+                        continue
+                    found = (*(d for d in found if d[2] is not None), *made)
+                patient = Patient(merged, patient.defaulted, found)
         asked: list[tuple[str, str | None]] = []
         unless: list[Unless] = []
         try:
@@ -376,7 +396,8 @@ def explore(guideline: Guideline, *, limit: int | None = None,
         if unknown:
             split = min(unknown, key=order.index)
             splits[split] = splits.get(split, 0) + 1
-            stack.extend((child, leaf_progress, patient, split)
+            resume_at = None if split in inputs else leaf_progress
+            stack.extend((child, resume_at, patient, split)
                          for child in _split(split, assignment, domains, sets, asked))
             continue
         quiet = _quiet(guideline, unless, patient)

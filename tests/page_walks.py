@@ -67,6 +67,8 @@ def random_patients(guideline: nettree.Guideline, count: int, seed: int) -> list
     for _ in range(count):
         patient: dict[str, Any] = {}
         for field in guideline.fields.values():
+            if field.computed is not None and rng.random() < 0.95:
+                continue  # derived by points or cases: given only to be refused, rarely
             if rng.random() < 0.25:
                 continue
             kind = field.type.value

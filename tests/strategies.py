@@ -112,8 +112,8 @@ def unknown_fields(guideline: Guideline, patient: Mapping[str, Any]) -> frozense
     """The fields unknown in a (valid) patient: absent or None, no default, not derived."""
     unknown = set()
     for name, spec in guideline.fields.items():
-        if patient.get(name) is not None or spec.has_default:
-            continue
+        if patient.get(name) is not None or spec.has_default or spec.computed is not None:
+            continue  # (a field derived by points or cases is never given: its inputs are)
         if spec.derive is not None and patient.get(spec.derive.source) is not None:
             continue
         unknown.add(name)
@@ -245,6 +245,8 @@ def _groups(guideline: Guideline) -> tuple[tuple[str, ...], ...]:
     in_group = {d for ds in derived_from.values() for d in ds}
     groups = []
     for name in guideline.fields:
+        if guideline.fields[name].computed is not None:
+            continue  # derived by points or cases: never given (its inputs are)
         if name in derived_from:
             groups.append((name, *derived_from[name]))
         elif name not in in_group:
@@ -350,7 +352,9 @@ def _steered(draw: st.DrawFn, guideline: Guideline, *, complete: bool) -> Patien
         branches = draw(st.permutations(decision.branches))
         branches.sort(key=lambda b: target not in below[b.to])
         for branch in branches:
-            groups = {group_of[f] for f in branch.when.fields() if f in group_of}
+            read = set().union(*(guideline.derived_inputs.get(f, {f})
+                                 for f in branch.when.fields()))
+            groups = {group_of[f] for f in read if f in group_of}
             open_groups = sorted(g for g in groups if not any(m in patient for m in g))
             for _ in range(6 if open_groups else 1):
                 candidate = dict(patient)

@@ -223,15 +223,20 @@ def _first_of_each_key(path: Path) -> list[tuple[str, int, int]]:
     text = path.read_text(encoding="utf-8")
     seen: dict[str, tuple[str, int, int]] = {}
     ratings = next(i for i, line in enumerate(text.split("\n")) if line.startswith("ratings:"))
+    lines = text.split("\n")
     for i, match in _every(text, r"(?<=[{ ,-])([a-z_]+): "):
         key = match.group(1)
+        before = lines[i][:match.start(1)].rstrip()
+        if before and before[-1] not in "-{,":
+            continue  # a word in prose ("only in select cases: ..."), not a key
         if key in DECLARED_KEYS and key not in seen and not ratings < i < ratings + 10:
             seen[key] = (key, i, match.start(1))
     return sorted(seen.values())
 
 
 @pytest.mark.parametrize("path", [BUNDLED, HERE / "guidelines" / "example-sore-throat.yaml",
-                                  HERE / "guidelines" / "example-named.yaml"],
+                                  HERE / "guidelines" / "example-named.yaml",
+                                  HERE / "guidelines" / "example-scores.yaml"],
                          ids=lambda p: p.name)
 def test_every_misspelt_key_is_one_problem(tmp_path: Path, path: Path) -> None:
     """Each declared key, misspelt where it is first written, gives one problem."""

@@ -38,9 +38,10 @@ NAMED = Path(__file__).parent / "guidelines" / "example-named.yaml"  # named con
 # field at least: the first copy masks just one, so the walk mostly reaches a leaf with it
 # unknown, where the engine tries its completions).
 MASKINGS = (0.0, 0.3, 0.6)
+SCORES = Path(__file__).parent / "guidelines" / "example-scores.yaml"  # derived fields
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
            "example": set(), "example-unknown-set": {"intolerant_to"},
-           "example-named": {"age", "copd", "smoker"}}
+           "example-named": {"age", "copd", "smoker"}, "example-scores": set()}
 INTOLERANCE = """  intolerant_to:
     type: set
     values: [penicillin_v, amoxicillin, clarithromycin]
@@ -108,13 +109,15 @@ def without_default(tmp_path: Path) -> Path:
 
 @pytest.mark.node
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set",
-                                    "example-named"])
+                                    "example-named", "example-scores"])
 def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path) -> None:
     if source == "asco-gepnet-2023":
         guideline = nettree.load(source)
     elif source == "example-named":
         guideline = nettree.load(NAMED)
         assert guideline.conditions  # the engine reads them from the page data
+    elif source == "example-scores":
+        guideline = nettree.load(SCORES)
     else:
         guideline = nettree.load(EXAMPLE if source == "example" else without_default(tmp_path))
     classes, patients = class_patients(guideline, seed=8)
@@ -129,7 +132,8 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(NAMED)])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(NAMED), str(SCORES)],
+                         ids=["asco-gepnet-2023", "example", "example-named", "example-scores"])
 def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         source: str, tmp_path: Path) -> None:
     """Patients outside the classes: the clinical cases, and random ones (some invalid,

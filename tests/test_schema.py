@@ -20,7 +20,8 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 GUIDELINES = [ROOT / "graphs" / "asco-gepnet-2023.yaml",
               HERE / "guidelines" / "example-sore-throat.yaml",
-              HERE / "guidelines" / "example-named.yaml"]
+              HERE / "guidelines" / "example-named.yaml",
+              HERE / "guidelines" / "example-scores.yaml"]
 PATIENTS = sorted((ROOT / "examples" / "patients").iterdir())
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ..conditions import Condition, Known, Words, describe_value
+from ..conditions import Condition, Known, Possible, Words, describe_value
 from ..errors import PatientError
 from ..model import (
     Branch,
@@ -101,7 +101,9 @@ def parse_focus(guideline: Guideline, items: Sequence[str]) -> dict[str, Any]:
     except PatientError as exc:
         message = str(exc).removeprefix("invalid patient: ")
         raise PatientError(f"--focus: {message}") from None
-    return {name: value for name, value in patient.values.items() if value is not None}
+    # (A value derived by points or cases that the focus leaves open is no focus value.)
+    return {name: value for name, value in patient.values.items()
+            if value is not None and type(value) is not Possible}
 
 
 def check_focus_fits(guideline: Guideline, focus: Mapping[str, Any],
@@ -122,6 +124,11 @@ def check_focus_fits(guideline: Guideline, focus: Mapping[str, Any],
     given = validate_patient(guideline.fields, patient, apply_defaults=False).values
     for name, value in focus.items():
         known = given.get(name)
+        if type(known) is Possible:  # derived, known in part: contradicted if it cannot be
+            if value not in known.values:
+                raise PatientError(f"--focus {name}={describe_value(value)} contradicts "
+                                   f"{who}: {name} is {known}", field=name)
+            continue
         if known is not None and known != value:
             raise PatientError(f"--focus {name}={describe_value(value)} contradicts {who}: "
                                f"{name} is {describe_value(known)}", field=name)

@@ -19,7 +19,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
-from ..model import Cite, Drop, DropListed, Offer, Phrases, Step
+from ..derive import reads_of
+from ..model import Cite, Drop, DropListed, Field, Offer, Phrases, PointSum, Step
 from ..traverse import SETTLE_LIMIT
 from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
@@ -246,6 +247,21 @@ def _svg(diagram: Diagram) -> str:
 # -- the data the page's script reads
 
 
+def _computed(field: Field, inputs: Mapping[str, frozenset[str]]) -> dict[str, Any]:
+    """A field derived by points or cases, for the page's engine: ``computed`` (``sum``:
+    [points, condition] pairs; ``cases``: [value, condition or null] pairs), the fields
+    its derivation reads (``reads``) and the fields given it depends on (``inputs``)."""
+    rule = field.computed
+    if rule is None:
+        return {}
+    if isinstance(rule, PointSum):
+        computed: dict[str, Any] = {"sum": [[p.points, _condition(p.when)] for p in rule.points]}
+    else:
+        computed = {"cases": [[c.value, _condition(c.when)] for c in rule.cases]}
+    return {"computed": computed, "reads": list(reads_of(field)),
+            "inputs": sorted(inputs[field.name])}
+
+
 def _condition(cond: Condition | None) -> Any:
     return None if cond is None else cond.to_data()
 
@@ -290,6 +306,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             "values": list(field.values), "min": field.minimum, "max": field.maximum,
             "has_default": field.has_default, "default": plain(field.default),
             "if_absent": field.if_absent, "derive": derive,
+            **_computed(field, guideline.derived_inputs),
             **({"integer": True} if field.integer else {}),
             "label": field.label, "phrases": dict(field.phrases),
         })

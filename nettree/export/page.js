@@ -95,6 +95,7 @@
 
   function buildForm() {
     DATA.fields.forEach(function (f) {
+      if (f.computed) { return; }  // derived from other fields, never given
       var id = "nettree-field-" + f.name, control;
       if (f.type === "set") {
         var boxes = [el("label", { "class": "check" }, [
@@ -129,6 +130,7 @@
   function readForm() {
     var patient = {};
     DATA.fields.forEach(function (f) {
+      if (f.computed) { return; }
       if (f.type === "set") {
         var inputs = form.querySelectorAll('input[name="' + f.name + '"]');
         var unknown = false, chosen = [];
@@ -150,6 +152,7 @@
 
   function fillForm(patient) {
     DATA.fields.forEach(function (f) {
+      if (f.computed) { return; }
       var value = patient ? patient[f.name] : null;
       if (f.type === "set") {
         form.querySelectorAll('input[name="' + f.name + '"]').forEach(function (i) {

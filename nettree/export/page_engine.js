@@ -21,6 +21,11 @@
 
   function isUnknown(v) { return v === null || v === undefined; }
 
+  /* A derived value known in part (nettree.conditions.Possible): {possible, inputs, gap}. */
+  function isPossible(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && v.possible !== undefined;
+  }
+
   /* The engine for one guideline's page data. */
   function create(DATA) {
     var FIELD_ORDER = DATA.fields.map(function (f) { return f.name; });
@@ -48,6 +53,11 @@
       switch (c.t) {
         case "field":
           v = ctx.values[c.f];
+          if (isPossible(v)) {  // decided when every possible value decides it alike
+            ctx.reads.set(c.f, null);
+            var outcomes = new Set(v.possible.map(function (x) { return TESTS[c.op](x, c.v); }));
+            return outcomes.size === 1 && !v.gap ? outcomes.values().next().value : null;
+          }
           ctx.reads.set(c.f, isUnknown(v) ? null : v);
           if (isUnknown(v)) { return null; }
           return TESTS[c.op](v, c.v);
@@ -88,7 +98,9 @@
       var out = new Set();
       switch (c.t) {
         case "field":
-          if (isUnknown(ctx.values[c.f])) { out.add(c.f); }
+          if (isPossible(ctx.values[c.f])) {  // its inputs, never the derived field
+            if (evaluate(c, ctx) === null) { ctx.values[c.f].inputs.forEach(function (m) { out.add(m); }); }
+          } else if (isUnknown(ctx.values[c.f])) { out.add(c.f); }
           return out;
         case "all":
         case "any":
@@ -139,6 +151,67 @@
       throw new Error("no catch-all bin");
     }
 
+    /* As nettree.derive._derive: a field derived by points or cases, its reads computed. */
+    function deriveOne(f, values) {
+      var ctx = { values: values, reads: new Map(), offered: new Map() };
+      var inputs = new Set(), i, holds;
+      if (f.computed.sum) {
+        var total = 0, sums = new Set();
+        var undecided = [];
+        f.computed.sum.forEach(function (p) {
+          holds = evaluate(p[1], ctx);
+          if (holds === true) { total += p[0]; }
+          else if (holds === null) {
+            undecided.push(p[0]);
+            missingOf(p[1], ctx).forEach(function (m) { inputs.add(m); });
+          }
+        });
+        sums.add(total);
+        undecided.forEach(function (points) {
+          Array.from(sums).forEach(function (x) { sums.add(x + points); });
+        });
+        if (sums.size === 1) { return total; }
+        return { possible: Array.from(sums), inputs: Array.from(inputs), gap: false };
+      }
+      var possible = [], gap = true, cases = f.computed.cases;
+      for (i = 0; i < cases.length; i++) {
+        holds = cases[i][1] === null ? true : evaluate(cases[i][1], ctx);
+        if (holds === false) { continue; }
+        if (possible.indexOf(cases[i][0]) < 0) { possible.push(cases[i][0]); }
+        if (holds === true) { gap = false; break; }
+        missingOf(cases[i][1], ctx).forEach(function (m) { inputs.add(m); });
+      }
+      if (!possible.length) {
+        throw new Error("the guideline is defective: derived field '" + f.name + "': no case holds for this patient");
+      }
+      if (possible.length === 1 && !gap) { return possible[0]; }
+      return { possible: possible, inputs: Array.from(inputs), gap: gap };
+    }
+
+    /* As nettree.derive.compute: every field derived by points or cases, and the derivations
+       whose value is known (field, value, and each field read with its value). */
+    function computeDerived(values) {
+      var done = new Set(), out = [];
+      function valueOf(f) {
+        if (done.has(f.name)) { return; }
+        f.reads.forEach(function (r) { if (FIELDS[r].computed) { valueOf(FIELDS[r]); } });
+        values[f.name] = deriveOne(f, values);
+        done.add(f.name);
+      }
+      DATA.fields.forEach(function (f) { if (f.computed) { valueOf(f); } });
+      DATA.fields.forEach(function (f) {
+        var v = values[f.name];
+        if (!f.computed || isUnknown(v) || isPossible(v)) { return; }
+        var inputs = {};
+        f.reads.forEach(function (n) {
+          var x = values[n];
+          inputs[n] = isUnknown(x) || isPossible(x) ? null : (Array.isArray(x) ? x.slice().sort() : x);
+        });
+        out.push({ field: f.name, value: v, inputs: inputs });
+      });
+      return out;
+    }
+
     /* A patient validated like nettree/patient.py: every field present, null when unknown. */
     function validate(raw) {
       var errors = [], values = {}, defaulted = new Set(), derived = [];
@@ -147,6 +220,11 @@
         var value = raw[name], f = FIELDS[name];
         if (!f) { errors.push("'" + name + "' is not a patient field"); return; }
         if (isUnknown(value)) { return; }
+        if (f.computed) {
+          errors.push("'" + name + "' is derived from " + f.reads.join(", ") +
+                      " and cannot be given (give those instead)");
+          return;
+        }
         var bad = "'" + name + "' must be " + allowed(f) + " (got " + showValue(value) + ")";
         if (f.type === "boolean") {
           /* The one rule of nettree/patient.py read_boolean: true/false, or the text. */
@@ -203,6 +281,10 @@
         }
       });
       if (errors.length) { return { error: "invalid patient: " + errors.join("; "), invalid: true }; }
+      if (DATA.fields.some(function (f) { return f.computed; })) {
+        try { derived = derived.concat(computeDerived(values)); }
+        catch (e) { return { error: e.message }; }
+      }
       return { values: values, defaulted: defaulted, derived: derived };
     }
 
@@ -275,6 +357,10 @@
       var recs = new Set();
       options.forEach(function (opt) { opt.cites.forEach(function (c) { recs.add(DATA.cite_owner[c]); }); });
       var assumed = [];
+      allReads = new Set(allReads);  // reading a derived value reads the fields it is derived from
+      Array.from(allReads).forEach(function (n) {
+        if (FIELDS[n] && FIELDS[n].computed) { FIELDS[n].inputs.forEach(function (m) { allReads.add(m); }); }
+      });
       DATA.fields.forEach(function (f) {
         if (patient.defaulted.has(f.name) && allReads.has(f.name)) {
           var v = patient.values[f.name];
@@ -312,6 +398,7 @@
       if (size > budget.left) { return null; }
       budget.left -= size;
       var derivedNames = new Set(patient.derived.map(function (d) { return d.field; }));
+      DATA.fields.forEach(function (f) { if (f.computed) { derivedNames.add(f.name); } });
       var given = {};
       FIELD_ORDER.forEach(function (n) {
         var v = patient.values[n];
@@ -395,7 +482,7 @@
         var shown = {};
         Object.keys(step.values).forEach(function (n) {
           var v = patient.values[n];
-          shown[n] = isUnknown(v) ? null : (Array.isArray(v) ? v.slice().sort() : v);
+          shown[n] = isUnknown(v) || isPossible(v) ? null : (Array.isArray(v) ? v.slice().sort() : v);
         });
         path.push({ node: step.node, kind: step.kind, text: step.text,
                     answer: answers.size === 1 ? step.answer : "either way", values: shown });

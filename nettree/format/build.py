@@ -10,10 +10,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ..derive import reads_of
 from ..errors import GuidelineError, shown
 from ..guideline import Guideline
 from ..model import (
     Branch,
+    ByCases,
+    Case,
     Cite,
     Decision,
     Derivation,
@@ -27,6 +30,8 @@ from ..model import (
     NoteRule,
     Offer,
     Option,
+    Point,
+    PointSum,
     RatingDimension,
     Recommendation,
     Remark,
@@ -251,13 +256,133 @@ class Builder(References):
             fields[name] = self.wording(field, spec, what)
             if "derive" in spec:
                 pending_derive.append((name, spec, spec_mark))
+        self.fields = fields  # the conditions of derivations by points or cases name them
         for name, spec, _ in pending_derive:
-            derivation = self.derivation(fields[name], spec["derive"],
-                                         spec.value_marks["derive"], fields)
+            node, node_mark = spec["derive"], spec.value_marks["derive"]
+            if isinstance(node, YMap) and ("sum" in node or "cases" in node):
+                computed = self.computed(fields[name], spec, node, node_mark)
+                if computed is not None:
+                    fields[name] = replace(fields[name], computed=computed)
+                continue
+            derivation = self.derivation(fields[name], node, node_mark, fields)
             if derivation:
                 old = fields[name]
                 fields[name] = replace(old, derive=derivation)
+        self.derivation_cycles(fields, {name: spec for name, spec, _ in pending_derive})
         return fields
+
+    def computed(self, field: Field, spec: YMap, node: YMap, mark: Mark,
+                 ) -> PointSum | ByCases | None:
+        """A derivation by a sum of points or by cases (:mod:`nettree.derive`)."""
+        what = f"field {shown(field.name)}: 'derive'"
+        if not self.keys(node, mark, what, "derivation"):
+            return None
+        kind = "sum" if "sum" in node else "cases"
+        others = [key for key in node if key != kind]
+        if others:
+            self.problem(node.key_marks[others[0]],
+                         f"{what}: {shown(others[0])} does not go with {shown(kind)} (a "
+                         f"derivation is `from` with `bins`, or `sum`, or `cases`)")
+            return None
+        if "default" in spec:
+            self.problem(spec.key_marks["default"],
+                         f"{what}: a derived field has no default (it is always derived)")
+        if kind == "sum" and not field.integer:
+            self.problem(node.key_marks["sum"], f"{what}: only an integer field can be a "
+                                                f"sum of points (this is {field.kind_name})")
+            return None
+        if kind == "cases" and field.type not in (FieldType.CHOICE, FieldType.NUMBER):
+            self.problem(node.key_marks["cases"], f"{what}: only a choice or integer field "
+                                                  f"can be derived by cases")
+            return None
+        if kind == "cases" and field.type is FieldType.NUMBER and not field.integer:
+            self.problem(node.key_marks["cases"], f"{what}: only a choice or integer field "
+                                                  f"can be derived by cases (not a number)")
+            return None
+        raw = node[kind]
+        if not isinstance(raw, YList) or not raw:
+            self.problem(node.value_marks[kind], f"{what}: {shown(kind)} must be a non-empty "
+                                                 f"list")
+            return None
+        if kind == "sum":
+            points = []
+            for index, item, item_mark in items(raw):
+                where = f"{what}, point {index + 1}"
+                if not self.keys(item, item_mark, where, "point"):
+                    continue
+                number = item["points"]
+                if isinstance(number, bool) or not isinstance(number, int | float) or (
+                        not float(number).is_integer()):
+                    self.problem(item.value_marks["points"],
+                                 f"{where}: 'points' must be a whole number (got "
+                                 f"{shown(number)})")
+                    continue
+                cond = self.condition(item["when"], item.value_marks["when"], where,
+                                      about_result=False)
+                if cond is not None:
+                    points.append(Point(int(number), cond, self.position(item_mark)))
+            return PointSum(tuple(points)) if len(points) == len(raw) else None
+        cases = []
+        for index, item, item_mark in items(raw):
+            where = f"{what}, case {index + 1}"
+            if not self.keys(item, item_mark, where, "case"):
+                continue
+            value = item["value"]
+            if field.type is FieldType.CHOICE:
+                code = self.code(value, item.value_marks["value"], field.values)
+                if code is None:
+                    self.problem(item.value_marks["value"],
+                                 f"{where}: {shown(value)} is not a value of "
+                                 f"{shown(field.name)}; allowed: {', '.join(field.values)}")
+                    continue
+                value = code
+            elif isinstance(value, bool) or not isinstance(value, int | float) or (
+                    not float(value).is_integer()):
+                self.problem(item.value_marks["value"],
+                             f"{where}: the value must be a whole number (got {shown(value)})")
+                continue
+            else:
+                value = int(value)
+            when = None
+            if "when" in item:
+                when = self.condition(item["when"], item.value_marks["when"], where,
+                                      about_result=False)
+                if when is None:
+                    continue
+            elif index != len(raw) - 1:
+                self.problem(item_mark, f"{where}: only the last case may omit 'when' "
+                                        f"(otherwise)")
+                continue
+            cases.append(Case(value, when, self.position(item_mark)))
+        return ByCases(tuple(cases)) if len(cases) == len(raw) else None
+
+    def derivation_cycles(self, fields: dict[str, Field], written: dict[str, YMap]) -> None:
+        """A derived field may not depend on itself, directly or through others."""
+        reported: set[str] = set()
+        for name in fields:
+            if fields[name].computed is None:
+                continue
+            path = [name]
+            stack = [(name, iter(reads_of(fields[name])))]
+            while stack:
+                _, pending = stack[-1]
+                read = next(pending, None)
+                if read is None:
+                    stack.pop()
+                    path.pop()
+                    continue
+                if read == name and name not in reported:
+                    reported.update(path)
+                    cycle = " -> ".join([*path, name])
+                    message = (f"field {shown(name)}: 'derive' reads the field itself"
+                               if len(path) == 1 else
+                               f"field {shown(name)}: derived fields derive each other in a "
+                               f"cycle ({cycle})")
+                    self.problem(written[name].value_marks["derive"], message)
+                    stack.clear()
+                elif read not in path and fields[read].computed is not None:
+                    path.append(read)
+                    stack.append((read, iter(reads_of(fields[read]))))
 
     def wording(self, field: Field, spec: YMap, what: str) -> Field:
         """``field`` with its display words (``label``, ``phrases``): a phrase for each value
@@ -308,6 +433,11 @@ class Builder(References):
         what = f"field {shown(field.name)}: 'derive'"
         if not self.keys(node, mark, what, "derivation"):
             return None
+        for key in ("from", "bins"):
+            if key not in node:
+                self.problem(mark, f"{what} is missing the required key {key!r} (a "
+                                   f"derivation is `from` with `bins`, or `sum`, or `cases`)")
+                return None
         if field.type is not FieldType.CHOICE:
             self.problem(mark, f"{what}: only a choice field can be derived")
             return None

@@ -186,17 +186,35 @@ _RECORDS = (
         ("max", NUMBER, NO, "number and integer fields: the highest value allowed"),
         ("default", VALUE, NO, "the value when absent"),
         ("if_absent", TEXT, NO, "with `default`: what the default means, in words"),
-        ("derive", rec("derivation"), NO, "choice fields: derived from a number field"),
+        ("derive", rec("derivation"), NO,
+         "a choice field derived from a number field when absent (`from`, `bins`); or "
+         "derived, never given: an integer field as a sum of points (`sum`), a choice or "
+         "integer field by cases (`cases`)"),
         ("question", TEXT, NO, "the question that asks for it"),
         ("label", TEXT, NO, "its name in words, for diagrams (`age (years)`)"),
         ("phrases", map_of("text"), NO,
          "display words per value (a set: for holding the member): `true: a smoker`"),
     )),
-    Record("derivation", "how a choice field is derived from a number field", _keys(
-        ("from", ID, YES, "the number field"),
-        ("bins", list_of("bin"), YES, "the values in order; the last bin takes the rest"),
+    Record("derivation", "how a field is derived from others: `from` with `bins`, or "
+                         "`sum`, or `cases`", _keys(
+        ("from", ID, NO, "with `bins`: the number field"),
+        ("bins", list_of("bin"), NO, "with `from`: the values in order; the last bin takes "
+                                     "the rest"),
         ("given_may_exceed", BOOLEAN, NO,
-         "given with the number field, the value may be higher, never lower"),
+         "with `from`: given with the number field, the value may be higher, never lower"),
+        ("sum", list_of("point"), NO,
+         "an integer field: the sum of the points whose condition holds"),
+        ("cases", list_of("case"), NO,
+         "the value of the first case whose condition holds"),
+    )),
+    Record("point", "points of a derived sum", _keys(
+        ("points", NUMBER, YES, "a whole number, counted when `when` holds"),
+        ("when", CONDITION, YES, "when the points count (a condition on other fields)"),
+    )),
+    Record("case", "one case of a derivation by cases", _keys(
+        ("value", VALUE, YES, "the field's value in this case (one of its values)"),
+        ("when", CONDITION, NO, "when this case holds; omitted on the last case only: "
+                                "otherwise"),
     )),
     Record("bin", "one value of a derivation", _keys(
         ("value", ID, YES, "a value of the derived field"),

@@ -135,6 +135,8 @@ def patient_schema(guideline: Guideline) -> dict[str, Any]:
         else:
             schema = {"type": ["array", "null"], "items": {"enum": list(field.values)},
                       "uniqueItems": True}
+        if field.computed is not None:  # derived by points or cases: never given
+            schema = {"type": "null"}
         properties[name] = {**schema, "description": field.description}
     return {"$schema": DRAFT, "title": f"nettree patient for {guideline.id}",
             "type": "object", "properties": properties, "additionalProperties": False}
