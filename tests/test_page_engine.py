@@ -33,12 +33,17 @@ from nettree.verify import explore
 NODE = shutil.which("node")
 CHECK = Path(__file__).parent / "js" / "engine_check.mjs"
 EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
+# Advice against options (not_recommend), preferences (prefer) and a rating style.
+ADVICE = Path(__file__).parent / "guidelines" / "example-advice.yaml"
 # The masked copies of each class's representative: the share of its fields each masks (one
 # field at least: the first copy masks just one, so the walk mostly reaches a leaf with it
 # unknown, where the engine tries its completions).
 MASKINGS = (0.0, 0.3, 0.6)
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
-           "example": set(), "example-unknown-set": {"intolerant_to"}}
+           "example": set(), "example-unknown-set": {"intolerant_to"},
+           "example-advice": set()}
+# Classes of each guideline at least (the fictional advice example is small).
+MOST_CLASSES = {"example-advice": 10}
 INTOLERANCE = """  intolerant_to:
     type: set
     values: [penicillin_v, amoxicillin, clarithromycin]
@@ -105,14 +110,18 @@ def without_default(tmp_path: Path) -> Path:
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set"])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set",
+                                    "example-advice"])
 def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path) -> None:
     if source == "asco-gepnet-2023":
         guideline = nettree.load(source)
+    elif source == "example-advice":
+        guideline = nettree.load(ADVICE)
     else:
         guideline = nettree.load(EXAMPLE if source == "example" else without_default(tmp_path))
     classes, patients = class_patients(guideline, seed=8)
-    assert classes > 100 and len(patients) > classes * len(MASKINGS)
+    assert classes > MOST_CLASSES.get(source, 100)
+    assert len(patients) > classes * len(MASKINGS)
     got = run_engine(guideline, patients, tmp_path)
     assert assert_walks_as_python(guideline, patients, got) == len(patients)  # all valid
     # The fields over whose completions walks settled a leaf: a recommendation whose leaf
@@ -123,7 +132,7 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(ADVICE)])
 def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         source: str, tmp_path: Path) -> None:
     """Patients outside the classes: the clinical cases, and random ones (some invalid,
@@ -134,7 +143,9 @@ def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         patients = clinical_patients() + patients
     checked = assert_walks_as_python(guideline, patients, run_engine(guideline, patients,
                                                                      tmp_path))
-    assert len(patients) / 2 < checked < len(patients)
+    assert len(patients) / 2 < checked
+    # Some are invalid, but not in the advice example: its random values are all allowed.
+    assert checked < len(patients) or source == str(ADVICE)
 
 
 VALUES = [f"h{i}" for i in range(22)]

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
-from ..model import Cite, Drop, DropListed, Offer, Phrases, Step
+from ..model import Cite, Drop, DropListed, NotRecommend, Offer, Phrases, Prefer, Step
 from ..traverse import SETTLE_LIMIT
 from ..words import clause_text, plain
 from .extract import MARK_KEY, describe
@@ -264,6 +264,12 @@ def _step(step: Step) -> dict[str, Any]:
         return {"t": "cite", "cites": list(step.cites),
                 "to": list(step.to) if step.to is not None else None,
                 "when": _condition(step.when)}
+    if isinstance(step, NotRecommend):
+        return {"t": "not_recommend", "options": list(step.options), "cites": list(step.cites),
+                "when": _condition(step.when)}
+    if isinstance(step, Prefer):
+        return {"t": "prefer", "option": step.option, "over": list(step.over),
+                "cites": list(step.cites), "when": _condition(step.when)}
     raise TypeError(f"cannot embed step {step!r}")
 
 
