@@ -80,6 +80,13 @@ class RatingLevel:
     ink: str
     harm: bool = False
 
+    @property
+    def words(self) -> str:
+        """Its meaning, saying "harm" in the harm style (once)."""
+        if self.harm and "harm" not in self.meaning.lower():
+            return f"{self.meaning} (harm)"
+        return self.meaning
+
 
 @dataclass(frozen=True)
 class RatingStyle:
