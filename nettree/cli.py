@@ -111,9 +111,17 @@ def _load(name: str | None) -> Any:
     from .loader import load
 
     try:
-        return load(_resolve(name))
+        guideline = load(_resolve(name))
     except GuidelineError as exc:
         _guideline_failed(exc)
+    _warn(guideline)
+    return guideline
+
+
+def _warn(guideline: Any) -> None:
+    """Print the warnings found at load (the file loaded: it is not an error)."""
+    for warning in guideline.warnings:
+        _echo(f"warning: {warning}", err=True)
 
 
 def _guideline_failed(exc: GuidelineError) -> NoReturn:
@@ -674,6 +682,7 @@ def diff(old_name: str, new_name: str, as_json: bool) -> None:
             loaded.append(load(_resolve(name)))
         except GuidelineError as exc:
             _fail(str(exc), 2)
+        _warn(loaded[-1])
     old, new = loaded
     names = (old_name, new_name)
     try:
