@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from ..guideline import Guideline
     from ..result import Result
 
-__all__ = ["ADVICE_KEY", "DIRECTIONS", "build_diagram", "check_focus_fits", "describe", "parse_focus",
-           "simplify"]
+__all__ = ["ADVICE_KEY", "DIRECTIONS", "build_diagram", "check_focus_fits", "describe",
+           "parse_focus", "simplify"]
 
 DIRECTIONS = ("TB", "LR")
 """Layout directions: top to bottom, left to right."""
