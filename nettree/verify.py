@@ -694,12 +694,35 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
                             f"'fallback')", result.leaf, leaf.position, patient_class.patient))
     for name in sorted(set(guideline.fields) - _fields_used(guideline)):
         findings.append(Finding("coverage", f"field {name!r} is never used"))
+    findings += _unshown_preferences(guideline, exploration)
     summary = (f"{_count(list(guideline.recommendations), 'recommendation')}, "
                f"{_count(list(guideline.options), 'option')}, "
                f"{_count(list(guideline.statements), 'statement')} and "
                f"{_count(list(guideline.fields), 'field')}: all used"
                if not findings else _count(findings, "problem"))
     return Check("coverage", tuple(findings), summary)
+
+
+def _unshown_preferences(guideline: Guideline, exploration: Exploration) -> list[Finding]:
+    """A ``prefer`` step whose option is never offered together with any option of its
+    ``over``: no result shows the preference (a misnamed option, or a step in a leaf that
+    never offers them both)."""
+    shown = {(option.id, other) for patient_class in exploration.classes
+             for option in patient_class.result.options for other in option.preferred_over}
+    steps: list[tuple[str | None, Step]] = [(None, s) for s in guideline.filters]
+    for leaf in guideline.leaves.values():
+        steps.extend((leaf.id, s) for s in leaf.steps)
+    findings, seen = [], set()
+    for node, step in steps:
+        if not isinstance(step, Prefer) or step.position in seen:
+            continue
+        seen.add(step.position)  # a step set used by several leaves: once
+        if not any((step.option, other) in shown for other in step.over):
+            findings.append(Finding(
+                "coverage", f"the preference for {step.option!r} over "
+                            f"{', '.join(map(repr, step.over))} is never shown: no result "
+                            f"offers them together", node, step.position))
+    return findings
 
 
 def _supports(guideline: Guideline, cite: str) -> tuple[str, ...]:

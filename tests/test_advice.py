@@ -332,3 +332,14 @@ def test_the_leaf_reached_marks_the_advice_for_the_patient(advice: nettree.Guide
     dot = export(advice, "dot", result=result)
     assert "\u26a0 not recommended for this patient: Oral" in dot
     assert "Opioid (10-q1)" in dot  # the legend's summary of the result
+
+
+def test_a_preference_never_shown_is_a_coverage_finding(tmp_path: Path) -> None:
+    """Over an option the leaf never offers: no result can show the preference."""
+    path = edited(tmp_path, "        over: [paracetamol]\n", "        over: [injection]\n")
+    findings = verify(nettree.load(path)).check("coverage").findings
+    assert [f.message for f in findings] == [
+        "the preference for 'gel' over 'injection' is never shown: no result offers them "
+        "together"]
+    assert (findings[0].position.line, findings[0].position.column) == \
+        where(path, "- |prefer: gel")

@@ -19,7 +19,8 @@ from nettree.yamlio import parse_yaml
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 GUIDELINES = [ROOT / "graphs" / "asco-gepnet-2023.yaml",
-              HERE / "guidelines" / "example-sore-throat.yaml"]
+              HERE / "guidelines" / "example-sore-throat.yaml",
+              HERE / "guidelines" / "example-advice.yaml"]
 PATIENTS = sorted((ROOT / "examples" / "patients").iterdir())
 
 
