@@ -46,6 +46,9 @@ def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]]) -> str:
         cited = f" [{', '.join(cites)}]" if cites else ""
         if option.startswith("-"):
             parts.append(f"drop {option[1:]}{cited} when {when}")
+        elif option.startswith("!"):
+            parts.append(f"not recommended: {option[1:]}{cited}"
+                         + ("" if when == "always" else f" when {when}"))
         else:
             parts.append(f"{option}{cited}" + ("" if when == "always" else f" when {when}"))
     return "; ".join(parts)
@@ -106,7 +109,10 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             ],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    header = ["#", *fields, "status", "leaf", "options", "excluded", "notes",
+    # A column for the options advised against only when some class has one.
+    advised = any(c.result.not_recommended for c in classes)
+    header = ["#", *fields, "status", "leaf", "options", "excluded",
+              *(["not recommended"] if advised else []), "notes",
               *(["excluded if"] if held else [])]
     body = []
     prefix = {name: f"{name} = " for name in fields}
@@ -117,9 +123,13 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
         result = c.result
         body.append([
             str(number), *cells, result.status, result.leaf or "",
-            "; ".join(f"{o.id} [{', '.join(o.cites)}]" for o in result.options),
+            "; ".join(f"{o.id} [{', '.join(o.cites)}]" + (
+                f" preferred over {', '.join(o.preferred_over)}" if o.preferred_over else "")
+                for o in result.options),
             "; ".join(f"{e.id} [{', '.join(e.cites)}]" if e.cites else e.id
                       for e in result.excluded),
+            *(["; ".join(f"{n.id} [{', '.join(n.cites)}]" for n in result.not_recommended)]
+              if advised else []),
             ", ".join(n.id for n in result.notes),
             *(["; ".join(_unless_text(rule) for rule in c.unless)] if held else []),
         ])

@@ -343,3 +343,31 @@ def test_a_preference_never_shown_is_a_coverage_finding(tmp_path: Path) -> None:
         "together"]
     assert (findings[0].position.line, findings[0].position.column) == \
         where(path, "- |prefer: gel")
+
+
+def test_the_decision_table_and_the_classes_show_the_advice(advice: nettree.Guideline) -> None:
+    from nettree.table import paths_table, profiles_table
+
+    paths = paths_table(advice)
+    assert "not recommended: opioid [10-q1] when age is at least 75" in paths
+    profiles = profiles_table(advice)
+    header = profiles.splitlines()[0]
+    assert "| excluded | not recommended | notes |" in header
+    assert "gel [4, 5] preferred over paracetamol" in profiles
+    assert "| oral_nsaid [7]; opioid [10-q1] |" in profiles
+
+
+def test_a_class_with_a_filter_left_undecided_drops_the_preference_with_the_option(
+        advice: nettree.Guideline) -> None:
+    """Verification keeps `drop paracetamol if liver disease` with the class (its field is
+    read by filters only): a patient for whom it holds loses paracetamol, and the gel's
+    preference over it, exactly as traversal gives."""
+    from nettree.verify import explore
+
+    mild = [c for c in explore(advice).classes if c.result.leaf == "mild" and c.unless]
+    assert mild
+    for patient_class in mild:
+        patient = {**patient_class.patient, "liver_disease": True}
+        got = patient_class.result_for(advice, patient)
+        assert got.options == advice.traverse(patient).options
+        assert {o.id: o.preferred_over for o in got.options}["gel"] == ()
