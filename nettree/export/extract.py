@@ -238,6 +238,12 @@ class _LeafSummary:
             self.clauses.setdefault(step.option, []).append(
                 Clause("offer", self.citations.many(step.cites), text))
             self.possible_cites.update(step.cites)
+            for advice in self.advised:  # advice given before: an offer cannot undo it
+                if advice.id == step.option:
+                    if not advice.condition:
+                        del self.clauses[step.option]
+                        break
+                    self.clauses[step.option].append(advice.clause)
         elif isinstance(step, Drop):
             targets = [o for o in step.options if o in self.clauses]
             cond = self.simplify(step.when) if targets else False
