@@ -207,7 +207,9 @@ def test_a_preference_citing_what_does_not_support_it_is_a_finding(tmp_path: Pat
     ('  colours: {"2b": "#e0ecf4"}\n', '  colours: {"2c": "#e0ecf4"}\n', '"2c"',
      "'rating_style': 'colours' has '2c', not a code of 'cor'"),
     ('  colours: {"2b": "#e0ecf4"}\n', '  colours: {"2b": "#12345"}\n', '"#12345"',
-     "'rating_style': the colour of '2b' must be written #rrggbb (got '#12345')"),
+     "'rating_style': the colour of '2b' must be written \"#rrggbb\", quoted (got '#12345')"),
+    ('  colours: {"2b": "#e0ecf4"}\n', '  colours:\n    "2b": #e0ecf4\n', '|"2b": #e0ecf4',
+     "the colour of '2b' must be written \"#rrggbb\", quoted (got None)"),
     ("  dimension: cor\n", "  dimensions: cor\n", "dimensions",
      "unknown key 'dimensions'"),
 ])

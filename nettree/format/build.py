@@ -225,9 +225,10 @@ class Builder(References):
             for code, colour, code_mark in items(raw):
                 if not known(code, raw.key_marks[code], "'colours'"):
                     continue
-                if not is_colour(colour):
-                    self.problem(code_mark, f"{what}: the colour of {shown(str(code))} must be "
-                                            f"written #rrggbb (got {shown(colour)})")
+                if not is_colour(colour):  # nothing written (# begins a comment): at the code
+                    at = raw.key_marks[code] if colour is None else code_mark
+                    self.problem(at, f"{what}: the colour of {shown(str(code))} must be "
+                                     f"written \"#rrggbb\", quoted (got {shown(colour)})")
                     continue
                 colours[str(code)] = str(colour)
         return rating_style(dims[name], harm, colours), ()
