@@ -739,8 +739,9 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
     the options it may offer, each with the recommendation numbers it cites, their rating
-    codes (coloured by strength) and the condition under which it is offered; the legend
-    explains the colours and lists the filters applied at every leaf.
+    codes (coloured as the guideline's rating_style says, else by its strength dimension)
+    and the condition under which it is offered, and warns of the options it advises
+    against; the legend explains the colours and lists the filters applied at every leaf.
 
     \b
     Examples:

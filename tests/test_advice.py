@@ -373,3 +373,9 @@ def test_a_class_with_a_filter_left_undecided_drops_the_preference_with_the_opti
         got = patient_class.result_for(advice, patient)
         assert got.options == advice.traverse(patient).options
         assert {o.id: o.preferred_over for o in got.options}["gel"] == ()
+
+
+def test_the_expected_results_of_the_example_pass() -> None:
+    done = CliRunner().invoke(main, ["test", str(HERE / "cases" / "example-advice.yaml")])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("all 4 cases passed (4 results)")
