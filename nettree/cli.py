@@ -8,6 +8,7 @@ traceback). Everything printed goes through :func:`_echo`, which escapes control
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -313,11 +314,17 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
       nettree verify graphs/my-guideline.yaml
       nettree verify --json > report.json
     """
+    from .loader import load
     from .text import show_report
     from .verify import TooManyClasses, verify_file
 
+    path = _resolve(guideline_name)
+    # Loads are cached: verify_file reads the same object. A file that does not load is
+    # reported by verify_file, every problem as a failed check.
+    with contextlib.suppress(GuidelineError):
+        _warn(load(path))
     try:
-        report = verify_file(_resolve(guideline_name), progress=_progress())
+        report = verify_file(path, progress=_progress())
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if as_json:

@@ -379,3 +379,47 @@ def test_the_expected_results_of_the_example_pass() -> None:
     done = CliRunner().invoke(main, ["test", str(HERE / "cases" / "example-advice.yaml")])
     assert done.exit_code == 0, done.output
     assert done.stdout.startswith("all 4 cases passed (4 results)")
+
+
+def test_diff_compares_advice_and_preferences(advice: nettree.Guideline,
+                                              tmp_path: Path) -> None:
+    from nettree.diff import diff_guidelines
+
+    # Advice against the opioid withdrawn, and the preference stated over the exercise.
+    path = edited(tmp_path, '''      - prefer: gel
+        over: [paracetamol]
+        cites: ["4"]
+      - not_recommend: opioid
+        cites: ["6"]
+''', '''      - prefer: gel
+        over: [exercise]
+        cites: ["4"]
+''')
+    groups = diff_guidelines(advice, nettree.load(path)).behaviour.groups
+    assert groups and all(g.example["severity"] == "mild" for g in groups)  # every mild class
+    for group in groups:
+        assert ("opioid", ("6",)) in group.before.not_recommended
+        assert ("opioid", ("6",)) not in group.after.not_recommended
+        assert group.after.preferred == (("gel", ("exercise",)),)
+        assert "gel preferred over exercise" in str(group.after)
+    plain = next(g for g in groups if not g.example["kidney_disease"]
+                 and not g.example["liver_disease"])
+    assert plain.before.preferred == (("gel", ("paracetamol",)),)
+    assert str(plain.before).endswith("not recommended: opioid (6); gel preferred over "
+                                      "paracetamol")
+
+
+def test_unless_on_advice_is_when_not(advice: nettree.Guideline, tmp_path: Path) -> None:
+    path = edited(tmp_path, "    when: {kidney_disease: true}\n",
+                  "    unless: {kidney_disease: false}\n")
+    unless = nettree.load(path)
+    for patient in (MILD, SEVERE, OLD_SEVERE_KIDNEY, {**SEVERE, "kidney_disease": True}):
+        assert unless.traverse(patient).not_recommended == \
+            advice.traverse(patient).not_recommended
+
+
+def test_verify_prints_the_load_warning_too(tmp_path: Path) -> None:
+    path = uncoloured(tmp_path)
+    done = CliRunner().invoke(main, ["verify", str(path)])
+    assert done.stderr.startswith(f"warning: {path}:14:1: no 'rating_style'")
+    assert "All 7 checks passed" in done.stdout
