@@ -423,3 +423,18 @@ def test_verify_prints_the_load_warning_too(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["verify", str(path)])
     assert done.stderr.startswith(f"warning: {path}:14:1: no 'rating_style'")
     assert "All 7 checks passed" in done.stdout
+
+
+def test_no_result_both_offers_and_advises_against_an_option(
+        advice: nettree.Guideline) -> None:
+    from nettree.verify import explore
+
+    classes = explore(advice).classes
+    assert any(c.result.not_recommended for c in classes)
+    for patient_class in classes:
+        result = patient_class.result
+        advised = {n.id for n in result.not_recommended}
+        assert not advised & set(result.option_ids)
+        assert not advised & {e.id for e in result.excluded}
+        for option in result.options:
+            assert set(option.preferred_over) <= set(result.option_ids) - {option.id}
