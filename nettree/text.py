@@ -54,7 +54,7 @@ def _advice_cites(guideline: Guideline, cites: tuple[str, ...]) -> str:
     for cite in cites:
         level = None if cite in guideline.statements else \
             style.level(guideline.recommendation(cite).rating)
-        parts.append(f"{cite}, {style.label} {level.code}: {level.meaning}" if level else cite)
+        parts.append(f"{cite}, {style.label} {level.code}: {level.words}" if level else cite)
     return "; ".join(parts)
 
 
