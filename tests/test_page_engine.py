@@ -17,12 +17,15 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from page_walks import assert_walks_as_python, clinical_patients, random_patients
+from strategies import GuidelineModel, guideline_models
 
 import nettree
 from nettree.export import export
@@ -203,3 +206,25 @@ def test_node_present_where_ci_runs() -> None:
     if os.environ.get("CI") != "true":
         pytest.skip("only checked on CI")
     assert NODE is not None, "CI must install nodejs"
+
+
+def _advises(model: GuidelineModel) -> bool:
+    steps = [step for leaf in model.leaves.values() for step in leaf.get("steps", [])]
+    return any("not_recommend" in step or "prefer" in step for step in steps)
+
+
+@pytest.mark.node
+@settings(max_examples=8, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(model=guideline_models().filter(_advises))
+def test_the_engine_walks_generated_advice_as_python_does(model: GuidelineModel) -> None:
+    """Generated guidelines that advise against options and state preferences: the engine
+    gives Python's result for a patient of every class, fields masked too."""
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        path = directory / "generated.yaml"
+        path.write_text(model.to_yaml(), "utf-8")
+        guideline = nettree.load(path)
+        _, patients = class_patients(guideline, seed=5)
+        got = run_engine(guideline, patients, directory)
+        assert assert_walks_as_python(guideline, patients, got) == len(patients)
