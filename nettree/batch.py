@@ -56,11 +56,11 @@ __all__ = [
     "summarise",
 ]
 
-RESULT_COLUMNS = ("status", "leaf", "recommendations", "options", "excluded", "missing",
-                  "path", "error")
+RESULT_COLUMNS = ("status", "leaf", "recommendations", "options", "excluded", "not_recommended",
+                  "missing", "path", "error")
 """The columns every output row has, after the input's own (non-patient) columns.
 ``path`` lists the node ids the patient passed (a cohort diagram counts them)."""
-LIST_COLUMNS = ("recommendations", "options", "excluded", "missing", "path")
+LIST_COLUMNS = ("recommendations", "options", "excluded", "not_recommended", "missing", "path")
 CONCORDANT = "concordant"
 INVALID = "invalid"
 """The status of a row that could not be evaluated (its ``error`` says why)."""
@@ -308,7 +308,7 @@ def _read(source: str, fmt: str, fields: Mapping[str, Any], *, scan: bool) -> _I
 def _error_row(carried: dict[str, Any], message: str) -> dict[str, Any]:
     row = dict(carried)
     row.update(status=INVALID, leaf=None, recommendations=[], options=[], excluded=[],
-               missing=[], path=[], error=message)
+               not_recommended=[], missing=[], path=[], error=message)
     return row
 
 

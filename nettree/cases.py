@@ -21,10 +21,11 @@ A cases file (YAML or JSON) is a mapping::
         field: grade                # the field the refusal must name
 
 The keys of ``expect`` (:data:`EXPECT_KEYS`) are compared with the result's JSON form
-(``Result.to_dict()``, what ``nettree traverse --json`` prints), so a key the engine does not
-produce yet (``not_recommended``) reads as empty. Lists of ids compare as sets; a mapping of
-id to citations compares the citations too (as sets); ``recommendations`` compares in order
-(the result lists them in the guideline's order). ``notes`` are the notes that apply for
+(``Result.to_dict()``, what ``nettree traverse --json`` prints; ``not_recommended`` lists
+the options a ``not_recommend`` step advised against, empty when none). Lists of ids
+compare as sets; a mapping of id to citations compares the citations too (as sets);
+``recommendations`` compares in order (the result lists them in the guideline's order).
+``notes`` are the notes that apply for
 certain (a note that depends on unknown data only "may apply" and is not counted).
 
 :func:`load_cases` reads a file (every problem located ``file:line:column``, in one

@@ -8,6 +8,7 @@ traceback). Everything printed goes through :func:`_echo`, which escapes control
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -111,9 +112,17 @@ def _load(name: str | None) -> Any:
     from .loader import load
 
     try:
-        return load(_resolve(name))
+        guideline = load(_resolve(name))
     except GuidelineError as exc:
         _guideline_failed(exc)
+    _warn(guideline)
+    return guideline
+
+
+def _warn(guideline: Any) -> None:
+    """Print the warnings found at load (the file loaded: it is not an error)."""
+    for warning in guideline.warnings:
+        _echo(f"warning: {warning}", err=True)
 
 
 def _guideline_failed(exc: GuidelineError) -> NoReturn:
@@ -313,11 +322,17 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
       nettree verify graphs/my-guideline.yaml
       nettree verify --json > report.json
     """
+    from .loader import load
     from .text import show_report
     from .verify import TooManyClasses, verify_file
 
+    path = _resolve(guideline_name)
+    # Loads are cached: verify_file reads the same object. A file that does not load is
+    # reported by verify_file, every problem as a failed check.
+    with contextlib.suppress(GuidelineError):
+        _warn(load(path))
     try:
-        report = verify_file(_resolve(guideline_name), progress=_progress())
+        report = verify_file(path, progress=_progress())
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -682,6 +697,7 @@ def diff(old_name: str, new_name: str, as_json: bool) -> None:
             loaded.append(load(_resolve(name)))
         except GuidelineError as exc:
             _fail(str(exc), 2)
+        _warn(loaded[-1])
     old, new = loaded
     names = (old_name, new_name)
     try:
@@ -739,8 +755,9 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
     the options it may offer, each with the recommendation numbers it cites, their rating
-    codes (coloured by strength) and the condition under which it is offered; the legend
-    explains the colours and lists the filters applied at every leaf.
+    codes (coloured as the guideline's rating_style says, else by its strength dimension)
+    and the condition under which it is offered, and warns of the options it advises
+    against; the legend explains the colours and lists the filters applied at every leaf.
 
     \b
     Examples:

@@ -13,8 +13,8 @@ Two views:
   under each file. A class valid under one file and refused by the other (a derived value
   below what its source implies under the new cut-offs) counts as a change to or from
   ``invalid``. Results are compared by status, options with their citations, the fields a
-  needs-information result asks for, and options marked not recommended (when the engine
-  gives them); changed classes are grouped by (before, after), each group with its number of
+  needs-information result asks for, and options marked not recommended (with their
+  citations); changed classes are grouped by (before, after), each group with its number of
   classes and one example patient.
 
 The fields both files share must accept the same values (type, values, range), else the
@@ -280,12 +280,14 @@ def _identity(a: list[Any], b: list[Any]) -> str | None:
 @dataclass(frozen=True)
 class Outcome:
     """What is compared of a result: its status, the options offered with their citations,
-    the fields asked for, the options not recommended. ``invalid``: the patient is refused."""
+    the fields asked for, the options not recommended, and the preferences stated (each
+    option with the options it is preferred over). ``invalid``: the patient is refused."""
 
     status: str
     options: tuple[tuple[str, tuple[str, ...]], ...] = ()
     missing: tuple[str, ...] = ()
     not_recommended: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    preferred: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def of(cls, result: Result) -> Outcome:
@@ -295,7 +297,9 @@ class Outcome:
             return tuple((item["id"], tuple(item.get("cites") or ())) for item in items)
 
         return cls(data["status"], cited(data["options"]), tuple(data["missing"]),
-                   cited(data.get("not_recommended") or []))
+                   cited(data.get("not_recommended") or []),
+                   tuple((item["id"], tuple(item["preferred_over"])) for item in data["options"]
+                         if item.get("preferred_over")))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status,
@@ -304,6 +308,8 @@ class Outcome:
             data["missing"] = list(self.missing)
         if self.not_recommended:
             data["not_recommended"] = {o: list(c) for o, c in self.not_recommended}
+        if self.preferred:
+            data["preferred"] = {o: list(over) for o, over in self.preferred}
         return data
 
     def __str__(self) -> str:
@@ -315,6 +321,9 @@ class Outcome:
         parts = [_cited(self.options) or "no option"] if self.status != "out_of_scope" else []
         if self.not_recommended:
             parts.append(f"not recommended: {_cited(self.not_recommended)}")
+        if self.preferred:
+            parts.append("; ".join(f"{o} preferred over {', '.join(over)}"
+                                   for o, over in self.preferred))
         return f"{words}: {'; '.join(parts)}" if parts else words
 
 

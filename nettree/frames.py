@@ -15,9 +15,9 @@ Conventions, one row a patient:
   as a CSV cell is (:func:`nettree.patient.coerce_cell`); a set field is a
   list column or such a text;
 - the result has one row per input row, in order, with the columns :data:`COLUMNS`:
-  ``status``, ``leaf`` (texts), ``recommendations``, ``options``, ``excluded``, ``missing``
-  (lists of ids) and ``error`` (the message naming the field, for an invalid row; then every
-  other column is null). A valid row's ``error`` is null.
+  ``status``, ``leaf`` (texts), ``recommendations``, ``options``, ``excluded``,
+  ``not_recommended``, ``missing`` (lists of ids) and ``error`` (the message naming the
+  field, for an invalid row; then every other column is null). A valid row's ``error`` is null.
 
 Rows are evaluated one by one by the compiled evaluator (:mod:`nettree.compiled`): a bad
 row never stops the table. Each partition of a Dask DataFrame is a pandas frame, so
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "traverse_frame", "traverse_rows"]
 
-COLUMNS = ("status", "leaf", "recommendations", "options", "excluded", "missing", "error")
-_LISTS = ("recommendations", "options", "excluded", "missing")
+COLUMNS = ("status", "leaf", "recommendations", "options", "excluded", "not_recommended",
+           "missing", "error")
+_LISTS = ("recommendations", "options", "excluded", "not_recommended", "missing")
 
 
 def traverse_rows(guideline: Guideline, rows: Iterator[dict[str, Any]] | list[dict[str, Any]],

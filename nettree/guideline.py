@@ -26,6 +26,7 @@ from .model import (
     NoteRule,
     Option,
     RatingDimension,
+    RatingStyle,
     Recommendation,
     Statement,
     Step,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from .compiled import Compiled
-    from .errors import PatientError
+    from .errors import PatientError, Problem
     from .result import Result
 
 __all__ = ["Guideline"]
@@ -53,6 +54,8 @@ class Guideline:
     path: Path
     source: Path | None
     ratings: tuple[RatingDimension, ...]
+    rating_style: RatingStyle  # how ratings are presented (see nettree.ratings)
+    warnings: tuple[Problem, ...]  # located warnings found at load (the file still loads)
     recommendations: tuple[Recommendation, ...]
     general: tuple[str, ...]
     abbreviations: Mapping[str, str]

@@ -29,13 +29,17 @@ __all__ = [
     "FieldType",
     "Leaf",
     "LeafKind",
+    "NotRecommend",
     "NoteRule",
     "Offer",
     "Option",
     "Point",
     "PointSum",
     "Position",
+    "Prefer",
     "RatingDimension",
+    "RatingLevel",
+    "RatingStyle",
     "Recommendation",
     "Remark",
     "Statement",
@@ -66,6 +70,44 @@ class RatingDimension:
     def meaning(self, code: str) -> str:
         """The words for a code of this dimension."""
         return dict(self.codes)[code]
+
+
+@dataclass(frozen=True)
+class RatingLevel:
+    """How one code of the dimension that orders recommendations is drawn: its ``rank``
+    (0 orders first: the codes' order in the scheme), badge ``fill`` and ``ink`` (text)
+    colours, and whether it is drawn in the harm style (red, with the word "harm")."""
+
+    code: str
+    meaning: str
+    rank: int
+    fill: str
+    ink: str
+    harm: bool = False
+
+    @property
+    def words(self) -> str:
+        """Its meaning, saying "harm" in the harm style (once)."""
+        if self.harm and "harm" not in self.meaning.lower():
+            return f"{self.meaning} (harm)"
+        return self.meaning
+
+
+@dataclass(frozen=True)
+class RatingStyle:
+    """How recommendations' ratings are presented: the dimension that orders them and
+    colours their badges (``dimension`` empty: none, every badge is drawn unrated), and
+    each of its codes' level. Built once at load (the file's ``rating_style``, or the
+    dimension named ``strength``); every exporter and legend reads it."""
+
+    dimension: str = ""
+    label: str = ""
+    levels: tuple[RatingLevel, ...] = ()
+
+    def level(self, rating: tuple[tuple[str, str], ...]) -> RatingLevel | None:
+        """The level of a recommendation's rating (None: unrated)."""
+        code = dict(rating).get(self.dimension) if self.dimension else None
+        return next((lv for lv in self.levels if lv.code == code), None)
 
 
 @dataclass(frozen=True)
@@ -354,7 +396,30 @@ class Cite:
     position: Position
 
 
-Step = Offer | Drop | DropListed | Cite
+@dataclass(frozen=True)
+class NotRecommend:
+    """Mark ``options`` as not recommended for the patient, citing ``cites``, when ``when``
+    holds: removed if offered (never offered later) and reported under ``not_recommended``."""
+
+    options: tuple[str, ...]
+    cites: tuple[str, ...]
+    when: Condition | None
+    position: Position
+
+
+@dataclass(frozen=True)
+class Prefer:
+    """When ``option`` is offered (and ``when`` holds), it is preferred over the options of
+    ``over`` still offered in the end; ``cites`` join its citations."""
+
+    option: str
+    over: tuple[str, ...]
+    cites: tuple[str, ...]
+    when: Condition | None
+    position: Position
+
+
+Step = Offer | Drop | DropListed | Cite | NotRecommend | Prefer
 
 
 @dataclass(frozen=True)

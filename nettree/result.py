@@ -15,6 +15,7 @@ __all__ = [
     "Assumption",
     "Derived",
     "Exclusion",
+    "NotRecommended",
     "NoteResult",
     "OfferedOption",
     "PathStep",
@@ -34,6 +35,23 @@ OUT_OF_SCOPE = "out_of_scope"
 @dataclass(frozen=True)
 class OfferedOption:
     """An option offered, with everything that supports it."""
+
+    id: str
+    label: str
+    cites: tuple[str, ...]
+    preferred_over: tuple[str, ...] = ()  # offered options a cited preference puts it before
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "label": self.label, "cites": list(self.cites)}
+        if self.preferred_over:
+            data["preferred_over"] = list(self.preferred_over)
+        return data
+
+
+@dataclass(frozen=True)
+class NotRecommended:
+    """An option the guideline advises against for this patient, citing ``cites`` (a
+    warning: never offered, apart from ``excluded``, which a later rule removed)."""
 
     id: str
     label: str
@@ -146,9 +164,11 @@ class Derived:
 class Result:
     """What a guideline says for one patient.
 
-    ``status`` is ``recommendation``, ``needs_information`` or ``out_of_scope``. ``options``
-    and ``excluded`` cite recommendation numbers or statement ids; ``recommendations`` is the
-    sorted set of recommendation numbers behind the option citations.
+    ``status`` is ``recommendation``, ``needs_information`` or ``out_of_scope``. ``options``,
+    ``excluded`` and ``not_recommended`` cite recommendation numbers or statement ids;
+    ``recommendations`` is the sorted set of recommendation numbers behind the option
+    citations. Options are unranked, except where an option says it is ``preferred_over``
+    others.
     """
 
     guideline: str
@@ -164,6 +184,7 @@ class Result:
     derived: tuple[Derived, ...]
     notes: tuple[NoteResult, ...]
     path: tuple[PathStep, ...]
+    not_recommended: tuple[NotRecommended, ...] = ()
 
     @property
     def option_ids(self) -> tuple[str, ...]:
@@ -176,7 +197,9 @@ class Result:
         fields."""
         return {"status": self.status, "leaf": self.leaf,
                 "recommendations": list(self.recommendations), "options": list(self.option_ids),
-                "excluded": [e.id for e in self.excluded], "missing": list(self.missing)}
+                "excluded": [e.id for e in self.excluded],
+                "not_recommended": [n.id for n in self.not_recommended],
+                "missing": list(self.missing)}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: exactly what ``nettree traverse --json`` prints."""
@@ -188,6 +211,7 @@ class Result:
             "recommendations": list(self.recommendations),
             "options": [o.to_dict() for o in self.options],
             "excluded": [e.to_dict() for e in self.excluded],
+            "not_recommended": [n.to_dict() for n in self.not_recommended],
             "general": list(self.general),
             "missing": list(self.missing),
             "assumed": [a.to_dict() for a in self.assumed],

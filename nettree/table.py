@@ -75,6 +75,9 @@ def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]],
             to = option[1:] or "every option"
             parts.append(f"cite{cited} for {to}" + ("" if when == "always" else
                                                     f" when {note(when)}"))
+        elif option.startswith("!"):
+            parts.append(f"not recommended: {option[1:]}{cited}"
+                         + ("" if when == "always" else f" when {note(when)}"))
         else:
             parts.append(f"{option}{cited}" + ("" if when == "always" else f" when {note(when)}"))
     return "; ".join(parts)
@@ -136,7 +139,10 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             ],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    header = ["#", *fields, "status", "leaf", "options", "excluded", "notes",
+    # A column for the options advised against only when some class has one.
+    advised = any(c.result.not_recommended for c in classes)
+    header = ["#", *fields, "status", "leaf", "options", "excluded",
+              *(["not recommended"] if advised else []), "notes",
               *(["excluded if"] if held else [])]
     body = []
     note = _Footnotes(fmt)
@@ -148,9 +154,13 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
         result = c.result
         body.append([
             str(number), *cells, result.status, result.leaf or "",
-            "; ".join(f"{o.id} [{', '.join(o.cites)}]" for o in result.options),
+            "; ".join(f"{o.id} [{', '.join(o.cites)}]" + (
+                f" preferred over {', '.join(o.preferred_over)}" if o.preferred_over else "")
+                for o in result.options),
             "; ".join(f"{e.id} [{', '.join(e.cites)}]" if e.cites else e.id
                       for e in result.excluded),
+            *(["; ".join(f"{n.id} [{', '.join(n.cites)}]" for n in result.not_recommended)]
+              if advised else []),
             ", ".join(n.id for n in result.notes),
             *(["; ".join(_unless_text(rule, note) for rule in c.unless)] if held else []),
         ])

@@ -46,6 +46,18 @@ def _citation(guideline: Guideline, cite: str, indent: str) -> list[str]:
     return [*_wrap(head, indent), *_wrap(f'"{text}"', indent + "  ")]
 
 
+def _advice_cites(guideline: Guideline, cites: tuple[str, ...]) -> str:
+    """Citations of advice against an option, each with its ordering code's meaning
+    (``AF-6, Class 3: Harm``) where the guideline's rating style gives one."""
+    style = guideline.rating_style
+    parts = []
+    for cite in cites:
+        level = None if cite in guideline.statements else \
+            style.level(guideline.recommendation(cite).rating)
+        parts.append(f"{cite}, {style.label} {level.code}: {level.words}" if level else cite)
+    return "; ".join(parts)
+
+
 def explain(guideline: Guideline, result: Result) -> str:
     """A result in plain words: status, path, options with citations, exclusions, notes."""
     status = {
@@ -81,12 +93,26 @@ def explain(guideline: Guideline, result: Result) -> str:
             stop = "" if step.answer else " - stopped here: the options depend on unknown data"
             lines += _wrap(f"{step.text}{stop}{values}", "      ", f"  {number:>2}. ")
 
+    if result.not_recommended:
+        lines += ["", "Not recommended for this patient (the guideline advises against):"]
+        for advised in result.not_recommended:
+            lines += _wrap(f"\u26a0 not recommended: {advised.label} [{advised.id}] "
+                           f"({_advice_cites(guideline, advised.cites)})", "      ", "  ")
+            for cite in advised.cites:
+                lines += _citation(guideline, cite, "      ")
     if result.options:
+        labels = {option.id: option.label for option in result.options}
+        ranked = any(option.preferred_over for option in result.options)
         heading = "Options" if len(result.options) == 1 else \
+            "Options (not ranked, except where a preference is stated: the choice is the " \
+            "team's and the patient's)" if ranked else \
             "Options (not ranked: the choice is the team's and the patient's)"
         lines += ["", f"{heading}:"]
         for option in result.options:
             lines += [f"  * {option.label}  [{option.id}]"]
+            if option.preferred_over:
+                lines += _wrap("preferred over " + ", ".join(
+                    f"{labels[o]} [{o}]" for o in option.preferred_over), "      ")
             for cite in option.cites:
                 lines += _citation(guideline, cite, "      ")
     if result.excluded:

@@ -19,7 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Context, PartialSet, Possible, describe_value
 from .errors import GuidelineError, PatientError, Problem
-from .model import Cite, Decision, Drop, DropListed, Leaf, LeafKind, Offer, Position, Step
+from .model import (
+    Cite,
+    Decision,
+    Drop,
+    DropListed,
+    Leaf,
+    LeafKind,
+    NotRecommend,
+    Offer,
+    Position,
+    Prefer,
+    Step,
+)
 from .patient import Patient, validate_patient
 from .result import (
     EITHER_WAY,
@@ -30,6 +42,7 @@ from .result import (
     Derived,
     Exclusion,
     NoteResult,
+    NotRecommended,
     OfferedOption,
     PathStep,
     Result,
@@ -48,14 +61,25 @@ def _defect(position: Position, message: str, check: str, node: str) -> Guidelin
     )
 
 
+# The advice a leaf's steps gave beyond its options, as a snapshot keeps it: the options not
+# recommended (with their citations), then the preferences (option, the options it is
+# preferred over), each in the order the steps gave them.
+Advice = tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
 class _Options:
-    """The options of a result being built: offered (with citations) and excluded."""
+    """The options of a result being built: offered (with citations), excluded, not
+    recommended (never offered again), and the preferences stated among the offered."""
 
     def __init__(self) -> None:
         self.offered: dict[str, list[str]] = {}
         self.excluded: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.not_recommended: dict[str, list[str]] = {}
+        self.preferred: dict[str, list[str]] = {}
 
     def offer(self, option: str, cites: tuple[str, ...]) -> None:
+        if option in self.not_recommended:
+            return  # advised against: an offer (or a citation) cannot bring it back
         held = self.offered.setdefault(option, [])
         for cite in cites:
             if cite not in held:
@@ -65,19 +89,39 @@ class _Options:
 
     def drop(self, option: str, reason: str, cites: tuple[str, ...]) -> None:
         del self.offered[option]
+        self.preferred.pop(option, None)
         self.excluded[option] = (reason, cites)
 
+    def advise_against(self, option: str, cites: tuple[str, ...]) -> None:
+        self.offered.pop(option, None)
+        self.excluded.pop(option, None)
+        self.preferred.pop(option, None)
+        held = self.not_recommended.setdefault(option, [])
+        held.extend(c for c in cites if c not in held)
+
+    def prefer(self, option: str, over: tuple[str, ...], cites: tuple[str, ...]) -> None:
+        self.offer(option, cites)
+        held = self.preferred.setdefault(option, [])
+        held.extend(o for o in over if o not in held)
+
     def snapshot(self) -> tuple[tuple[tuple[str, tuple[str, ...]], ...],
-                                tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]]:
+                                tuple[tuple[str, tuple[str, tuple[str, ...]]], ...], Advice]:
         return (tuple((o, tuple(c)) for o, c in self.offered.items()),
-                tuple(self.excluded.items()))
+                tuple(self.excluded.items()),
+                (tuple((o, tuple(c)) for o, c in self.not_recommended.items()),
+                 tuple((o, tuple(c)) for o, c in self.preferred.items())))
 
     def restore(self, offered: tuple[tuple[str, tuple[str, ...]], ...],
-                excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...]) -> None:
+                excluded: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...],
+                advice: Advice = ((), ())) -> None:
         self.offered.clear()
         self.offered.update((o, list(c)) for o, c in offered)
         self.excluded.clear()
         self.excluded.update(excluded)
+        self.not_recommended.clear()
+        self.not_recommended.update((o, list(c)) for o, c in advice[0])
+        self.preferred.clear()
+        self.preferred.update((o, list(c)) for o, c in advice[1])
 
 
 @dataclass(frozen=True)
@@ -97,6 +141,7 @@ class LeafProgress:
     notes: tuple[NoteResult, ...]
     unless: tuple[Unless, ...] = ()  # filters held so far, and where each was met
     held_at: tuple[LeafProgress, ...] = ()
+    advice: Advice = ((), ())  # not recommended and preferred so far (see _Options)
 
 
 @dataclass(frozen=True)
@@ -161,11 +206,25 @@ def _cite(step: Cite, state: _Options, ctx: Context, missing: set[str]) -> None:
             state.offer(option, step.cites)
 
 
-_APPLY: dict[type, Any] = {Offer: _offer, Drop: _drop, DropListed: _drop_listed, Cite: _cite}
+def _not_recommend(step: NotRecommend, state: _Options, ctx: Context, missing: set[str],
+                   ) -> None:
+    if _holds(step.when, ctx, missing):
+        for option in step.options:
+            state.advise_against(option, step.cites)
+
+
+def _prefer(step: Prefer, state: _Options, ctx: Context, missing: set[str]) -> None:
+    if step.option in state.offered and _holds(step.when, ctx, missing):
+        state.prefer(step.option, step.over, step.cites)
+
+
+_APPLY: dict[type, Any] = {Offer: _offer, Drop: _drop, DropListed: _drop_listed, Cite: _cite,
+                           NotRecommend: _not_recommend, Prefer: _prefer}
 
 
 def _apply(step: Step, state: _Options, ctx: Context, missing: set[str]) -> None:
-    """Apply one step: offer, drop, drop what a set field lists, or add citations."""
+    """Apply one step: offer, drop, drop what a set field lists, add citations, advise
+    against options, or state a preference."""
     _APPLY[type(step)](step, state, ctx, missing)
 
 
@@ -298,7 +357,7 @@ def _conclude(
     held: list[Unless] = []  # filters left undecided (verification, fields in ``defer``)
     held_at: list[LeafProgress] = []  # where each of them was met
     if resume is not None:
-        state.restore(resume.offered, resume.excluded)
+        state.restore(resume.offered, resume.excluded, resume.advice)
         ctx.reads = dict(resume.reads)
         start = resume.index if resume.stage == "steps" else len(steps)
         # The split that led here may have decided a filter held before this point (it read
@@ -325,19 +384,19 @@ def _conclude(
             if defer and index >= own and isinstance(step, Drop) and missing <= defer:
                 targets = tuple(o for o in step.options if o in state.offered)
                 if step.when is not None and _undecided(step.when, ctx, guideline):
-                    offered, excluded = state.snapshot()
+                    offered, excluded, advice = state.snapshot()
                     held_at.append(LeafProgress(
                         decisions, decision_reads, "steps", index, offered, excluded,
                         tuple((k, v) for k, v in ctx.reads.items() if k not in missing),
-                        (), tuple(held), tuple(held_at)))
+                        (), tuple(held), tuple(held_at), advice))
                     held.append(Unless(step.when, targets, step.reason, step.cites))
                     missing.clear()
                     continue
             # Verification splits on one field at a time; its walks resume from here.
-            offered, excluded = state.snapshot()
+            offered, excluded, advice = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "steps", index, offered,
                                     excluded, tuple(ctx.reads.items()), (), tuple(held),
-                                    tuple(held_at))
+                                    tuple(held_at), advice)
             break
     if held and not missing:
         # Whether any option is left (the fallback) or a note depends on them: split.
@@ -397,10 +456,10 @@ def _conclude(
                 note_unknowns.update(remark.when.missing(ctx))
         if note_unknowns and strict:
             # As above: resume at this rule once the field is split.
-            offered, excluded = state.snapshot()
+            offered, excluded, advice = state.snapshot()
             progress = LeafProgress(decisions, decision_reads, "notes", index, offered,
                                     excluded, tuple(ctx.reads.items()), tuple(notes),
-                                    tuple(held), tuple(held_at))
+                                    tuple(held), tuple(held_at), advice)
             break
         statement = guideline.statement(rule.statement)
         notes.append(NoteResult(statement.id, statement.text, tuple(remarks), unknown))
@@ -441,8 +500,10 @@ def _touches(step: Step, held: list[Unless], state: _Options) -> set[str]:
         return options
     if isinstance(step, Offer):
         targets: tuple[str, ...] = (step.option,)
-    elif isinstance(step, Drop):
+    elif isinstance(step, (Drop, NotRecommend)):
         targets = step.options
+    elif isinstance(step, Prefer):
+        targets = (step.option, *step.over)
     else:
         targets = step.to or tuple(state.offered)
     return options.intersection(targets) | _touches_condition(step.when, held, state)
@@ -569,7 +630,8 @@ def _merged(guideline: Guideline, patient: Patient, results: list[Result], missi
     return Result(
         guideline=first.guideline, status=first.status, leaf=first.leaf, reason=first.reason,
         recommendations=first.recommendations, options=first.options,
-        excluded=first.excluded, general=first.general, missing=(),
+        excluded=first.excluded, not_recommended=first.not_recommended,
+        general=first.general, missing=(),
         assumed=tuple(assumed[name] for name in guideline.fields if name in assumed),
         derived=tuple(Derived(*d) for d in patient.derived), notes=tuple(notes), path=path,
     )
@@ -629,7 +691,8 @@ def _shown(value: Any) -> Any:
 
 
 def _answer(result: Result) -> tuple[Any, ...]:
-    return (result.status, result.leaf, result.options, result.excluded)
+    return (result.status, result.leaf, result.options, result.excluded,
+            result.not_recommended)
 
 
 def _ordered(guideline: Guideline, names: set[str]) -> list[str]:
@@ -655,10 +718,17 @@ def _result(
     cite_key = guideline.cite_order.__getitem__
     options: tuple[OfferedOption, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
+    not_recommended: tuple[NotRecommended, ...] = ()
     if state is not None:
         options = tuple(
-            OfferedOption(o, guideline.options[o].label, tuple(sorted(cites, key=cite_key)))
+            OfferedOption(o, guideline.options[o].label, tuple(sorted(cites, key=cite_key)),
+                          tuple(p for p in state.preferred.get(o, ()) if p in state.offered))
             for o, cites in sorted(state.offered.items(), key=lambda kv: option_order[kv[0]])
+        )
+        not_recommended = tuple(
+            NotRecommended(o, guideline.options[o].label, tuple(sorted(cites, key=cite_key)))
+            for o, cites in sorted(state.not_recommended.items(),
+                                   key=lambda kv: option_order[kv[0]])
         )
         excluded = tuple(
             Exclusion(o, guideline.options[o].label, why, tuple(sorted(cites, key=cite_key)))
@@ -688,6 +758,7 @@ def _result(
         recommendations=tuple(recommendations),
         options=options,
         excluded=excluded,
+        not_recommended=not_recommended,
         general=guideline.general if in_scope else (),
         missing=tuple(_ordered(guideline, missing or set())),
         assumed=assumed,

@@ -37,7 +37,18 @@ from .derive import case_defects, compute
 from .domains import Domain, _above, _below, _between, _conditions, field_domain, thresholds
 from .errors import GuidelineError, PatientError
 from .guideline import Guideline
-from .model import Cite, Drop, DropListed, Field, FieldType, Offer, Position, Step
+from .model import (
+    Cite,
+    Drop,
+    DropListed,
+    Field,
+    FieldType,
+    NotRecommend,
+    Offer,
+    Position,
+    Prefer,
+    Step,
+)
 from .patient import Patient, validate_patient
 from .result import NEEDS_INFORMATION, Exclusion, Result
 from .traverse import SETTLE_LIMIT, LeafProgress, Unless, _stored, walk
@@ -204,7 +215,9 @@ class PatientClass:
         if not dropped:
             return self.result
         cite_key = guideline.cite_order.__getitem__
-        options = tuple(o for o in self.result.options if o.id not in dropped)
+        options = tuple(replace(o, preferred_over=tuple(p for p in o.preferred_over
+                                                        if p not in dropped))
+                        for o in self.result.options if o.id not in dropped)
         excluded = (*self.result.excluded, *(
             Exclusion(o.id, o.label, dropped[o.id].reason,
                       tuple(sorted(dropped[o.id].cites, key=cite_key)))
@@ -666,6 +679,9 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
             cited.update(option.cites)
         for exclusion in result.excluded:
             cited.update(exclusion.cites)
+        for advised in result.not_recommended:  # advice against an option uses it too
+            offered.add(advised.id)
+            cited.update(advised.cites)
         for rule in patient_class.unless:  # each holds for some patients of the class
             cited.update(rule.cites)
         noted.update(note.id for note in result.notes)
@@ -704,6 +720,7 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
     for name in guideline.conditions:
         if name not in named:
             findings.append(Finding("coverage", f"named condition {name!r} is never used"))
+    findings += _unshown_preferences(guideline, exploration)
     counted = [_count(list(guideline.recommendations), "recommendation"),
                _count(list(guideline.options), "option"),
                _count(list(guideline.statements), "statement"),
@@ -715,6 +732,28 @@ def _coverage(guideline: Guideline, exploration: Exploration) -> Check:
     return Check("coverage", tuple(findings), summary)
 
 
+def _unshown_preferences(guideline: Guideline, exploration: Exploration) -> list[Finding]:
+    """A ``prefer`` step whose option is never offered together with any option of its
+    ``over``: no result shows the preference (a misnamed option, or a step in a leaf that
+    never offers them both)."""
+    shown = {(option.id, other) for patient_class in exploration.classes
+             for option in patient_class.result.options for other in option.preferred_over}
+    steps: list[tuple[str | None, Step]] = [(None, s) for s in guideline.filters]
+    for leaf in guideline.leaves.values():
+        steps.extend((leaf.id, s) for s in leaf.steps)
+    findings, seen = [], set()
+    for node, step in steps:
+        if not isinstance(step, Prefer) or step.position in seen:
+            continue
+        seen.add(step.position)  # a step set used by several leaves: once
+        if not any((step.option, other) in shown for other in step.over):
+            findings.append(Finding(
+                "coverage", f"the preference for {step.option!r} over "
+                            f"{', '.join(map(repr, step.over))} is never shown: no result "
+                            f"offers them together", node, step.position))
+    return findings
+
+
 def _supports(guideline: Guideline, cite: str) -> tuple[str, ...]:
     if cite in guideline.statements:
         return guideline.statements[cite].supports
@@ -723,15 +762,16 @@ def _supports(guideline: Guideline, cite: str) -> tuple[str, ...]:
 
 def _citations(guideline: Guideline, exploration: Exploration) -> Check:
     findings: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, bool]] = set()
 
     def flag(option: str, cite: str, node: str | None, position: Position | None,
-             patient: Mapping[str, Any] | None) -> None:
-        if (option, cite) in seen:
+             patient: Mapping[str, Any] | None, against: bool = False) -> None:
+        if (option, cite, against) in seen:
             return
-        seen.add((option, cite))
+        seen.add((option, cite, against))
+        what = "is not recommended citing" if against else "cites"
         findings.append(Finding(
-            "citations", f"option {option!r} cites {cite}, which does not support it "
+            "citations", f"option {option!r} {what} {cite}, which does not support it "
                          f"(it supports: {', '.join(_supports(guideline, cite)) or 'nothing'})",
             node, position, patient))
 
@@ -748,6 +788,15 @@ def _citations(guideline: Guideline, exploration: Exploration) -> Check:
                 for cite in step.cites:
                     if option not in _supports(guideline, cite):
                         flag(option, cite, node, step.position, None)
+        elif isinstance(step, NotRecommend):
+            for option in step.options:
+                for cite in step.cites:
+                    if option not in _supports(guideline, cite):
+                        flag(option, cite, node, step.position, None, against=True)
+        elif isinstance(step, Prefer):
+            for cite in step.cites:
+                if step.option not in _supports(guideline, cite):
+                    flag(step.option, cite, node, step.position, None)
     if guideline.fallback:
         for cite in guideline.fallback.cites:
             if guideline.fallback.option not in _supports(guideline, cite):
@@ -758,6 +807,11 @@ def _citations(guideline: Guideline, exploration: Exploration) -> Check:
                 if offered.id not in _supports(guideline, cite):
                     flag(offered.id, cite, patient_class.result.leaf, None,
                          patient_class.patient)
+        for advised in patient_class.result.not_recommended:
+            for cite in advised.cites:
+                if advised.id not in _supports(guideline, cite):
+                    flag(advised.id, cite, patient_class.result.leaf, None,
+                         patient_class.patient, against=True)
     summary = "every option cites only what supports it" if not findings else \
         _count(findings, "problem")
     return Check("citations", tuple(findings), summary)
@@ -775,7 +829,8 @@ class PathRow:
     leaf: str
     kind: str
     # The leaf's steps as (option, cites, when): an option offered, "-option" dropped,
-    # "+option" given more citations ("+" alone: every option offered so far).
+    # "+option" given more citations ("+" alone: every option offered so far),
+    # "!option" not recommended.
     options: tuple[tuple[str, tuple[str, ...], str], ...]
 
     def to_dict(self, fields: Iterable[str]) -> dict[str, Any]:
@@ -834,6 +889,10 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
                 condition = str(step.when) if step.when else "always"
                 for option in step.to or ("",):
                     options.append((f"+{option}", step.cites, condition))
+            elif isinstance(step, NotRecommend):
+                condition = str(step.when) if step.when else "always"
+                for option in step.options:
+                    options.append((f"!{option}", step.cites, condition))
         rows.append(PathRow(tuple(path), tuple(conditions), leaf.id, leaf.kind.value,
                             tuple(options)))
     return rows

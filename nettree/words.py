@@ -41,21 +41,30 @@ def number_text(value: float) -> str:
 
 
 CLAUSE_WORDS = {"offer": "if", "only_if": "kept only if", "not_if": "removed if",
-                "also": "also cites"}
+                "also": "also cites", "preferred": "preferred over",
+                "not_recommended": "not recommended"}
 """The words that introduce a clause of a leaf's option, by the clause's kind
 (:class:`nettree.export.model.Clause`)."""
 
 
-def clause_text(kind: str, condition: str) -> str:
+def clause_text(kind: str, condition: str, over: Iterable[str] = ()) -> str:
     """A clause in words, as a diagram shows it after the clause's citations: its kind's
-    words and its condition; an unconditional offer says nothing.
+    words and its condition; an unconditional offer says nothing. A preference names the
+    options it is preferred ``over``.
 
     >>> clause_text("not_if", "age < 18"), clause_text("only_if", "smoker = true")
     ('removed if age < 18', 'kept only if smoker = true')
     >>> clause_text("offer", ""), clause_text("also", "")
     ('', 'also cites')
+    >>> clause_text("preferred", "age < 75", ["Opioid"]), clause_text("not_recommended", "")
+    ('preferred over Opioid if age < 75', 'not recommended')
     """
     words = CLAUSE_WORDS[kind]
+    over = list(over)
+    if over:
+        words = f"{words} {', '.join(over)}"
+    if condition and kind in ("preferred", "not_recommended"):
+        return f"{words} if {condition}"
     if condition:
         return f"{words} {condition}"
     return "" if kind == "offer" else words

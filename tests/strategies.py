@@ -691,7 +691,9 @@ def assignments() -> st.SearchStrategy[dict[str, Any]]:
 #   are not tested on the new path to it, so every branch is taken by some patient;
 # - leaves offer options citing recommendations (or statements) that declare they support them;
 #   an offer's or drop's condition reads only fields that the path creating its leaf leaves
-#   free, so each holds for some patient;
+#   free, so each holds for some patient; a leaf may advise against one of its options
+#   (`not_recommend`, when such a condition holds) and prefer one option offered always over
+#   the others offered always;
 # - a set field `prior` of the offered options feeds a `drop_listed_in` filter, and a general
 #   recommendation backs a fallback; only fields, options and recommendations that are used are
 #   declared. So every check of `nettree verify` passes, by construction.
@@ -986,8 +988,25 @@ def guideline_models(draw: st.DrawFn, *, max_decisions: int = 7) -> GuidelineMod
                 test = draw(_free_test(pool, [n for n in free if n not in offer_fields]))
                 if test:
                     used.add(test[0])
+                    offer_fields.add(test[0])  # the advice below reads another field
                     steps.append({"drop": draw(st.sampled_from([s["offer"] for s in steps])),
                                   "when": test[1], "reason": "A generated exclusion."})
+            offers = [s["offer"] for s in steps if "offer" in s]
+            if offers and draw(st.integers(0, 3)) == 0:
+                # Advice against an option, on a field no offer nor the drop reads.
+                test = draw(_free_test(pool, [n for n in free if n not in offer_fields]))
+                if test:
+                    used.add(test[0])
+                    target = draw(st.sampled_from(offers))
+                    steps.append({"not_recommend": target, "cites": [cite(target)],
+                                  "when": test[1]})
+            always = sorted({s["offer"] for s in steps if "offer" in s and "when" not in s},
+                            key=options.index)
+            if len(always) > 1 and draw(st.integers(0, 3)) == 0:
+                # Offered together for some patient (no step or filter removes every one
+                # for all), so the preference shows: else verify reports it never does.
+                steps.append({"prefer": always[0], "over": always[1:],
+                              "cites": [cite(always[0])]})
             if steps:
                 spec["steps"] = steps
         leaves[node] = spec

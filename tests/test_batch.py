@@ -45,25 +45,26 @@ P4_PATH = ["differentiation", "metastatic", "gep-site", "sstr-known", "site", "p
 
 def _error(carried: dict[str, Any], message: str) -> dict[str, Any]:
     return {**carried, "status": "invalid", "leaf": None, "recommendations": [],
-            "options": [], "excluded": [], "missing": [], "path": [], "error": message}
+            "options": [], "excluded": [], "not_recommended": [], "missing": [], "path": [],
+            "error": message}
 
 
 EXPECTED = [
     {"patient_id": "p1", "given": "ssa", "status": "recommendation", "leaf": "pan-g12-first",
      "recommendations": ["3.1", "3.2"], "options": ["ssa", "chemotherapy"], "excluded": [],
-     "missing": [], "path": P1_PATH, "error": ""},
+     "not_recommended": [], "missing": [], "path": P1_PATH, "error": ""},
     {"patient_id": "p2", "given": "everolimus", "status": "recommendation",
      "leaf": "gi-g12-later", "recommendations": ["2.3"], "options": ["prrt"], "excluded": [],
-     "missing": [], "path": P2_PATH, "error": ""},
+     "not_recommended": [], "missing": [], "path": P2_PATH, "error": ""},
     _error({"patient_id": "p3", "given": ""}, "invalid patient: 'differentiation' must be "
            "one of 'well', 'poor' (got 'maybe')"),
     {"patient_id": "p4", "given": "chemotherapy", "status": "needs_information", "leaf": None,
-     "recommendations": [], "options": [], "excluded": [], "missing": ["grade"],
-     "path": P4_PATH, "error": ""},
+     "recommendations": [], "options": [], "excluded": [], "not_recommended": [],
+     "missing": ["grade"], "path": P4_PATH, "error": ""},
     {"patient_id": "p5", "given": "", "status": "out_of_scope",
      "leaf": "out-poorly-differentiated", "recommendations": [], "options": [],
-     "excluded": [], "missing": [], "path": ["differentiation", "out-poorly-differentiated"],
-     "error": ""},
+     "excluded": [], "not_recommended": [], "missing": [],
+     "path": ["differentiation", "out-poorly-differentiated"], "error": ""},
     _error({"patient_id": "p6", "given": "ssa"}, "invalid patient: 'grade' is 'G1' but "
            "'ki67' 25 gives 'G3'; 'grade' may be higher than that, never lower"),
     _error({"patient_id": "p7", "given": ""}, "invalid patient: 'ki67' must be a number "

@@ -22,6 +22,7 @@ from nettree.patient import read_patient_file
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
+ADVICE = Path(__file__).parent / "guidelines" / "example-advice.yaml"
 UPDATE = os.environ.get("NETTREE_UPDATE_GOLDEN") == "1"
 
 # name -> (guideline, patient file or None, focus items, direction)
@@ -35,6 +36,10 @@ CASES: dict[str, tuple[str, str | None, tuple[str, ...], str]] = {
         "asco-gepnet-2023", None, ("primary_site=pancreas",), "LR"),
     "example-sore-throat": (str(EXAMPLE), None, (), "TB"),
     "example-named": (str(EXAMPLE.parent / "example-named.yaml"), None, (), "TB"),
+    # Warnings against options, preferences, and a rating style of its own (cor, with harm).
+    "example-advice": (str(ADVICE), None, (), "TB"),
+    "example-advice-path": (str(ADVICE), "tests/guidelines/example-advice-patient.json", (),
+                            "TB"),
 }
 
 

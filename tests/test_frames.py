@@ -50,6 +50,7 @@ def expected(guideline: nettree.Guideline, rows: list[dict[str, Any]]) -> dict[s
         out["recommendations"].append(list(result.recommendations))
         out["options"].append(list(result.option_ids))
         out["excluded"].append([e.id for e in result.excluded])
+        out["not_recommended"].append([n.id for n in result.not_recommended])
         out["missing"].append(list(result.missing))
         out["error"].append(None)
     return out

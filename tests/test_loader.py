@@ -316,8 +316,8 @@ def test_not_utf8_is_a_problem(tmp_path: Path) -> None:
 SEVERAL_EXPECTED = [
     (7, 1, "unknown key 'abbreviation' in the guideline file (did you mean 'abbreviations'?); "
            "allowed: nettree, id, title, version, ratings, recommendations, fields, options, "
-           "start, decisions, leaves, citation, source, scope, general, abbreviations, "
-           "conditions, step_sets, filters, fallback, notes"),
+           "start, decisions, leaves, citation, source, scope, rating_style, general, "
+           "abbreviations, conditions, step_sets, filters, fallback, notes"),
     (16, 24, "recommendation 1: strength must be one of S, C (got 'W')"),
     (29, 14, "field 'mood': the default must be one of 'calm', 'cross' (got 'grumpy')"),
     (53, 16, "leaf 'rest', step 2: unknown option 'coffee'"),

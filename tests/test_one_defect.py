@@ -236,7 +236,8 @@ def _first_of_each_key(path: Path) -> list[tuple[str, int, int]]:
 
 @pytest.mark.parametrize("path", [BUNDLED, HERE / "guidelines" / "example-sore-throat.yaml",
                                   HERE / "guidelines" / "example-named.yaml",
-                                  HERE / "guidelines" / "example-scores.yaml"],
+                                  HERE / "guidelines" / "example-scores.yaml",
+                                  HERE / "guidelines" / "example-advice.yaml"],
                          ids=lambda p: p.name)
 def test_every_misspelt_key_is_one_problem(tmp_path: Path, path: Path) -> None:
     """Each declared key, misspelt where it is first written, gives one problem."""

@@ -17,12 +17,15 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from page_walks import assert_walks_as_python, clinical_patients, random_patients
+from strategies import GuidelineModel, guideline_models
 
 import nettree
 from nettree.export import export
@@ -34,6 +37,8 @@ NODE = shutil.which("node")
 CHECK = Path(__file__).parent / "js" / "engine_check.mjs"
 EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
 NAMED = Path(__file__).parent / "guidelines" / "example-named.yaml"  # named conditions
+# Advice against options (not_recommend), preferences (prefer) and a rating style.
+ADVICE = Path(__file__).parent / "guidelines" / "example-advice.yaml"
 # The masked copies of each class's representative: the share of its fields each masks (one
 # field at least: the first copy masks just one, so the walk mostly reaches a leaf with it
 # unknown, where the engine tries its completions).
@@ -41,7 +46,10 @@ MASKINGS = (0.0, 0.3, 0.6)
 SCORES = Path(__file__).parent / "guidelines" / "example-scores.yaml"  # derived fields
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
            "example": set(), "example-unknown-set": {"intolerant_to"},
-           "example-named": {"age", "copd", "smoker"}, "example-scores": set()}
+           "example-named": {"age", "copd", "smoker"}, "example-scores": set(),
+           "example-advice": set()}
+# Classes of each guideline at least (the fictional advice example is small).
+MOST_CLASSES = {"example-advice": 10}
 INTOLERANCE = """  intolerant_to:
     type: set
     values: [penicillin_v, amoxicillin, clarithromycin]
@@ -109,7 +117,7 @@ def without_default(tmp_path: Path) -> Path:
 
 @pytest.mark.node
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set",
-                                    "example-named", "example-scores"])
+                                    "example-named", "example-scores", "example-advice"])
 def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path) -> None:
     if source == "asco-gepnet-2023":
         guideline = nettree.load(source)
@@ -118,10 +126,13 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
         assert guideline.conditions  # the engine reads them from the page data
     elif source == "example-scores":
         guideline = nettree.load(SCORES)
+    elif source == "example-advice":
+        guideline = nettree.load(ADVICE)
     else:
         guideline = nettree.load(EXAMPLE if source == "example" else without_default(tmp_path))
     classes, patients = class_patients(guideline, seed=8)
-    assert classes > 100 and len(patients) > classes * len(MASKINGS)
+    assert classes > MOST_CLASSES.get(source, 100)
+    assert len(patients) > classes * len(MASKINGS)
     got = run_engine(guideline, patients, tmp_path)
     assert assert_walks_as_python(guideline, patients, got) == len(patients)  # all valid
     # The fields over whose completions walks settled a leaf: a recommendation whose leaf
@@ -132,8 +143,10 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
 
 
 @pytest.mark.node
-@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(NAMED), str(SCORES)],
-                         ids=["asco-gepnet-2023", "example", "example-named", "example-scores"])
+@pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(NAMED), str(SCORES),
+                                    str(ADVICE)],
+                         ids=["asco-gepnet-2023", "example", "example-named", "example-scores",
+                              "example-advice"])
 def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         source: str, tmp_path: Path) -> None:
     """Patients outside the classes: the clinical cases, and random ones (some invalid,
@@ -144,7 +157,9 @@ def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         patients = clinical_patients() + patients
     checked = assert_walks_as_python(guideline, patients, run_engine(guideline, patients,
                                                                      tmp_path))
-    assert len(patients) / 2 < checked < len(patients)
+    assert len(patients) / 2 < checked
+    # Some are invalid, but not in the advice example: its random values are all allowed.
+    assert checked < len(patients) or source == str(ADVICE)
 
 
 VALUES = [f"h{i}" for i in range(22)]
@@ -202,3 +217,25 @@ def test_node_present_where_ci_runs() -> None:
     if os.environ.get("CI") != "true":
         pytest.skip("only checked on CI")
     assert NODE is not None, "CI must install nodejs"
+
+
+def _advises(model: GuidelineModel) -> bool:
+    steps = [step for leaf in model.leaves.values() for step in leaf.get("steps", [])]
+    return any("not_recommend" in step or "prefer" in step for step in steps)
+
+
+@pytest.mark.node
+@settings(max_examples=8, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(model=guideline_models().filter(_advises))
+def test_the_engine_walks_generated_advice_as_python_does(model: GuidelineModel) -> None:
+    """Generated guidelines that advise against options and state preferences: the engine
+    gives Python's result for a patient of every class, fields masked too."""
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        path = directory / "generated.yaml"
+        path.write_text(model.to_yaml(), "utf-8")
+        guideline = nettree.load(path)
+        _, patients = class_patients(guideline, seed=5)
+        got = run_engine(guideline, patients, directory)
+        assert assert_walks_as_python(guideline, patients, got) == len(patients)

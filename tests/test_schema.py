@@ -21,7 +21,8 @@ ROOT = HERE.parent
 GUIDELINES = [ROOT / "graphs" / "asco-gepnet-2023.yaml",
               HERE / "guidelines" / "example-sore-throat.yaml",
               HERE / "guidelines" / "example-named.yaml",
-              HERE / "guidelines" / "example-scores.yaml"]
+              HERE / "guidelines" / "example-scores.yaml",
+              HERE / "guidelines" / "example-advice.yaml"]
 PATIENTS = sorted((ROOT / "examples" / "patients").iterdir())
 
 

@@ -8,11 +8,21 @@ plus ``nettree-path`` on the highlighted path), which Graphviz writes into its S
 
 from __future__ import annotations
 
-from ..words import clause_text
-from .extract import MARK_KEY
-from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
+from .extract import ADVICE_KEY, MARK_KEY
+from .model import Advice, Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_comment, dot_html, dot_string, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, WIDTH, strength_colours
+from .style import (
+    KIND_STYLE,
+    KIND_WORDS,
+    NOT_RECOMMENDED,
+    PATH,
+    SECONDARY,
+    UNRATED,
+    WARNING_INK,
+    WIDTH,
+    level_colours,
+    options_heading,
+)
 
 __all__ = ["to_dot"]
 
@@ -28,8 +38,8 @@ def _lines(text: str, width: int) -> str:
 
 
 def _badge(cite: Citation) -> str:
-    fill, ink = strength_colours(cite.strength)
-    border = ' BORDER="1" COLOR="#999999"' if cite.strength is None else ""
+    fill, ink = cite.colours
+    border = ' BORDER="1" COLOR="#999999"' if cite.level is None else ""
     rating = f' <FONT POINT-SIZE="{SMALL - 1}">{dot_html(cite.rating)}</FONT>' \
         if cite.codes else ""
     return (f'<TD BGCOLOR="{fill}"{border} ALIGN="LEFT" VALIGN="MIDDLE">'
@@ -40,7 +50,7 @@ def _badge(cite: Citation) -> str:
 def _clause_rows(clause: Clause) -> list[str]:
     """One row per citation: the badge in the first column, the condition in the second (a
     clause citing several gets the condition once, on its first row)."""
-    words = clause_text(clause.kind, clause.condition)
+    words = clause.text
     text = _lines(words, WIDTH["condition"]) if words else ""
     text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if text else ""
     rows = []
@@ -102,7 +112,7 @@ def _leaf_label(node: DiagramNode, raw: bool) -> str:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{ink}">{_lines(node.detail, WIDTH["detail"])}</FONT></TD></TR>')
     if node.options and node.kind == "recommendation":
-        rows.append(_heading_row(UNRANKED))
+        rows.append(_heading_row(options_heading(node.has_preference)))
     marked = any(option.mark for option in node.options)
     secondary = False
     for option in node.options:
@@ -121,8 +131,21 @@ def _leaf_label(node: DiagramNode, raw: bool) -> str:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{MUTED}">{_lines(f"Not here: {label}{cited}", WIDTH["detail"])}'
                     f'</FONT></TD></TR>')
+    for advice in node.advised:
+        rows.extend(_advice_rows(advice))
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">'
             + _RULER + "".join(rows) + "</TABLE>>")
+
+
+def _advice_rows(advice: Advice) -> list[str]:
+    """A warning against an option: its label in the harm colour, then its badges with the
+    condition (never an option row: it is not offered)."""
+    mine = " for this patient" if advice.mark else ""
+    text = _lines(f"{NOT_RECOMMENDED}{mine}: {advice.label}", WIDTH["option"])
+    text = f"<B>{text}</B>" if advice.mark else text
+    return [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1"><FONT '
+            f'COLOR="{WARNING_INK}">{text}</FONT></TD></TR>',
+            *_clause_rows(Clause("offer", advice.cites, advice.condition))]
 
 
 def _decision_label(node: DiagramNode) -> str:
@@ -216,10 +239,10 @@ def _legend(diagram: Diagram) -> str:
                     f"<TR>{kinds}</TR></TABLE></TD></TR>")
     badges = []
     for level in legend.strengths:
-        fill, ink = strength_colours(level.rank)
+        fill, ink = level_colours(level)
         badges.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}" POINT-SIZE="{SMALL}"><B>'
-                      f'{dot_html(level.code)}</B> {dot_html(level.meaning)}</FONT></TD>')
-    fill, ink = strength_colours(None)
+                      f'{dot_html(level.code)}</B> {dot_html(level.words)}</FONT></TD>')
+    fill, ink = UNRATED
     badges.append(f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="#999999"><FONT COLOR="{ink}" '
                   f'POINT-SIZE="{SMALL}">qualifying statement or note (not rated)</FONT></TD>')
     head = (f"Badges: the recommendation number and its rating codes, coloured by "
@@ -253,6 +276,8 @@ def _legend(diagram: Diagram) -> str:
     lines += [line for line in (legend.focus, legend.path) if line]  # they say what they are
     if legend.marks:
         lines.append(MARK_KEY)
+    if legend.advice:
+        lines.append(ADVICE_KEY)
     for line in lines:
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
                     f'{_lines(line, width)}</FONT></TD></TR>')

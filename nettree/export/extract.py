@@ -25,13 +25,16 @@ from ..model import (
     DropListed,
     FieldType,
     LeafKind,
+    NotRecommend,
     Offer,
     Phrases,
+    Prefer,
     Step,
     value_phrase,
 )
 from ..result import EITHER_WAY
 from .model import (
+    Advice,
     Citation,
     Clause,
     Diagram,
@@ -39,7 +42,6 @@ from .model import (
     DiagramNode,
     Legend,
     OptionEntry,
-    StrengthLevel,
 )
 from .quoting import safe_ids
 
@@ -48,15 +50,11 @@ if TYPE_CHECKING:
     from ..guideline import Guideline
     from ..result import Result
 
-__all__ = ["DIRECTIONS", "build_diagram", "check_focus_fits", "describe", "parse_focus",
-           "simplify"]
+__all__ = ["ADVICE_KEY", "DIRECTIONS", "build_diagram", "check_focus_fits", "describe",
+           "parse_focus", "simplify"]
 
 DIRECTIONS = ("TB", "LR")
 """Layout directions: top to bottom, left to right."""
-
-STRENGTH = "strength"
-"""The rating dimension that colours a diagram, when the guideline has one."""
-
 
 def parse_focus(guideline: Guideline, items: Sequence[str]) -> dict[str, Any]:
     """Focus values from ``FIELD=VALUE`` texts, validated like a patient's (no defaults).
@@ -202,18 +200,10 @@ def describe(cond: Condition | bool, words: Words | None = None) -> str:
 
 
 class _Citations:
-    """Citations as diagrams show them, with the rank of their strength code."""
+    """Citations as diagrams show them, drawn as the guideline's rating style says."""
 
     def __init__(self, guideline: Guideline) -> None:
         self.guideline = guideline
-        dims = {d.name: d for d in guideline.ratings}
-        strength = dims.get(STRENGTH)
-        self.strength_label = strength.label if strength else ""
-        self.ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} \
-            if strength else {}
-        self.levels = tuple(StrengthLevel(code, meaning, rank)
-                            for rank, (code, meaning) in enumerate(strength.codes)) \
-            if strength else ()
 
     def __call__(self, cite: str) -> Citation:
         guideline = self.guideline
@@ -221,10 +211,8 @@ class _Citations:
             statement = guideline.statement(cite)
             return Citation(cite, (), None, statement.kind, statement.recommendation)
         rec = guideline.recommendation(cite)
-        rating = dict(rec.rating)
-        rank = self.ranks.get(rating[STRENGTH]) if STRENGTH in rating else None
-        return Citation(cite, tuple(code for _, code in rec.rating), rank, "recommendation",
-                        cite)
+        return Citation(cite, tuple(code for _, code in rec.rating),
+                        guideline.rating_style.level(rec.rating), "recommendation", cite)
 
     def many(self, cites: Iterable[str]) -> tuple[Citation, ...]:
         return tuple(self(c) for c in cites)
@@ -243,6 +231,7 @@ class _LeafSummary:
         self.possible_cites: set[str] = set()
         self.footer: list[Clause] = []
         self.removed: list[tuple[str, tuple[Citation, ...]]] = []
+        self.advised: list[Advice] = []
 
     def simplify(self, cond: Condition | None) -> Condition | bool:
         return simplify(cond, self.known, self.clauses, self.possible_cites)
@@ -256,6 +245,12 @@ class _LeafSummary:
             self.clauses.setdefault(step.option, []).append(
                 Clause("offer", self.citations.many(step.cites), text))
             self.possible_cites.update(step.cites)
+            for advice in self.advised:  # advice given before: an offer cannot undo it
+                if advice.id == step.option:
+                    if not advice.condition:
+                        del self.clauses[step.option]
+                        break
+                    self.clauses[step.option].append(advice.clause)
         elif isinstance(step, Drop):
             targets = [o for o in step.options if o in self.clauses]
             cond = self.simplify(step.when) if targets else False
@@ -292,6 +287,30 @@ class _LeafSummary:
                     shown = {c.id for held in self.clauses[option] for c in held.cites}
                     if cond is not True or not set(step.cites) <= shown:
                         self.clauses[option].append(clause)
+        elif isinstance(step, NotRecommend):
+            cond = self.simplify(step.when)
+            if cond is False:
+                return
+            cites = self.citations.many(step.cites)
+            text = "" if cond is True else describe(cond, self.words)
+            for option in step.options:
+                self.advised.append(Advice(option, self.guideline.options[option].label,
+                                           cites, text))
+                if option not in self.clauses:
+                    continue
+                if cond is True:  # never offered here: the warning says it
+                    del self.clauses[option]
+                else:
+                    self.clauses[option].append(Clause("not_recommended", cites, text))
+        elif isinstance(step, Prefer):
+            cond = self.simplify(step.when) if step.option in self.clauses else False
+            if cond is False:
+                return
+            self.possible_cites.update(step.cites)
+            self.clauses[step.option].append(Clause(
+                "preferred", self.citations.many(step.cites),
+                "" if cond is True else describe(cond, self.words),
+                tuple(self.guideline.options[o].label for o in step.over)))
 
     def options(self) -> tuple[OptionEntry, ...]:
         """The options in the file's order, those a recommendation offers first, then those
@@ -391,6 +410,15 @@ def _filter_lines(guideline: Guideline, known: Known,
                            for o in step.to) if step.to else "every option"
             when = "" if cond is True else f" if {describe(cond, words)}"
             lines.append(f"Cited for {to}: {', '.join(step.cites)}{when}")
+        elif isinstance(step, NotRecommend):
+            labels = ", ".join(words.option(o) if words else o for o in step.options)
+            when = "" if cond is True else f" if {describe(cond, words)}"
+            lines.append(f"\u26a0 Not recommended: {labels}{when}{cited}")
+        elif isinstance(step, Prefer):
+            over = ", ".join(words.option(o) if words else o for o in step.over)
+            when = "" if cond is True else f" if {describe(cond, words)}"
+            lines.append(f"Preferred: {words.option(step.option) if words else step.option} "
+                         f"over {over}{when}{cited}")
     return tuple(line if isinstance(line, str)
                  else f"{line[0]}{_merged(line[2], words, at_leaves)}{line[1]}"
                  for line in lines)
@@ -453,6 +481,10 @@ def _reachable(guideline: Guideline, focus: Known,
 
 MARK_KEY = ("In the leaf reached: \u2713 an option this patient is offered; struck through: an "
             "option excluded for this patient; unmarked: its condition does not hold.")
+ADVICE_KEY = ("\u26a0 not recommended: an option the guideline advises against (for the "
+              "patients its condition names), citing the recommendation that says so; never "
+              "an offer.")
+"""The legend's key to the warnings against options."""
 """The legend's key to the options marked in the leaf a result reached."""
 
 
@@ -483,11 +515,30 @@ def _marked(guideline: Guideline, citations: _Citations, options: tuple[OptionEn
     return tuple(marked)
 
 
+def _marked_advice(guideline: Guideline, citations: _Citations, advised: tuple[Advice, ...],
+                   result: Result) -> tuple[Advice, ...]:
+    """The warnings of the leaf ``result`` reached, those that apply to the patient marked;
+    one that a guideline-wide step gives is added, marked."""
+    applies = {n.id: n for n in result.not_recommended}
+    marked = [replace(entry, mark="not_recommended") if entry.id in applies and (
+        {c.id for c in entry.cites} <= set(applies[entry.id].cites)) else entry
+        for entry in advised]
+    shown = {entry.id for entry in marked if entry.mark}
+    for advice in result.not_recommended:
+        if advice.id not in shown:
+            marked.append(Advice(advice.id, advice.label, citations.many(advice.cites), "",
+                                 mark="not_recommended"))
+    return tuple(marked)
+
+
 def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
     who = f" for {label}" if label else ""
     status = result.status.replace("_", " ").upper()
     if result.options:
         what = "; ".join(f"{o.label} ({', '.join(o.cites)})" for o in result.options)
+        if result.not_recommended:
+            what += "; not recommended: " + "; ".join(
+                f"{n.label} ({', '.join(n.cites)})" for n in result.not_recommended)
     elif result.missing:
         what = "needs " + ", ".join(result.missing)
     else:
@@ -554,13 +605,15 @@ def build_diagram(
         if node_id == stop_node:
             detail = f"{detail} {stop_note}".strip()
         options = summary.options()
+        advised = tuple(summary.advised)
         if result is not None and node_id == result.leaf and node_id != stop_node:
             options = _marked(guideline, citations, options, result)
+            advised = _marked_advice(guideline, citations, advised, result)
             marks = any(entry.mark for entry in options)
         nodes.append(DiagramNode(keys[node_id], node_id, leaf.kind.value, leaf.label, detail,
                                  options, tuple(summary.footer),
                                  tuple(summary.removed), node_id in path_nodes,
-                                 node_id == stop_node))
+                                 node_id == stop_node, advised=advised))
 
     edges = tuple(
         DiagramEdge(f"e_{keys[source][2:]}_{index}", keys[source], keys[target], answer,
@@ -583,15 +636,18 @@ def build_diagram(
         focus_text = "Focus: only what is reachable when " + ", ".join(
             (words and value_phrase(guideline.fields.get(name), value))
             or f"{name} = {describe_value(value)}" for name, value in values.items())
+    style = guideline.rating_style
     legend = Legend(
-        strength_label=citations.strength_label,
-        strengths=citations.levels,
+        strength_label=style.label,
+        strengths=style.levels,
         ratings=ratings,
         filters=_filter_lines(guideline, focus_known, words, _at_leaves(guideline, known)),
         fallback=fallback,
         focus=focus_text,
         path=_path_summary(guideline, result, path_label) if result is not None else "",
         marks=marks,
+        advice=any(node.advised for node in nodes) or any(
+            isinstance(step, NotRecommend) for step in guideline.filters),
     )
     return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,
                    direction=direction, nodes=tuple(nodes), edges=edges, legend=legend,

@@ -20,15 +20,35 @@ from typing import TYPE_CHECKING, Any
 
 from ..conditions import Condition
 from ..derive import reads_of
-from ..model import Cite, Drop, DropListed, Field, Offer, Phrases, PointSum, Step
+from ..model import (
+    Cite,
+    Drop,
+    DropListed,
+    Field,
+    NotRecommend,
+    Offer,
+    Phrases,
+    PointSum,
+    Prefer,
+    Step,
+)
 from ..traverse import SETTLE_LIMIT
-from ..words import clause_text, plain
-from .extract import MARK_KEY, describe
+from ..words import plain
+from .extract import ADVICE_KEY, MARK_KEY, describe
 from .layout import Layout, layered
 from .model import Citation, Clause, Diagram, DiagramNode
 from .pages import answers_to
 from .quoting import html_text, script_json, wrap
-from .style import KIND_STYLE, KIND_WORDS, PATH, SECONDARY, UNRANKED, UNRATED, strength_colours
+from .style import (
+    KIND_STYLE,
+    KIND_WORDS,
+    NOT_RECOMMENDED,
+    PATH,
+    SECONDARY,
+    UNRATED,
+    level_colours,
+    options_heading,
+)
 
 if TYPE_CHECKING:
     from ..guideline import Guideline
@@ -100,7 +120,7 @@ class _Box:
         for cite in clause.cites:
             self.items.append(_Badge(cursor, top, _badge_width(cite), cite))
             cursor += _badge_width(cite) + 4
-        text = clause_text(clause.kind, clause.condition)
+        text = clause.text
         height = BADGE_H
         if text:
             lines = wrap(text, 40)
@@ -123,7 +143,7 @@ def _content(node: DiagramNode, raw: bool = False) -> _Box:
     if node.detail:
         box.lines(node.detail, 46, 11, "detail")
     if node.options and node.kind == "recommendation":
-        box.lines(UNRANKED, 46, 11, "detail")
+        box.lines(options_heading(node.has_preference), 46, 11, "detail")
     secondary = False
     for option in node.options:
         if option.secondary and not secondary:
@@ -148,6 +168,13 @@ def _content(node: DiagramNode, raw: bool = False) -> _Box:
     for label, cites in node.removed:
         cited = f" ({', '.join(c.id for c in cites)})" if cites else ""
         box.lines(f"Not here: {label}{cited}", 48, 11, "removed")
+    for advice in node.advised:  # a warning, never an offered option
+        box.y += 2
+        mine = " for this patient" if advice.mark else ""
+        box.lines(f"{NOT_RECOMMENDED}{mine}: {advice.label}", 44, 12,
+                  "advice applies" if advice.mark else "advice", weight="bold", x=PAD + GUTTER,
+                  option=advice.id)
+        box.clause(Clause("offer", advice.cites, advice.condition))
     return box
 
 
@@ -166,9 +193,9 @@ def _svg_items(box: _Box, centred: bool, width: float) -> list[str]:
                 out.append(f'<text x="{item.x:.1f}" y="{item.y:.1f}" class="{item.css}">'
                            f"{html_text(item.text)}</text>")
         else:
-            fill, ink = strength_colours(item.cite.strength)
+            fill, ink = item.cite.colours
             tone = item.cite.tone
-            stroke = ' stroke="#999999"' if item.cite.strength is None else ""
+            stroke = ' stroke="#999999"' if item.cite.level is None else ""
             out.append(f'<g class="badge {tone}" data-cite="{html_text(item.cite.id)}">'
                        f'<rect x="{item.x:.1f}" y="{item.y:.1f}" width="{item.width:.1f}" '
                        f'height="{BADGE_H:.0f}" rx="3" fill="{fill}"{stroke}/>'
@@ -280,6 +307,12 @@ def _step(step: Step) -> dict[str, Any]:
         return {"t": "cite", "cites": list(step.cites),
                 "to": list(step.to) if step.to is not None else None,
                 "when": _condition(step.when)}
+    if isinstance(step, NotRecommend):
+        return {"t": "not_recommend", "options": list(step.options), "cites": list(step.cites),
+                "when": _condition(step.when)}
+    if isinstance(step, Prefer):
+        return {"t": "prefer", "option": step.option, "over": list(step.over),
+                "cites": list(step.cites), "when": _condition(step.when)}
     raise TypeError(f"cannot embed step {step!r}")
 
 
@@ -293,7 +326,6 @@ def _cites_of(steps: tuple[Step, ...]) -> set[str]:
 def page_data(guideline: Guideline, diagram: Diagram, *,
               patient: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data."""
-    dims = {d.name: d for d in guideline.ratings}
     fields = []
     for field in guideline.fields.values():
         derive = None
@@ -310,19 +342,19 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             **({"integer": True} if field.integer else {}),
             "label": field.label, "phrases": dict(field.phrases),
         })
-    strength = dims.get("strength")
-    ranks = {code: rank for rank, (code, _) in enumerate(strength.codes)} if strength else {}
-    recommendations = {
-        rec.id: {
+    recommendations = {}
+    for rec in guideline.recommendations:
+        level = guideline.rating_style.level(rec.rating)
+        recommendations[rec.id] = {
             "category": rec.category, "text": rec.text,
             "rating": guideline.describe_rating(rec),
             "codes": [code for _, code in rec.rating],
-            "rank": ranks.get(dict(rec.rating).get("strength", "")),
+            "rank": None if level is None else level.rank,
+            "colours": list(level_colours(level)) if level is not None else None,
+            "harm": level is not None and level.harm,
             "statements": [{"id": s.id, "kind": s.kind, "text": s.text}
                            for s in rec.statements],
         }
-        for rec in guideline.recommendations
-    }
     statements = {s.id: {"kind": s.kind, "text": s.text, "of": s.recommendation}
                   for s in guideline.statements.values()}
     words = None if diagram.raw else Phrases(guideline.fields, guideline.options)
@@ -394,9 +426,9 @@ def _legend(diagram: Diagram) -> str:
     kinds += (f'<li><span class="swatch" style="border:4px solid {PATH}"></span>'
               f"The case\u2019s path (dashed where it stops for want of data)</li>")
     badges = "".join(
-        f'<li><span class="badge-sample" style="background:{strength_colours(s.rank)[0]};'
-        f'color:{strength_colours(s.rank)[1]}">{html_text(s.code)}</span>'
-        f"{html_text(legend.strength_label)}: {html_text(s.meaning)}</li>"
+        f'<li><span class="badge-sample" style="background:{level_colours(s)[0]};'
+        f'color:{level_colours(s)[1]}">{html_text(s.code)}</span>'
+        f"{html_text(legend.strength_label)}: {html_text(s.words)}</li>"
         for s in legend.strengths)
     badges += (f'<li><span class="badge-sample" style="background:{UNRATED[0]};'
                f'color:{UNRATED[1]};border:1px solid #999">2.1-q1</span>'
@@ -411,6 +443,8 @@ def _legend(diagram: Diagram) -> str:
     if legend.fallback:
         parts.append(f"<p>{html_text(legend.fallback)}</p>")
     parts.append(f'<p class="marks">{html_text(MARK_KEY)}</p>')
+    if legend.advice:
+        parts.append(f'<p class="marks advice-key">{html_text(ADVICE_KEY)}</p>')
     if legend.focus:
         parts.append(f"<p><b>{html_text(legend.focus)}</b></p>")
     return "\n".join(parts)

@@ -9,12 +9,11 @@ of the strongest recommendation it cites. The path is drawn with ``classDef`` an
 
 from __future__ import annotations
 
-from ..words import clause_text
 from .dot import OFFERED_FILL
-from .extract import MARK_KEY
+from .extract import ADVICE_KEY, MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_comment, mermaid_label, wrap
-from .style import KIND_STYLE, PATH, SECONDARY, UNRANKED, strength_colours
+from .style import KIND_STYLE, NOT_RECOMMENDED, PATH, SECONDARY, options_heading
 
 __all__ = ["to_mermaid"]
 
@@ -24,11 +23,12 @@ _WEAK_INK = "#b7791f"  # the border of a leaf whose strongest citation is weak: 
 
 
 def _mark(cite: Citation) -> str:
-    """A citation's strength in letters (no emoji: they show as empty boxes without an
-    emoji font): its strength code in brackets, or ``statement``."""
-    if cite.strength is None:
+    """A citation's level in letters (no emoji: they show as empty boxes without an
+    emoji font): the code of the dimension that orders recommendations in brackets,
+    ``statement`` for a statement, nothing for a recommendation the style does not rate."""
+    if cite.kind != "recommendation":
         return f"[{_UNRATED}]"
-    return f"[{cite.codes[-1]}]" if cite.codes else ""
+    return f"[{cite.level.code}]" if cite.level is not None else ""
 
 
 def _lines(text: str, width: int = 0) -> str:
@@ -40,11 +40,12 @@ def _lines(text: str, width: int = 0) -> str:
 
 
 def _cites(cites: tuple[Citation, ...]) -> str:
-    return " ".join(f"{c.id} {_mark(c)}" + (f" ({c.rating})" if c.codes else "") for c in cites)
+    return " ".join(f"{c.id} {_mark(c)}".strip() + (f" ({c.rating})" if c.codes else "")
+                    for c in cites)
 
 
 def _clause(clause: Clause) -> str:
-    text = clause_text(clause.kind, clause.condition)
+    text = clause.text
     return mermaid_label(_cites(clause.cites)) + (f": {_lines(text)}" if text else "")
 
 
@@ -53,7 +54,7 @@ def _label(node: DiagramNode) -> str:
     if node.detail:
         parts.append(f"<i>{_lines(node.detail)}</i>")
     if node.options and node.kind == "recommendation":
-        parts.append(f"<i>{_lines(UNRANKED)}</i>")
+        parts.append(f"<i>{_lines(options_heading(node.has_preference))}</i>")
     marked = any(option.mark for option in node.options)
     secondary = False
     for option in node.options:
@@ -80,6 +81,11 @@ def _label(node: DiagramNode) -> str:
     for label, cites in node.removed:
         cited = f" ({', '.join(c.id for c in cites)})" if cites else ""
         parts.append(f"<i>{_lines(f'Not here: {label}{cited}')}</i>")
+    for advice in node.advised:
+        mine = " for this patient" if advice.mark else ""
+        shown = Clause("offer", advice.cites, advice.condition)
+        parts.append(f"<b>{_lines(f'{NOT_RECOMMENDED}{mine}: {advice.label}')}</b>: "
+                     f"{_clause(shown)}")
     return "<br/>".join(parts)
 
 
@@ -110,7 +116,7 @@ def _legend(diagram: Diagram) -> str:
                            "White: a recommendation leaf. Orange: needs information. "
                            "Grey: out of scope.")]
     if legend.strengths:
-        marks = " \u00b7 ".join(f"[{s.code}] {s.meaning}" for s in legend.strengths)
+        marks = " \u00b7 ".join(f"[{s.code}] {s.words}" for s in legend.strengths)
         parts.append(mermaid_label(f"{legend.strength_label} (after each citation; a leaf's "
                                    f"border shows its strongest): {marks} \u00b7 "
                                    f"[{_UNRATED}] qualifying statement or note (not rated)"))
@@ -123,6 +129,8 @@ def _legend(diagram: Diagram) -> str:
             parts.append(_lines(line))
     if legend.marks:
         parts.append(_lines(MARK_KEY))
+    if legend.advice:
+        parts.append(_lines(ADVICE_KEY))
     return f'legend["{"<br/>".join(parts)}"]'
 
 
@@ -152,10 +160,10 @@ def to_mermaid(diagram: Diagram) -> str:
         dash = ",stroke-dasharray:5 3" if dashed else ""
         align = ",text-align:left" if kind in ("recommendation", "needs_information") else ""
         lines.append(f"  classDef {kind} fill:{fill},stroke:{border},color:{ink}{dash}{align}")
-    for rank in range(len(diagram.legend.strengths)):
-        fill, _ = strength_colours(rank)
-        ink = _WEAK_INK if rank > 0 else fill  # a pale badge colour is no visible border
-        lines.append(f"  classDef strength{rank} stroke:{ink},stroke-width:3px")
+    for level in diagram.legend.strengths:
+        # A pale badge colour is no visible border: past the first, amber (harm: its red).
+        ink = level.fill if level.rank == 0 or level.harm else _WEAK_INK
+        lines.append(f"  classDef strength{level.rank} stroke:{ink},stroke-width:3px")
     lines.append("  classDef legend fill:#fafafa,stroke:#bbbbbb,color:#333333,text-align:left")
     lines.append(f"  classDef path stroke:{PATH},stroke-width:4px")
     lines.append("  classDef stop stroke-dasharray:6 4")

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..model import RatingLevel
+from ..ratings import UNRATED
+from ..words import clause_text
+
 __all__ = [
+    "Advice",
     "Citation",
     "Clause",
     "Diagram",
@@ -18,7 +23,7 @@ __all__ = [
     "DiagramNode",
     "Legend",
     "OptionEntry",
-    "StrengthLevel",
+    "RatingLevel",
 ]
 
 
@@ -27,25 +32,45 @@ class Citation:
     """A recommendation number or statement id as a diagram shows it.
 
     ``codes`` is the recommendation's rating, one code per dimension (empty for a
-    statement, which is never shown with a rating); ``strength`` is the rank of its strength
-    code, 0 for the strongest (None when the guideline has no strength dimension or the
-    citation is a statement); ``of`` is the recommendation a statement belongs to.
+    statement, which is never shown with a rating); ``level`` is how the guideline's rating
+    style draws it (None when it has no style or the citation is a statement: unrated);
+    ``of`` is the recommendation a statement belongs to.
     """
 
     id: str
     codes: tuple[str, ...]
-    strength: int | None
+    level: RatingLevel | None
     kind: str  # "recommendation", "qualifying" or "note"
     of: str
 
     @property
+    def strength(self) -> int | None:
+        """The rank of its code in the dimension that orders recommendations, 0 for the
+        first (None: unrated)."""
+        return None if self.level is None else self.level.rank
+
+    @property
+    def harm(self) -> bool:
+        """True when its code is drawn in the harm style."""
+        return self.level is not None and self.level.harm
+
+    @property
+    def colours(self) -> tuple[str, str]:
+        """The badge's ``(fill, text)`` colours."""
+        return UNRATED if self.level is None else (self.level.fill, self.level.ink)
+
+    @property
     def rating(self) -> str:
-        """The codes, joined: ``EB·L·W``; empty for a statement."""
-        return "\u00b7".join(self.codes)
+        """The codes, joined: ``EB·L·W``, then ``harm`` in the harm style; empty for a
+        statement."""
+        return "\u00b7".join((*self.codes, "harm") if self.harm else self.codes)
 
     @property
     def tone(self) -> str:
-        """The colour class: ``strength-0`` (strongest), ``strength-1``... or ``unrated``."""
+        """The colour class: ``strength-0`` (strongest), ``strength-1``... or ``unrated``;
+        ``harm`` in the harm style."""
+        if self.harm:
+            return "harm"
         return "unrated" if self.strength is None else f"strength-{self.strength}"
 
 
@@ -54,13 +79,20 @@ class Clause:
     """One line under an option: why it is offered, restricted or further cited.
 
     ``kind``: ``offer`` (offered citing ``cites`` when ``condition``), ``only_if`` (kept only
-    when ``condition``), ``not_if`` (removed when ``condition``) or ``also`` (``cites`` added
+    when ``condition``), ``not_if`` (removed when ``condition``), ``also`` (``cites`` added
+    when ``condition``) or ``preferred`` (preferred ``over`` those options, citing ``cites``,
     when ``condition``). An empty condition means always.
     """
 
     kind: str
     cites: tuple[Citation, ...]
     condition: str
+    over: tuple[str, ...] = ()  # a preference: the labels of the options it is preferred over
+
+    @property
+    def text(self) -> str:
+        """The clause in words, shown after its citations (see :func:`clause_text`)."""
+        return clause_text(self.kind, self.condition, self.over)
 
 
 @dataclass(frozen=True)
@@ -79,6 +111,25 @@ class OptionEntry:
     excluded_by: tuple[str, ...] = ()
     reason: str = ""  # why a step excluded it, in the file's words
     secondary: bool = False  # offered only by qualifying statements (a special circumstance)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """An option a leaf marks as not recommended (a warning, never an offer): its label,
+    the citations that advise against it and when (empty: always). ``mark`` is
+    ``not_recommended`` in the leaf a highlighted result reached when it applies to that
+    patient."""
+
+    id: str
+    label: str
+    cites: tuple[Citation, ...]
+    condition: str
+    mark: str = ""
+
+    @property
+    def clause(self) -> Clause:
+        """The warning as a clause: "not recommended" (and its condition) after its badges."""
+        return Clause("not_recommended", self.cites, self.condition)
 
 
 @dataclass(frozen=True)
@@ -103,6 +154,13 @@ class DiagramNode:
     on_path: bool
     stop: bool  # the highlighted path stops here for want of data
     count: int | None = None  # patients of a cohort who passed here (None: no cohort drawn)
+    advised: tuple[Advice, ...] = ()  # options it marks as not recommended (warnings)
+
+    @property
+    def has_preference(self) -> bool:
+        """True when an option states a preference: the options are then unranked except
+        where it is stated."""
+        return any(c.kind == "preferred" for o in self.options for c in o.clauses)
 
 
 @dataclass(frozen=True)
@@ -119,18 +177,11 @@ class DiagramEdge:
 
 
 @dataclass(frozen=True)
-class StrengthLevel:
-    """One code of the strength dimension, with its rank (0 is the strongest)."""
-
-    code: str
-    meaning: str
-    rank: int
-
-
-@dataclass(frozen=True)
 class Legend:
     """What the legend and the note box say.
 
+    ``strengths`` are the levels of the dimension that orders recommendations (the rating
+    style's, labelled ``strength_label``), each with its colours;
     ``ratings`` is one line per rating dimension (``Strength: S strong, W weak``);
     ``filters`` the guideline-wide steps applied at every recommendation leaf, in words;
     ``fallback`` what is offered when nothing is left; ``focus`` the focus values in words;
@@ -139,7 +190,7 @@ class Legend:
     """
 
     strength_label: str
-    strengths: tuple[StrengthLevel, ...]
+    strengths: tuple[RatingLevel, ...]
     ratings: tuple[str, ...]
     filters: tuple[str, ...]
     fallback: str
@@ -148,6 +199,7 @@ class Legend:
     page: str = ""  # on a page of a printed set: which page, and where it continues from
     full: bool = True  # False on the later pages of a printed set: a short key only
     marks: bool = False  # a leaf marks the options the highlighted result offers or excludes
+    advice: bool = False  # some leaf drawn marks an option as not recommended
 
 
 @dataclass(frozen=True)

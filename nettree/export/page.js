@@ -35,11 +35,13 @@
                         (cited ? " (cited here)" : "") + ": " }),
         document.createTextNode(s.text)]);
     });
-    var tone = rec.rank === null ? "unrated" : "strength-" + rec.rank;
+    var tone = rec.harm ? "harm" : rec.rank === null ? "unrated" : "strength-" + rec.rank;
+    var quote = el("blockquote", { text: rec.text });
+    if (rec.colours) { quote.style.borderLeftColor = rec.colours[0]; }
     return el("div", { "class": "cite recommendation " + tone, "data-cite": cite }, [
       el("h4", { text: "Recommendation " + cite + " \u2014 " + rec.category }),
-      el("p", { "class": "rating", text: rec.rating }),
-      el("blockquote", { text: rec.text }),
+      el("p", { "class": "rating", text: rec.rating + (rec.harm ? " \u2014 harm" : "") }),
+      quote,
       statements.length ? el("ul", { "class": "statements" }, statements) : null]);
   }
 
@@ -187,6 +189,11 @@
         g.appendChild(mark);
       });
     });
+    (res.not_recommended || []).forEach(function (o) {
+      g.querySelectorAll('text.advice[data-option="' + o.id + '"]').forEach(function (t) {
+        t.classList.add("applies");
+      });
+    });
   }
 
   function highlight(res) {
@@ -198,6 +205,9 @@
     document.querySelectorAll("#nettree-svg text.option").forEach(function (t) {
       t.classList.remove("offered");
       t.classList.remove("excluded");
+    });
+    document.querySelectorAll("#nettree-svg text.advice").forEach(function (t) {
+      t.classList.remove("applies");
     });
     if (!res || res.error) { return; }
     var svg = document.getElementById("nettree-svg");
@@ -252,14 +262,31 @@
         (step.answer === null ? " \u2014 stopped: the options depend on unknown data" : "");
       return el("li", { "data-node": step.node }, [document.createTextNode(step.text + answer)]);
     })));
+    function cited(cites) {
+      return cites.map(function (c) {
+        var rec = DATA.recommendations[c];
+        return rec ? c + " (" + rec.codes.join("\u00b7") + (rec.harm ? ", harm" : "") + ")" : c;
+      }).join(", ");
+    }
+    var notRecommended = res.not_recommended || [];
+    if (notRecommended.length) {
+      box.appendChild(el("h3", { "class": "not-recommended", text: "\u26a0 Not recommended for this case" }));
+      box.appendChild(el("ul", { "class": "not-recommended" }, notRecommended.map(function (o) {
+        return el("li", { "data-option": o.id }, [el("b", { text: "\u26a0 not recommended: " + o.label }),
+          document.createTextNode(" \u2014 " + cited(o.cites))]);
+      })));
+    }
     if (res.options.length) {
-      box.appendChild(el("h3", { text: res.options.length > 1 ? "Options (not ranked)" : "Option" }));
+      var labels = {};
+      res.options.forEach(function (o) { labels[o.id] = o.label; });
+      var preference = res.options.some(function (o) { return o.preferred_over; });
+      box.appendChild(el("h3", { text: res.options.length === 1 ? "Option" : preference ?
+        "Options (not ranked, except where a preference is stated)" : "Options (not ranked)" }));
       box.appendChild(el("ul", { "class": "options" }, res.options.map(function (o) {
-        return el("li", { "data-option": o.id }, [el("b", { text: o.label }),
-          document.createTextNode(" \u2014 " + o.cites.map(function (c) {
-            var rec = DATA.recommendations[c];
-            return rec ? c + " (" + rec.codes.join("\u00b7") + ")" : c;
-          }).join(", "))]);
+        var over = o.preferred_over ? el("span", { "class": "preferred", text: " \u2014 preferred over " +
+          o.preferred_over.map(function (p) { return labels[p]; }).join(", ") }) : null;
+        return el("li", { "data-option": o.id }, [el("b", { text: o.label }), over,
+          document.createTextNode(" \u2014 " + cited(o.cites))]);
       })));
     }
     if (res.excluded.length) {

@@ -288,8 +288,14 @@
       return { values: values, defaulted: defaulted, derived: derived };
     }
 
-    function Options() { this.offered = new Map(); this.excluded = new Map(); }
+    /* As nettree.traverse._Options: offered (with citations), excluded, not recommended
+       (never offered again) and the preferences stated among the offered. */
+    function Options() {
+      this.offered = new Map(); this.excluded = new Map();
+      this.notRecommended = new Map(); this.preferred = new Map();
+    }
     Options.prototype.offer = function (option, cites) {
+      if (this.notRecommended.has(option)) { return; }
       if (!this.offered.has(option)) { this.offered.set(option, []); }
       var held = this.offered.get(option);
       cites.forEach(function (c) { if (held.indexOf(c) < 0) { held.push(c); } });
@@ -297,7 +303,22 @@
     };
     Options.prototype.drop = function (option, reason, cites) {
       this.offered.delete(option);
+      this.preferred.delete(option);
       this.excluded.set(option, [reason, cites]);
+    };
+    Options.prototype.adviseAgainst = function (option, cites) {
+      this.offered.delete(option);
+      this.excluded.delete(option);
+      this.preferred.delete(option);
+      if (!this.notRecommended.has(option)) { this.notRecommended.set(option, []); }
+      var held = this.notRecommended.get(option);
+      cites.forEach(function (c) { if (held.indexOf(c) < 0) { held.push(c); } });
+    };
+    Options.prototype.prefer = function (option, over, cites) {
+      this.offer(option, cites);
+      if (!this.preferred.has(option)) { this.preferred.set(option, []); }
+      var held = this.preferred.get(option);
+      over.forEach(function (o) { if (held.indexOf(o) < 0) { held.push(o); } });
     };
 
     function holds(when, ctx, missing) {
@@ -328,6 +349,14 @@
         if (targets.length && holds(step.when, ctx, missing)) {
           targets.forEach(function (o) { state.offer(o, step.cites); });
         }
+      } else if (step.t === "not_recommend") {
+        if (holds(step.when, ctx, missing)) {
+          step.options.forEach(function (o) { state.adviseAgainst(o, step.cites); });
+        }
+      } else if (step.t === "prefer") {
+        if (state.offered.has(step.option) && holds(step.when, ctx, missing)) {
+          state.prefer(step.option, step.over, step.cites);
+        }
       }
     }
 
@@ -340,12 +369,22 @@
     }
 
     function result(patient, allReads, path, status, o) {
-      var options = [], excluded = [];
+      var options = [], excluded = [], notRecommended = [];
       if (o.state) {
-        Array.from(o.state.offered.entries())
+        var offered = o.state.offered, preferred = o.state.preferred;
+        Array.from(offered.entries())
           .sort(function (a, b) { return OPTION_ORDER[a[0]] - OPTION_ORDER[b[0]]; })
           .forEach(function (e) {
-            options.push({ id: e[0], label: DATA.options[e[0]], cites: e[1].slice().sort(byCite) });
+            var option = { id: e[0], label: DATA.options[e[0]], cites: e[1].slice().sort(byCite) };
+            var over = (preferred.get(e[0]) || []).filter(function (p) { return offered.has(p); });
+            if (over.length) { option.preferred_over = over; }
+            options.push(option);
+          });
+        Array.from(o.state.notRecommended.entries())
+          .sort(function (a, b) { return OPTION_ORDER[a[0]] - OPTION_ORDER[b[0]]; })
+          .forEach(function (e) {
+            notRecommended.push({ id: e[0], label: DATA.options[e[0]],
+                                  cites: e[1].slice().sort(byCite) });
           });
         Array.from(o.state.excluded.entries())
           .sort(function (a, b) { return OPTION_ORDER[a[0]] - OPTION_ORDER[b[0]]; })
@@ -376,6 +415,7 @@
         recommendations: Array.from(recs).sort(byCite),
         options: options,
         excluded: excluded,
+        not_recommended: notRecommended,
         general: inScope ? DATA.general.slice() : [],
         missing: ordered(o.missing || []),
         assumed: assumed,
@@ -405,7 +445,9 @@
         if (!isUnknown(v) && !patient.defaulted.has(n) && !derivedNames.has(n)) { given[n] = v; }
       });
       var results = [], answer = null;
-      function answerOf(r) { return JSON.stringify([r.status, r.leaf, r.options, r.excluded]); }
+      function answerOf(r) {
+        return JSON.stringify([r.status, r.leaf, r.options, r.excluded, r.not_recommended]);
+      }
       function visit(index, completed) {
         if (index === names.length) {
           var r = traverse(completed, budget);
@@ -449,6 +491,7 @@
       return {
         guideline: first.guideline, status: first.status, leaf: first.leaf, reason: first.reason,
         recommendations: first.recommendations, options: first.options, excluded: first.excluded,
+        not_recommended: first.not_recommended,
         general: first.general, missing: [],
         assumed: FIELD_ORDER.filter(function (n) { return assumed[n]; }).map(function (n) { return assumed[n]; }),
         derived: patient.derived, notes: notes, path: path

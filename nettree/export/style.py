@@ -6,46 +6,49 @@ the legend of each describes the same thing.
 
 from __future__ import annotations
 
+from ..model import RatingLevel
+from ..ratings import HARM, UNRATED
+
 UNRANKED = "Options, not ranked (the choice is the team's and the patient's):"
 """The heading over a leaf's options in every static format: their order is no ranking."""
+UNRANKED_EXCEPT = ("Options, unranked except where a preference is stated (the choice is the "
+                   "team's and the patient's):")
+"""The heading instead when an option of the leaf states a preference over others."""
+NOT_RECOMMENDED = "\u26a0 not recommended"
+"""The words of a warning against an option (never shown as an offered option)."""
+WARNING_INK = HARM[0]
+"""The colour of a warning's words: the harm style's red."""
+
 SECONDARY = "Only in a special circumstance (a qualifying statement):"
 """The heading over the options that only a qualifying statement offers."""
 
 __all__ = [
     "KIND_STYLE",
     "KIND_WORDS",
+    "NOT_RECOMMENDED",
     "PATH",
     "SECONDARY",
     "UNRANKED",
+    "UNRANKED_EXCEPT",
     "UNRATED",
+    "WARNING_INK",
     "WIDTH",
-    "strength_colours",
+    "level_colours",
+    "options_heading",
 ]
 
 PATH = "#c2185b"
 """The highlighted path: nodes and edges on it are drawn thick in this colour."""
 
-# (fill, text) per strength rank, strongest first; ranks past the list use the last entry.
-_STRENGTH = (
-    ("#1b7837", "#ffffff"),  # the strongest code: dark green, white text
-    ("#fdd96a", "#1a1a1a"),  # the next: amber
-    ("#f4a582", "#1a1a1a"),  # then salmon
-    ("#d9d9d9", "#1a1a1a"),  # any further code: grey
-)
 
-UNRATED = ("#ffffff", "#333333")
-"""(fill, text) of a citation without a rating: a qualifying statement or a note."""
+def options_heading(preference: bool) -> str:
+    """The heading over a leaf's options: unranked, except where a preference is stated."""
+    return UNRANKED_EXCEPT if preference else UNRANKED
 
 
-def strength_colours(rank: int | None) -> tuple[str, str]:
-    """``(fill, text)`` for a strength rank (0 is the strongest); ``None`` is unrated.
-
-    >>> strength_colours(0), strength_colours(9), strength_colours(None)
-    (('#1b7837', '#ffffff'), ('#d9d9d9', '#1a1a1a'), ('#ffffff', '#333333'))
-    """
-    if rank is None:
-        return UNRATED
-    return _STRENGTH[min(rank, len(_STRENGTH) - 1)]
+def level_colours(level: RatingLevel | None) -> tuple[str, str]:
+    """``(fill, text)`` of a rating level (see :mod:`nettree.ratings`); ``None`` is unrated."""
+    return UNRATED if level is None else (level.fill, level.ink)
 
 
 # (fill, border, text, dashed) per node kind.

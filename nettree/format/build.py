@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..derive import reads_of
-from ..errors import GuidelineError, shown
+from ..errors import GuidelineError, Problem, shown
 from ..guideline import Guideline
 from ..model import (
     Branch,
@@ -28,16 +28,20 @@ from ..model import (
     Leaf,
     LeafKind,
     NoteRule,
+    NotRecommend,
     Offer,
     Option,
     Point,
     PointSum,
+    Prefer,
     RatingDimension,
+    RatingStyle,
     Recommendation,
     Remark,
     Statement,
     Step,
 )
+from ..ratings import DEFAULT_DIMENSION, is_colour, rating_style
 from ..words import did_you_mean, number_text
 from ..yamlio import Mark, YList, YMap, parse_yaml
 from . import declare, structure
@@ -88,6 +92,7 @@ class Builder(References):
 
         # A missing required section was reported above: its parser is not run on nothing.
         ratings = self.ratings(*section("ratings")) if "ratings" in data else ()
+        style, warnings = self.rating_style(data, ratings)
         if "fields" in data:
             self.fields = self.parse_fields(*section("fields"))
         if "options" in data:
@@ -120,6 +125,8 @@ class Builder(References):
             path=self.path,
             source=source,
             ratings=ratings,
+            rating_style=style,
+            warnings=warnings,
             recommendations=recommendations,
             general=general,
             abbreviations=MappingProxyType(abbreviations),
@@ -180,6 +187,58 @@ class Builder(References):
                 pairs.append((str(code), str(meaning)))
             dims.append(RatingDimension(str(name), label, tuple(pairs)))
         return tuple(dims)
+
+    def rating_style(self, data: YMap, ratings: tuple[RatingDimension, ...],
+                     ) -> tuple[RatingStyle, tuple[Problem, ...]]:
+        """The file's ``rating_style`` (else the dimension named ``strength``), and the
+        warning for a guideline whose ratings cannot be coloured."""
+        dims = {d.name: d for d in ratings}
+        if "rating_style" not in data:
+            if DEFAULT_DIMENSION in dims or not ratings:
+                return rating_style(dims.get(DEFAULT_DIMENSION)), ()
+            mark = data.key_marks.get("ratings", Mark(1, 1))
+            return RatingStyle(), (Problem(
+                self.file, mark.line, mark.column,
+                f"no 'rating_style' and no rating dimension named {DEFAULT_DIMENSION!r}: "
+                f"badges are drawn unrated; add 'rating_style: {{dimension: ...}}' naming one "
+                f"of {', '.join(dims)}", "rating_style"),)
+        node, mark = data["rating_style"], data.value_marks["rating_style"]
+        what = "'rating_style'"
+        if not self.keys(node, mark, what, "rating style"):
+            return RatingStyle(), ()
+        name = node["dimension"]
+        if not isinstance(name, str) or name not in dims:
+            if name not in self.dim_names:  # else the dimension's own problem is reported
+                self.problem(node.value_marks["dimension"],
+                             f"{what}: 'dimension' must name a rating dimension, one of "
+                             f"{', '.join(dims) or 'none'} (got {shown(name)})",
+                             check="references")
+            return RatingStyle(), ()
+        codes = [code for code, _ in dims[name].codes]
+
+        def known(code: Any, code_mark: Mark, key: str) -> bool:
+            if str(code) in codes and not isinstance(code, bool):
+                return True
+            self.problem(code_mark, f"{what}: {key} has {shown(code)}, not a code of "
+                                    f"{shown(name)}; allowed: {', '.join(codes)}",
+                         check="references")
+            return False
+
+        harm = tuple(str(code) for code, code_mark in self.id_list(node, "harm", what)
+                     if known(code, code_mark, "'harm'")) if "harm" in node else ()
+        colours: dict[str, str] = {}
+        raw = node.get("colours")
+        if isinstance(raw, YMap):
+            for code, colour, code_mark in items(raw):
+                if not known(code, raw.key_marks[code], "'colours'"):
+                    continue
+                if not is_colour(colour):  # nothing written (# begins a comment): at the code
+                    at = raw.key_marks[code] if colour is None else code_mark
+                    self.problem(at, f"{what}: the colour of {shown(str(code))} must be "
+                                     f"written \"#rrggbb\", quoted (got {shown(colour)})")
+                    continue
+                colours[str(code)] = str(colour)
+        return rating_style(dims[name], harm, colours), ()
 
     def parse_fields(self, node: Any, mark: Mark) -> dict[str, Field]:
         if not isinstance(node, YMap) or not node:
@@ -697,6 +756,35 @@ class Builder(References):
                                  f"option")
             cites = self.cite_refs(item, "cites", what, required=False)
             return (DropListed(str(name), self.text_of(item, "reason", what), cites, position),)
+        if kind == "not_recommend":
+            if not self.keys(item, mark, what, "not_recommend step"):
+                return None
+            targets = self.id_list(item, "not_recommend", what)
+            valid = all([self.option_ref(o, m, what) for o, m in targets]) and bool(targets)
+            cites = self.cite_refs(item, "cites", what, required=True)
+            when, ok = self.when(item, mark, what)
+            if not (valid and ok and cites):
+                return None
+            return (NotRecommend(tuple(o for o, _ in targets), cites, when, position),)
+        if kind == "prefer":
+            if not self.keys(item, mark, what, "prefer step"):
+                return None
+            option = item["prefer"]
+            valid = isinstance(option, str) and self.option_ref(option, item.value_marks["prefer"],
+                                                                what)
+            over = self.id_list(item, "over", what)
+            valid = all([self.option_ref(o, m, what) for o, m in over]) and valid and bool(over)
+            for other, other_mark in over:
+                if other == option:
+                    self.problem(other_mark, f"{what}: {shown(other)} is the preferred option "
+                                             f"itself; 'over' names the options it is preferred "
+                                             f"over")
+                    valid = False
+            cites = self.cite_refs(item, "cites", what, required=True)
+            when, ok = self.when(item, mark, what)
+            if not (valid and ok and cites):
+                return None
+            return (Prefer(str(option), tuple(o for o, _ in over), cites, when, position),)
         # cite
         if not self.keys(item, mark, what, "cite step"):
             return None

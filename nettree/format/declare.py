@@ -142,6 +142,8 @@ _RECORDS = (
         ("source", TEXT, NO, "path (relative to the file) of the source text; it must exist"),
         ("scope", TEXT, NO, "who the guideline is for"),
         ("ratings", map_of("rating dimension"), YES, "the rating scheme"),
+        ("rating_style", rec("rating style"), NO,
+         "how ratings are presented (default: the dimension named `strength`, if any)"),
         ("general", IDS, NO, "recommendation ids listed with every in-scope result"),
         ("recommendations", list_of("recommendation"), YES, "the recommendations, verbatim"),
         ("abbreviations", map_of("text"), NO, "`ABBR: meaning`"),
@@ -162,6 +164,13 @@ _RECORDS = (
     Record("rating dimension", "one dimension of the rating scheme", _keys(
         ("label", TEXT, YES, "its name in words"),
         ("codes", map_of("text"), YES, "`CODE: meaning`"),
+    )),
+    Record("rating style", "how ratings are presented in every output", _keys(
+        ("dimension", ID, YES, "the dimension that orders recommendations and colours badges"),
+        ("harm", IDS, NO, 'its codes drawn in the harm style (red, the word "harm")'),
+        ("colours", map_of("text"), NO,
+         "`CODE: \"#rrggbb\"` badge colours; other codes from a default ramp in the codes' "
+         "order (strongest first)"),
     )),
     Record("recommendation", "a recommendation, verbatim", _keys(
         ("id", ID, YES, 'its number, quoted (`"2.1"`)'),
@@ -270,6 +279,19 @@ _RECORDS = (
         ("to", IDS, NO, "the options (all offered ones if absent)"),
         _WHEN, _UNLESS, _ENCODING,
     ), tag="cite"),
+    Record("not_recommend step", "mark options as not recommended for the patient", _keys(
+        ("not_recommend", IDS, YES,
+         "the options: removed if offered, never offered later, reported under "
+         "`not_recommended`"),
+        ("cites", IDS, YES, "the recommendations or statements that advise against them"),
+        _WHEN, _UNLESS, _ENCODING,
+    ), tag="not_recommend"),
+    Record("prefer step", "state that an offered option is preferred over others", _keys(
+        ("prefer", ID, YES, "the preferred option (the step applies only if it is offered)"),
+        ("over", IDS, YES, "the options it is preferred over (shown when still offered)"),
+        ("cites", IDS, YES, "the recommendations or statements that say so (join its cites)"),
+        _WHEN, _UNLESS, _ENCODING,
+    ), tag="prefer"),
     Record("use step", "the steps of a named step set, in place", _keys(
         ("use", ID, YES, "the step set"),
     ), tag="use"),
