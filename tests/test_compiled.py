@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import EXAMPLE_GUIDELINES, TEST_GUIDELINES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import complete_patients, guideline_models, malformed_patients, partial_patients
@@ -28,7 +29,7 @@ from nettree.traverse import traverse as interpret
 from nettree.verify import explore
 
 HERE = Path(__file__).parent
-GUIDELINES = ["asco-gepnet-2023", *sorted((HERE / "guidelines").glob("*.yaml"))]
+GUIDELINES = ["asco-gepnet-2023", *TEST_GUIDELINES, *EXAMPLE_GUIDELINES]
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from corpus import EVERY_GUIDELINE
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -26,8 +27,7 @@ from nettree.cli import main
 from nettree.errors import GuidelineError, NettreeError, PatientError
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDELINES = [ROOT / "graphs" / "asco-gepnet-2023.yaml",
-              *sorted((ROOT / "tests" / "guidelines").glob("*.yaml"))]
+GUIDELINES = EVERY_GUIDELINE
 
 # Sized for a 2-core CI machine (each example loads and verifies a guideline); no shrinking,
 # whose hundreds of re-runs would cost minutes: the failing file is reported as it was drawn.

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus import EVERY_GUIDELINE
 
 import nettree
 from nettree.format import declare
@@ -234,10 +235,7 @@ def _first_of_each_key(path: Path) -> list[tuple[str, int, int]]:
     return sorted(seen.values())
 
 
-@pytest.mark.parametrize("path", [BUNDLED, HERE / "guidelines" / "example-sore-throat.yaml",
-                                  HERE / "guidelines" / "example-named.yaml",
-                                  HERE / "guidelines" / "example-scores.yaml",
-                                  HERE / "guidelines" / "example-advice.yaml"],
+@pytest.mark.parametrize("path", EVERY_GUIDELINE,
                          ids=lambda p: p.name)
 def test_every_misspelt_key_is_one_problem(tmp_path: Path, path: Path) -> None:
     """Each declared key, misspelt where it is first written, gives one problem."""

@@ -30,6 +30,7 @@ from typing import Any
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from corpus import EXAMPLE_GUIDELINES, TEST_GUIDELINES
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from strategies import (
@@ -52,7 +53,7 @@ from nettree.result import EITHER_WAY, NEEDS_INFORMATION, OUT_OF_SCOPE, RECOMMEN
 
 HERE = Path(__file__).resolve().parent
 # Globbed at collection: a file added to tests/guidelines/ is tested without listing it here.
-EXTRA_GUIDELINES = sorted((HERE / "guidelines").glob("*.yaml"))
+EXTRA_GUIDELINES = [*TEST_GUIDELINES, *EXAMPLE_GUIDELINES]
 
 # Per test, sized for a 2-core CI machine: the whole file takes about 30 seconds with two
 # guidelines. Soundness of unknown data (property 3) gets the most examples.

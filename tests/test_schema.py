@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from corpus import EVERY_GUIDELINE
 
 import nettree
 from nettree.cli import main
@@ -18,11 +19,8 @@ from nettree.yamlio import parse_yaml
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-GUIDELINES = [ROOT / "graphs" / "asco-gepnet-2023.yaml",
-              HERE / "guidelines" / "example-sore-throat.yaml",
-              HERE / "guidelines" / "example-named.yaml",
-              HERE / "guidelines" / "example-scores.yaml",
-              HERE / "guidelines" / "example-advice.yaml"]
+GUIDELINES = EVERY_GUIDELINE
+SORE_THROAT = HERE / "guidelines" / "example-sore-throat.yaml"
 PATIENTS = sorted((ROOT / "examples" / "patients").iterdir())
 
 
@@ -88,7 +86,7 @@ def test_cli_prints_the_schemas() -> None:
     run = CliRunner().invoke(main, ["schema", "guideline"])
     assert run.exit_code == 0
     assert json.loads(run.stdout) == guideline_schema()
-    example = str(GUIDELINES[1])
+    example = str(SORE_THROAT)
     run = CliRunner().invoke(main, ["schema", "patient", "--guideline", example])
     assert run.exit_code == 0
     assert json.loads(run.stdout) == patient_schema(nettree.load(example))
