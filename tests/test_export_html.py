@@ -404,6 +404,15 @@ def test_page_at_presentation_sizes(browser: Any, tmp_path: Path,
     inside = page.evaluate("""() => { const r = document.getElementById('nettree-details')
       .getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""")
     assert inside
+    # A leaf's long details scroll in their own region: the case form stays in view.
+    page.evaluate("document.getElementById('nettree-panel').scrollTop = 0")
+    page.click("#n_pan_g12_first")
+    form = page.evaluate("""() => { const f = document.getElementById('nettree-form')
+      .getBoundingClientRect(); const d = document.getElementById('nettree-details-body');
+      return {top: f.top, details: d.textContent.length,
+              scrolls: d.scrollHeight > d.clientHeight}; }""")
+    assert 0 <= form["top"] < size[1] - 40, form
+    assert form["details"] > 500 and form["scrolls"], form
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"page-{size[0]}x{size[1]}.png"))
     assert page.errors == []
