@@ -140,6 +140,11 @@ class Field:
     label: str = ""
     phrases: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def called(self) -> str:
+        """The field as text for a reader names it: its ``label``, else its name."""
+        return self.label or self.name
+
     def phrase(self, op: str, operand: Any, negated: bool = False) -> str | None:
         """A test of this field in the guideline's own display words (its ``label`` and
         ``phrases``), or None when the file gives none for it: the caller then shows the

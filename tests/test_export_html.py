@@ -233,6 +233,25 @@ def test_patient_page_opens_on_its_path(browser: Any, guideline: nettree.Guideli
 
 
 @pytest.mark.browser
+def test_result_panel_names_fields_by_their_labels(browser: Any, guideline: nettree.Guideline,
+                                                   tmp_path: Path) -> None:
+    """Issue 10 item 5: what the result assumed, and what it still needs, in the file's
+    words (a field's label), never a raw field name."""
+    patient = {k: v for k, v in read_patient_file(PATIENTS / "pan-g2-high-volume.json").items()
+               if k not in ("prior_therapies", "chemo_candidate")}
+    result = guideline.traverse(patient)
+    assert {"prior_therapies", "chemo_candidate"} <= {a.field for a in result.assumed}
+    page = open_page(browser, write_page(tmp_path, guideline, result=result, patient=patient))
+    text = page.inner_text("#nettree-result")
+    assert "prior therapies not given: no prior therapies: first line" in text
+    assert "candidate for chemotherapy not given" in text
+    page.select_option('select[name="sstr_status"]', "")  # now it needs SSTR status
+    text = page.inner_text("#nettree-result")
+    assert "To go on, give: SSTR status" in text
+    assert [name for name in guideline.fields if "_" in name and name in text] == []
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
 def test_the_page_walks_cases_exactly_as_python_does(browser: Any, source: str,
                                                      tmp_path: Path) -> None:

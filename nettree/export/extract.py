@@ -301,7 +301,7 @@ class _LeafSummary:
 def _field_name(guideline: Guideline, name: str, words: Words | None) -> str:
     """A field as a diagram names it: its label in the file's words, else its name."""
     field = guideline.fields.get(name)
-    return field.label if words is not None and field is not None and field.label else name
+    return field.called if words is not None and field is not None else name
 
 
 def _secondary(clauses: Iterable[Clause]) -> bool:
@@ -476,13 +476,14 @@ def _marked(guideline: Guideline, citations: _Citations, options: tuple[OptionEn
     return tuple(marked)
 
 
-def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
+def _path_summary(guideline: Guideline, result: Result, label: str,
+                  words: Words | None) -> str:
     who = f" for {label}" if label else ""
     status = result.status.replace("_", " ").upper()
     if result.options:
         what = "; ".join(f"{o.label} ({', '.join(o.cites)})" for o in result.options)
     elif result.missing:
-        what = "needs " + ", ".join(result.missing)
+        what = "needs " + ", ".join(_field_name(guideline, m, words) for m in result.missing)
     else:
         what = result.reason
     return f"Highlighted: the path{who}. Result: {status}: {what}"
@@ -583,7 +584,7 @@ def build_diagram(
         filters=_filter_lines(guideline, focus_known, words, _at_leaves(guideline, known)),
         fallback=fallback,
         focus=focus_text,
-        path=_path_summary(guideline, result, path_label) if result is not None else "",
+        path=_path_summary(guideline, result, path_label, words) if result is not None else "",
         marks=marks,
     )
     return Diagram(guideline=guideline.id, title=guideline.title, version=guideline.version,

@@ -65,7 +65,7 @@
     body.appendChild(el("p", { "class": "kind", text: words[leaf.kind] + " \u00b7 " + nodeId }));
     body.appendChild(el("h3", { text: leaf.label }));
     if (leaf.reason) { body.appendChild(el("p", { text: leaf.reason })); }
-    if (leaf.missing.length) { body.appendChild(el("p", { text: "Needs: " + leaf.missing.join(", ") })); }
+    if (leaf.missing.length) { body.appendChild(el("p", { text: "Needs: " + leaf.missing.map(called).join(", ") })); }
     if (leaf.cites.length) {
       body.appendChild(el("p", { "class": "hint", text: "What this leaf cites, verbatim:" }));
       leaf.cites.forEach(function (c) {
@@ -84,6 +84,11 @@
     return f.has_default ? "not given: " + f.if_absent : "not given (unknown)";
   }
 
+  // A field named in a sentence: its label, else its name (as Field.called in Python).
+  function called(name) {
+    var f = DATA.fields.filter(function (x) { return x.name === name; })[0];
+    return (f && f.label) || name;
+  }
   // A field and its values in the guideline file's display words, where it gives them.
   function fieldLabel(f) {
     var text = f.label || f.name.replace(/_/g, " ");
@@ -236,7 +241,7 @@
     box.appendChild(el("p", { "class": "status", "data-status": res.status, text: words[res.status] }));
     if (res.reason) { box.appendChild(el("p", { "class": "reason", text: res.reason })); }
     if (res.missing.length) {
-      box.appendChild(el("p", { "class": "missing", text: "To go on, give: " + res.missing.join(", ") }));
+      box.appendChild(el("p", { "class": "missing", text: "To go on, give: " + res.missing.map(called).join(", ") }));
       res.missing.forEach(function (m) {
         var f = form.querySelector('.field[data-field="' + m + '"]');
         if (f) { f.classList.add("wanted"); }
@@ -268,7 +273,7 @@
     if (res.notes.length) {
       box.appendChild(el("h3", { text: "Notes" }));
       box.appendChild(el("ul", { "class": "notes" }, res.notes.map(function (n) {
-        var may = n.unknown.length ? " (may apply, if known: " + n.unknown.join(", ") + ")" : "";
+        var may = n.unknown.length ? " (may apply, if known: " + n.unknown.map(called).join(", ") + ")" : "";
         return el("li", { "data-note": n.id }, [el("b", { text: n.id + may + ": " }),
           document.createTextNode(n.text)].concat(n.remarks.map(function (r) {
             return el("div", { "class": "remark", text: r });
@@ -280,7 +285,7 @@
     }
     if (res.assumed.length) {
       box.appendChild(el("p", { "class": "assumed", text: "Assumed: " + res.assumed.map(function (a) {
-        return a.field + " (" + a.meaning + ")"; }).join("; ") }));
+        return called(a.field) + " not given: " + (a.meaning || String(a.value)); }).join("; ") }));
     }
   }
 
