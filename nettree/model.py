@@ -7,7 +7,7 @@ patients; :mod:`nettree.traverse` does the latter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -259,6 +259,7 @@ class Offer:
     cites: tuple[str, ...]
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)  # how the source was read, if said
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ class Drop:
     reason: str
     cites: tuple[str, ...]
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,7 @@ class Cite:
     to: tuple[str, ...] | None
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 Step = Offer | Drop | DropListed | Cite

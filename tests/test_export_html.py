@@ -432,6 +432,10 @@ def test_page_at_presentation_sizes(browser: Any, tmp_path: Path,
               scrolls: d.scrollHeight > d.clientHeight}; }""")
     assert 0 <= form["top"] < size[1] - 40, form
     assert form["details"] > 500 and form["scrolls"], form
+    details = page.inner_text("#nettree-details-body")  # how it reads 3.3 (issue 10 item 2)
+    assert "How some of its citations are read" in details
+    assert re.search(r"Note \d+: 3\.3 read so: The table files 3\.3 under second- or "
+                     r"later-line therapy", details), details
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"page-{size[0]}x{size[1]}.png"))
     assert page.errors == []

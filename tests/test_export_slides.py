@@ -81,6 +81,10 @@ def test_pdf_deck_is_16_by_9_and_never_below_18_points(guideline: nettree.Guidel
     assert "Version 2023" in first
     assert "Overview" in page_text(tmp_path / "deck.pdf", 2)
     titles = [slide.title for slide in slides]
+    # A leaf's slides say how it reads 3.3 (a slide draws no legend).
+    assert any("3.3 read so: The table files 3.3" in reading
+               for slide in slides if slide.title.startswith("G1-G2 panNET, first line")
+               for node in slide.diagram.nodes for reading in node.readings)
     for leaf in guideline.leaves.values():
         assert any(title.startswith(leaf.label) for title in titles), leaf.label
     for decision in guideline.decisions.values():  # each question, with all its answers

@@ -43,6 +43,8 @@ def _clause_rows(clause: Clause) -> list[str]:
     """One row per citation: the badge in the first column, the condition in the second (a
     clause citing several gets the condition once, on its first row)."""
     words = clause_text(clause.kind, clause.condition)
+    if clause.note:  # the leaf's notes say how these citations are read
+        words = f"{words} (note {clause.note})".strip()
     text = _lines(words, WIDTH["condition"]) if words else ""
     text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if text else ""
     rows = []
@@ -59,6 +61,8 @@ def _clause_rows(clause: Clause) -> list[str]:
 _RULER = ('<TR><TD FIXEDSIZE="TRUE" WIDTH="1" HEIGHT="1" CELLPADDING="0"></TD>'
           '<TD FIXEDSIZE="TRUE" WIDTH="215" HEIGHT="1" CELLPADDING="0"></TD></TR>')
 
+
+READINGS = "How some citations are read (a condition marked \u201cnote N\u201d points here):"
 
 OFFERED_FILL = "#fce4ec"
 """The background of an option the highlighted patient is offered (a pale path colour)."""
@@ -123,6 +127,9 @@ def _leaf_label(node: DiagramNode, raw: bool) -> str:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
                     f'COLOR="{MUTED}">{_lines(f"Not here: {label}{cited}", WIDTH["detail"])}'
                     f'</FONT></TD></TR>')
+    for reading in node.readings:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{MUTED}">{_lines(reading, WIDTH["detail"])}</FONT></TD></TR>')
     ruler = _RULER if node.options or node.footer else ""  # a leaf by its name: no columns
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">'
             + ruler + "".join(rows) + "</TABLE>>")
@@ -260,6 +267,15 @@ def _legend(diagram: Diagram) -> str:
             for index, line in enumerate(legend.filters, 1))
         rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
                     f'{_lines("Then, at every recommendation leaf, in order:", width)}'
+                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
+                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
+    if legend.readings:  # how the leaves read their citations: the clauses' "(note N)"
+        cells = "".join(
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+            f'{_lines(f"Note {index}: {line}", width - 4)}</FONT></TD></TR>'
+            for index, line in enumerate(legend.readings, 1))
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines(READINGS, width)}'
                     f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
                     f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
     if legend.fallback:

@@ -61,6 +61,7 @@ class Clause:
     kind: str
     cites: tuple[Citation, ...]
     condition: str
+    note: int = 0  # the number of the leaf's reading of these citations (0: none)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class DiagramNode:
     ``recommendation``, ``out_of_scope`` or ``needs_information``. ``title`` is the question
     or the leaf's label; ``detail`` the leaf's reason or what it needs. ``footer`` holds
     leaf-wide clauses (citations added to every option) and ``removed`` the options that a
-    leaf's steps always remove (label and citations).
+    leaf's steps always remove (label and citations). ``readings`` are notes drawn inside
+    the node, where no legend is drawn (a slide: ``Note 1: ...``).
     """
 
     key: str
@@ -103,6 +105,13 @@ class DiagramNode:
     on_path: bool
     stop: bool  # the highlighted path stops here for want of data
     count: int | None = None  # patients of a cohort who passed here (None: no cohort drawn)
+    readings: tuple[str, ...] = ()  # notes drawn in the node (a slide has no legend)
+
+    @property
+    def notes(self) -> tuple[int, ...]:
+        """The numbers of the legend's readings that this node's clauses point to."""
+        clauses = [c for option in self.options for c in option.clauses] + list(self.footer)
+        return tuple(sorted({clause.note for clause in clauses} - {0}))
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,10 @@ class Legend:
     page: str = ""  # on a page of a printed set: which page, and where it continues from
     full: bool = True  # False on the later pages of a printed set: a short key only
     marks: bool = False  # a leaf marks the options the highlighted result offers or excludes
+    # How the steps drawn read their sources (their ``encoding``: e.g. a recommendation the
+    # source files under later lines, read as first line too); a clause's ``note`` is the
+    # number of its reading here, from 1.
+    readings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,12 @@
         body.appendChild(citeBlock(c, leaf.cites));
       });
     }
+    if (leaf.readings.length) {  // the drawing's numbered notes: how the citations are read
+      body.appendChild(el("p", { "class": "hint", text: "How some of its citations are read (the drawing's notes):" }));
+      body.appendChild(el("ol", { "class": "readings" }, leaf.readings.map(function (r) {
+        return el("li", { "class": "encoding", text: r });
+      })));
+    }
     if (leaf.encoding) { body.appendChild(el("p", { "class": "encoding", text: "Encoding: " + leaf.encoding })); }
   }
 

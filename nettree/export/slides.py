@@ -178,16 +178,20 @@ def _decision_slides(diagram: Diagram, node: DiagramNode) -> list[Slide]:
 
 def _leaf_slides(diagram: Diagram, node: DiagramNode) -> list[Slide]:
     """A leaf's slides: its options, as many a slide as fit (an option with many clauses
-    over several), then what every option cites and what is never offered here."""
-    bare = replace(node, options=(), footer=(), removed=())
+    over several), then what every option cites, what is never offered here, and the notes
+    on how its citations are read (the legend's, which a slide does not draw)."""
+    readings = tuple(f"Note {n}: {diagram.legend.readings[n - 1]}" for n in node.notes)
+    bare = replace(node, options=(), footer=(), removed=(), readings=())
     pieces = [replace(bare, options=(option,)) for option in node.options]
-    if node.footer or node.removed or not pieces:
-        pieces.append(replace(bare, footer=node.footer, removed=node.removed))
+    if node.footer or node.removed or readings or not pieces:
+        pieces.append(replace(bare, footer=node.footer, removed=node.removed,
+                              readings=readings))
 
     def make(run: Sequence[DiagramNode]) -> Slide:
         shown = replace(bare, options=tuple(o for p in run for o in p.options),
                         footer=tuple(c for p in run for c in p.footer),
-                        removed=tuple(r for p in run for r in p.removed))
+                        removed=tuple(r for p in run for r in p.removed),
+                        readings=tuple(r for p in run for r in p.readings))
         return Slide(node.title, _way(diagram, node.key), _part(diagram, [shown]))
 
     def split(piece: DiagramNode) -> list[DiagramNode]:
@@ -195,9 +199,9 @@ def _leaf_slides(diagram: Diagram, node: DiagramNode) -> list[Slide]:
             option = piece.options[0]
             return [replace(piece, options=(replace(option, clauses=(clause,)),))
                     for clause in option.clauses]
-        return [replace(piece, footer=(clause,), removed=()) for clause in piece.footer] + (
-            [replace(piece, footer=(), removed=(item,)) for item in piece.removed]) \
-            if len(piece.footer) + len(piece.removed) > 1 else [piece]
+        return ([replace(bare, footer=(clause,)) for clause in piece.footer]
+                + [replace(bare, removed=(item,)) for item in piece.removed]
+                + [replace(bare, readings=(text,)) for text in piece.readings])
 
     return _numbered(_runs(pieces, make, split))
 
