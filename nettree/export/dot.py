@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..words import clause_text
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
 from .quoting import dot_comment, dot_html, dot_string, wrap
@@ -42,9 +41,7 @@ def _badge(cite: Citation) -> str:
 def _clause_rows(clause: Clause) -> list[str]:
     """One row per citation: the badge in the first column, the condition in the second (a
     clause citing several gets the condition once, on its first row)."""
-    words = clause_text(clause.kind, clause.condition)
-    if clause.note:  # the leaf's notes say how these citations are read
-        words = f"{words} (note {clause.note})".strip()
+    words = clause.text
     text = _lines(words, WIDTH["condition"]) if words else ""
     text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if text else ""
     rows = []

@@ -9,8 +9,7 @@ of the strongest recommendation it cites. The path is drawn with ``classDef`` an
 
 from __future__ import annotations
 
-from ..words import clause_text
-from .dot import OFFERED_FILL
+from .dot import OFFERED_FILL, READINGS
 from .extract import MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_comment, mermaid_label, wrap
@@ -44,7 +43,7 @@ def _cites(cites: tuple[Citation, ...]) -> str:
 
 
 def _clause(clause: Clause) -> str:
-    text = clause_text(clause.kind, clause.condition)
+    text = clause.text
     return mermaid_label(_cites(clause.cites)) + (f": {_lines(text)}" if text else "")
 
 
@@ -118,6 +117,9 @@ def _legend(diagram: Diagram) -> str:
     if legend.filters:
         parts.append(_lines("Then, at every recommendation leaf, in order:"))
         parts.extend("\u2022 " + _lines(line) for line in legend.filters)
+    if legend.readings:
+        parts.append(_lines(READINGS))
+        parts.extend(_lines(f"Note {n}: {line}") for n, line in enumerate(legend.readings, 1))
     for line in (legend.fallback, legend.focus, legend.path):
         if line:
             parts.append(_lines(line))

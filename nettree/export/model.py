@@ -55,13 +55,22 @@ class Clause:
 
     ``kind``: ``offer`` (offered citing ``cites`` when ``condition``), ``only_if`` (kept only
     when ``condition``), ``not_if`` (removed when ``condition``) or ``also`` (``cites`` added
-    when ``condition``). An empty condition means always.
+    when ``condition``). An empty condition means always. ``note`` points to the legend's
+    reading of the citations (:attr:`Legend.readings`).
     """
 
     kind: str
     cites: tuple[Citation, ...]
     condition: str
     note: int = 0  # the number of the leaf's reading of these citations (0: none)
+
+    @property
+    def text(self) -> str:
+        """The clause in words (``if SSTR-negative``), with the note it points to."""
+        from ..words import clause_text
+
+        words = clause_text(self.kind, self.condition)
+        return f"{words} (note {self.note})".strip() if self.note else words
 
 
 @dataclass(frozen=True)
