@@ -239,12 +239,12 @@ def build_slides(guideline: Guideline, diagram: Diagram) -> list[Slide]:
     slides = _runs(lines, lambda run: Slide(diagram.title, "", empty, tuple(run)),
                    lambda line: [line])
     if diagram.legend.path:  # the case, on a slide of its own
-        said = diagram.legend.path.split(". Result: ", 1)
-        status, _, what = said[-1].partition(": ")
+        said = diagram.legend.path.split(". Result: ", 1)[-1]
+        status, _, what = said.partition(": ")
         case = [f"Result: {status}", *(f"\u2022 {item}" for item in what.split("; ") if item)]
         slides.extend(_runs(case, lambda run: Slide(
-            "This patient", said[0] if len(said) > 1 else "", empty, tuple(run)),
-            lambda line: [line]))
+            "This patient", "The next slides follow the path to this result", empty,
+            tuple(run)), lambda line: [line]))
     overview = _overview(diagram)
     slides.extend(overview)
     answered: set[str] = set()  # decisions an overview slide shows with all their answers
