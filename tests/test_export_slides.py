@@ -174,3 +174,19 @@ def test_html_deck_at_1280x720(browser: Any, guideline: nettree.Guideline,  # no
     page.click("#next")
     assert page.inner_text("#counter") == f"2 / {count}"
     assert errors == [] and all(url.startswith("file:") for url in requests)
+
+
+@needs_dot
+@pytest.mark.parametrize("args", [
+    [str(ROOT / "tests" / "guidelines" / "example-sore-throat.yaml")],  # a question with
+    ["--direction", "LR", "--focus", "primary_site=gi"],  # many answers; a deck drawn LR
+])
+def test_every_deck_keeps_its_text_at_18_points(args: list[str], tmp_path: Path) -> None:
+    """Where the overview cannot be cut into legible parts, they are left to the decisions'
+    own slides (a question above its answers, as many a slide as fit)."""
+    out = tmp_path / "deck.pdf"
+    result = CliRunner().invoke(main, ["render", *args, "--slides", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    sizes = text_sizes(out.read_bytes())
+    assert len(sizes) > 3 and all(sizes)
+    assert min(size for page in sizes for _, size in page) >= MIN_TEXT - 0.01

@@ -168,8 +168,12 @@ def _decision_slides(diagram: Diagram, node: DiagramNode) -> list[Slide]:
     children = [_compact(diagram.node_by_key(e.target))
                 for e in diagram.edges if e.source == node.key]
 
+    # A question above its answers whatever the deck's direction: answers side by side
+    # leave the most room for the text on a wide slide.
+    downward = replace(diagram, direction="TB")
+
     def make(run: Sequence[DiagramNode]) -> Slide:
-        return Slide(node.title, _way(diagram, node.key), _part(diagram, [node, *run]))
+        return Slide(node.title, _way(diagram, node.key), _part(downward, [node, *run]))
 
     if not children:
         return [make(())]
@@ -208,7 +212,8 @@ def _leaf_slides(diagram: Diagram, node: DiagramNode) -> list[Slide]:
 
 def _overview(diagram: Diagram) -> list[Slide]:
     """The overview: the whole graph by the nodes' names, on as many slides as it takes
-    (with a highlighted result: the parts its path crosses)."""
+    (with a highlighted result: the parts its path crosses); a part that would need smaller
+    text is left to the decisions' own slides."""
     from .pdf import cut_roots
 
     compact = replace(diagram, nodes=tuple(_compact(node) for node in diagram.nodes))
@@ -222,8 +227,11 @@ def _overview(diagram: Diagram) -> list[Slide]:
 
     roots = cut_roots(compact, lambda part: _fits(overview(bare(part))))
     parts = [bare(part) for part in paginate(compact, roots, path_only=diagram.has_path)]
-    if len(parts) == 1:
-        return [overview(parts[0])]
+    # A part that cannot be cut small enough (a question with many answers) is left out:
+    # its decisions get slides of their own, their answers over as many as it takes.
+    parts = [part for part in parts if _fits(overview(part))]
+    if len(parts) <= 1:
+        return [overview(part) for part in parts]
     return [overview(part, f"Overview, part {index} of {len(parts)}: "
                            f"{part.nodes[0].title if index > 1 else 'from the start'}")
             for index, part in enumerate(parts, 1)]
