@@ -1,17 +1,20 @@
 """Slides: a 16:9 deck, as a PDF or one offline HTML page, whose text is never below 18 pt.
 
 A deck is a title slide (the title, the guideline's citation and version), the overview
-(every node by its question or label only; cut into several slides by
-:func:`nettree.export.pages.paginate` when it would not fit), a slide per decision with the
-nodes around it, and a slide per leaf with its options (on several slides when they do not
-fit on one). With a patient's result the deck follows the case: the overview's parts the
-path crosses, each decision it passed (the answer taken lit) and the leaf it reached, its
-options marked.
+(every node by its question or label only, cut into parts of a slide each by
+:func:`nettree.export.pdf.cut_roots` and :func:`nettree.export.pages.paginate` when the
+whole would need smaller text), a slide for each decision the overview does not show with
+all its answers (the question above its answers), and the slides of each leaf: its options,
+as many a slide as fit, then what every option cites, what is never offered there and the
+notes on how its citations are read. With a patient's result the deck follows the case: a
+slide with the result, the overview's parts its path crosses (lit), a slide for the decision
+where it stopped, if it did, and the leaf it reached, its options marked.
 
-Every slide is a small diagram drawn by :func:`nettree.export.dot.to_dot`, with a heading
-instead of the legend, and enlarged by ``dot`` (``size="W,H!"``) to fill the slide. A slide
-fits when its smallest text, so enlarged, is at least :data:`MIN_TEXT` points; what does not
-fit is cut further (a neighbourhood's children, a leaf's options), down to one each.
+Every slide is a small diagram drawn by :func:`nettree.export.dot.to_dot` with a heading
+instead of the legend, then enlarged to fill the slide (PDF pages scaled with pypdf, SVG
+given a larger width and height). A slide fits when its smallest text, so enlarged, is at
+least :data:`MIN_TEXT` points; what does not fit is cut further (a decision's answers, a
+leaf's options, an option's clauses), down to one each.
 """
 
 from __future__ import annotations
