@@ -748,9 +748,14 @@ def _render_formats() -> list[str]:
               help="words: conditions and options in the guideline file's display phrases "
                    "(a named condition by its label); raw: as the file writes them (field "
                    "names, values, option ids, `is NAME`).")
+@click.option("--slides", is_flag=True,
+              help="A deck of 16:9 slides, text never below 18 pt: a title slide with the "
+                   "citation, the overview, then each decision and leaf (with --patient: the "
+                   "case's path, slide by slide). Written as pdf (one page a slide) or html "
+                   "(one offline page; arrow keys move).")
 def render(guideline_name: str | None, fmt: str | None, output: str | None,
            patient: str | None, focus_items: tuple[str, ...], direction: str,
-           cohort: str | None, conditions: str) -> None:
+           cohort: str | None, conditions: str, slides: bool) -> None:
     """Draw the guideline: decisions, answers, and what each leaf may offer.
 
     Decisions show their question and each arrow its answer. A recommendation leaf lists
@@ -766,6 +771,8 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
       nettree render --format mermaid > pathway.mmd
       nettree render -o case.html --patient examples/patients/pan-g2-high-volume.json
       nettree render --format dot --direction LR | dot -Tpng -o pathway.png
+      nettree render --slides -o deck.pdf
+      nettree render --slides -o case-deck.html --patient examples/patients/pan-g2-high-volume.json
 
     The html page is one self-contained file (it works offline): click a node to read its
     question or the recommendations verbatim, and fill in the form to walk a case through.
@@ -792,7 +799,16 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
                                ("cohort file", cohort)])
     if cohort is not None and patient is not None:
         _fail("--cohort and --patient draw different things: give one of them", 2)
-    fmt = (fmt or "svg").lower()
+    fmt = (fmt or ("pdf" if slides else "svg")).lower()
+    if slides:
+        from .export.slides import SLIDE_FORMATS
+
+        if fmt not in SLIDE_FORMATS:
+            _fail(f"--slides writes {' or '.join(SLIDE_FORMATS)} (-o deck.pdf or -o deck.html),"
+                  f" not {fmt}", 2)
+        if cohort is not None:
+            _fail("--slides draws the guideline or one patient's path, not a cohort: "
+                  "drop --cohort", 2)
     binary = FORMATS[fmt].binary
     to_stdout = output in (None, "-")
     if binary and to_stdout and sys.stdout.isatty():
@@ -813,10 +829,15 @@ def render(guideline_name: str | None, fmt: str | None, output: str | None,
     raw = conditions.lower() == "raw"
     label = "" if patient in (None, "-") or not raw else os.path.basename(patient)
     flow = _cohort(cohort, guideline) if cohort is not None else None
+    options = ExportOptions(result=result, focus=focus, direction=direction.upper(),
+                            patient=data, path_label=label, cohort=flow, raw=raw)
     try:
-        drawn = draw(guideline, fmt, ExportOptions(result=result, focus=focus,
-                                                   direction=direction.upper(), patient=data,
-                                                   path_label=label, cohort=flow, raw=raw))
+        if slides:
+            from .export.slides import to_slides
+
+            drawn = to_slides(guideline, options, fmt)
+        else:
+            drawn = draw(guideline, fmt, options)
     except (GraphvizNotFoundError, GraphvizError) as exc:
         _fail(str(exc), 1)
     if to_stdout:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -249,6 +249,11 @@ class Field:
             return tuple(c.when for c in self.computed.cases if c.when is not None)
         return ()
 
+    @property
+    def called(self) -> str:
+        """The field as text for a reader names it: its ``label``, else its name."""
+        return self.label or self.name
+
     def phrase(self, op: str, operand: Any, negated: bool = False) -> str | None:
         """A test of this field in the guideline's own display words (its ``label`` and
         ``phrases``), or None when the file gives none for it: the caller then shows the
@@ -363,6 +368,7 @@ class Offer:
     cites: tuple[str, ...]
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)  # how the source was read, if said
 
 
 @dataclass(frozen=True)
@@ -374,6 +380,7 @@ class Drop:
     reason: str
     cites: tuple[str, ...]
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -394,6 +401,7 @@ class Cite:
     to: tuple[str, ...] | None
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -148,9 +148,12 @@ def explain(guideline: Guideline, result: Result) -> str:
                 if statement.id not in ruled:
                     lines += _wrap(f'{statement.id}: "{statement.text}"', "      ", "    - ")
     if result.assumed:
-        lines += ["", "Assumed (absent fields, defaults relied on):"]
+        lines += ["", "Assumed (not given; the guideline's defaults relied on):"]
         for item in result.assumed:
-            lines += [f"  - {item.field} = {describe_value(item.value)}: {item.meaning}"]
+            field = guideline.fields[item.field]
+            meaning = item.meaning or value_phrase(field, item.value) or \
+                describe_value(item.value)
+            lines += _wrap(f"{field.called} (not given): {meaning}", "      ", "  - ")
     if result.derived:
         lines += ["", "Derived:"]
         for derived in result.derived:

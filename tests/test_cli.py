@@ -240,7 +240,8 @@ def test_traverse_text_view_of_a_rich_case(guideline: nettree.Guideline) -> None
     assumed = section(text, "Assumed")
     assert expected.assumed
     for item in expected.assumed:
-        assert f"{item.field} = " in assumed and item.meaning in assumed
+        field = guideline.fields[item.field]
+        assert f"{field.called} (not given): {item.meaning}" in flat(assumed)
     assert "uncontrolled_diabetes" not in assumed  # given, not assumed
     assert "grade = G3 from ki67 = 25" in section(text, "Derived:")
 
@@ -967,3 +968,20 @@ def test_every_error_line_is_cut(tmp_path: Path) -> None:
     result = run("traverse", "-", input='{"' + "k" * 5000 + '": 1}')
     assert_one_line_error(result)
     assert len(result.stderr) < 500
+
+
+def test_text_of_a_patient_relying_on_defaults_names_no_field_by_its_name(
+        guideline: nettree.Guideline) -> None:
+    """Issue 10 item 5: the Assumed lines speak the file's words (a field's label), as the
+    path does; no raw field name (``prior_therapies``) is printed for a complete patient."""
+    patient = json.loads((ROOT / "examples" / "patients" / "pan-g2-high-volume.json")
+                         .read_text())
+    for name in ("prior_therapies", "chemo_candidate"):
+        patient.pop(name, None)
+    result = run("traverse", input=json.dumps(patient))
+    assert result.exit_code == 0, result.output
+    assumed = flat(section(result.stdout, "Assumed"))
+    assert "prior therapies (not given): no prior therapies: first line" in assumed
+    assert "candidate for chemotherapy (not given): a candidate for chemotherapy" in assumed
+    named = [name for name in guideline.fields if "_" in name and name in result.stdout]
+    assert named == []

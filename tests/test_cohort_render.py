@@ -156,3 +156,51 @@ def test_cohort_from_summary_keeps_counts() -> None:
     cohort = Cohort.from_summary({"rows": 3, "valid": 2, "nodes": {"a": 2},
                                   "branches": {}, "concordance": {"by_leaf": {}}})
     assert (cohort.rows, cohort.valid, dict(cohort.nodes)) == (3, 2, {"a": 2})
+
+
+def _centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's centre (its box's, in the SVG's own coordinates, after the graph's
+    transform), by node key."""
+    root = ET.fromstring(svg)
+    graph = root.find(f"{SVG}g")
+    assert graph is not None
+    shift = re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", graph.get("transform", ""))
+    assert shift is not None
+    dx, dy = float(shift.group(1)), float(shift.group(2))
+    centres = {}
+    for group in graph.iter(f"{SVG}g"):
+        if "node" not in group.get("class", "").split():
+            continue
+        shape = next(e for e in group.iter() if e.tag in (f"{SVG}polygon", f"{SVG}path"))
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?",
+                                               shape.get("points") or shape.get("d") or "")]
+        xs, ys = numbers[0::2], numbers[1::2]
+        centres[group.get("id", "")] = ((min(xs) + max(xs)) / 2 + dx,
+                                        (min(ys) + max(ys)) / 2 + dy)
+    return centres
+
+
+@pytest.mark.needs_dot
+def test_patient_and_cohort_drawings_overlay_the_plain_one(batch_files: Any,
+                                                           tmp_path: Path) -> None:
+    """Issue 10 item 4: a patient's drawing and a cohort's place every node where the plain
+    drawing does (to 0.5 pt), though their labels and lines differ, so slides overlay."""
+    _, summary_file, _ = batch_files
+    patient = Path(__file__).resolve().parents[1] / "examples" / "patients" / \
+        "pan-g2-high-volume.json"
+    drawn = {}
+    for name, extra in (("plain", []), ("patient", ["--patient", str(patient)]),
+                        ("cohort", ["--cohort", str(summary_file)])):
+        out = tmp_path / f"{name}.svg"
+        result = run("render", "-o", str(out), *extra)
+        assert result.exit_code == 0, result.output
+        drawn[name] = _centres(out.read_text(encoding="utf-8"))
+    plain = drawn["plain"]
+    assert len(plain) == 23
+    for name in ("patient", "cohort"):
+        assert set(drawn[name]) == set(plain)
+        moved = {key: (plain[key], at) for key, at in drawn[name].items()
+                 if abs(at[0] - plain[key][0]) > 0.5 or abs(at[1] - plain[key][1]) > 0.5}
+        assert moved == {}, name
+    # The patient's drawing is not the plain one: its leaf says what it offers.
+    assert "for this patient" in (tmp_path / "patient.svg").read_text(encoding="utf-8")

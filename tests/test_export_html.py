@@ -233,6 +233,25 @@ def test_patient_page_opens_on_its_path(browser: Any, guideline: nettree.Guideli
 
 
 @pytest.mark.browser
+def test_result_panel_names_fields_by_their_labels(browser: Any, guideline: nettree.Guideline,
+                                                   tmp_path: Path) -> None:
+    """Issue 10 item 5: what the result assumed, and what it still needs, in the file's
+    words (a field's label), never a raw field name."""
+    patient = {k: v for k, v in read_patient_file(PATIENTS / "pan-g2-high-volume.json").items()
+               if k not in ("prior_therapies", "chemo_candidate")}
+    result = guideline.traverse(patient)
+    assert {"prior_therapies", "chemo_candidate"} <= {a.field for a in result.assumed}
+    page = open_page(browser, write_page(tmp_path, guideline, result=result, patient=patient))
+    text = page.inner_text("#nettree-result")
+    assert "prior therapies not given: no prior therapies: first line" in text
+    assert "candidate for chemotherapy not given" in text
+    page.select_option('select[name="sstr_status"]', "")  # now it needs SSTR status
+    text = page.inner_text("#nettree-result")
+    assert "To go on, give: SSTR status" in text
+    assert [name for name in guideline.fields if "_" in name and name in text] == []
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE)])
 def test_the_page_walks_cases_exactly_as_python_does(browser: Any, source: str,
                                                      tmp_path: Path) -> None:
@@ -404,6 +423,19 @@ def test_page_at_presentation_sizes(browser: Any, tmp_path: Path,
     inside = page.evaluate("""() => { const r = document.getElementById('nettree-details')
       .getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""")
     assert inside
+    # A leaf's long details scroll in their own region: the case form stays in view.
+    page.evaluate("document.getElementById('nettree-panel').scrollTop = 0")
+    page.click("#n_pan_g12_first")
+    form = page.evaluate("""() => { const f = document.getElementById('nettree-form')
+      .getBoundingClientRect(); const d = document.getElementById('nettree-details-body');
+      return {top: f.top, details: d.textContent.length,
+              scrolls: d.scrollHeight > d.clientHeight}; }""")
+    assert 0 <= form["top"] < size[1] - 40, form
+    assert form["details"] > 500 and form["scrolls"], form
+    details = page.inner_text("#nettree-details-body")  # how it reads 3.3 (issue 10 item 2)
+    assert "How some of its citations are read" in details
+    assert re.search(r"Note \d+: 3\.3 read so: The table files 3\.3 under second- or "
+                     r"later-line therapy", details), details
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"page-{size[0]}x{size[1]}.png"))
     assert page.errors == []

@@ -183,11 +183,39 @@ def test_a_patients_pdf_prints_only_its_path_on_pages_of_one_size() -> None:
     guideline = nettree.load("asco-gepnet-2023")
     result = guideline.traverse(read_patient_file(PATIENT))
     reader = PdfReader(io.BytesIO(render(guideline, "pdf", result=result)))
-    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
-    assert len(texts) == 3  # the top with the legend, the panNET part, the G1-G2 panNET part
-    assert "Page 1 of 3" in texts[0]
+    texts = [" ".join(page.extract_text().split()).replace("\ufb01", "fi").replace(
+        "\ufb00", "ff") for page in reader.pages]  # cairo writes ligatures
+    # The top with the legend, then the parts down the path to the G1-G2 panNET leaves.
+    assert len(texts) == 4
+    assert "Page 1 of 4" in texts[0] and "G1-G2 panNET, first line" in texts[-1]
     assert " path: not printed." in " ".join(texts)
     assert all("GI-NET, first line" not in text for text in texts)  # off the path
     sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
              for p in reader.pages}
     assert len(sizes) == 1
+
+
+def test_a_leaf_says_how_it_reads_its_citations() -> None:
+    """Issue 10 item 2: first-line panNET leaves cite 3.3, which the table files under later
+    lines; the step's ``encoding`` says why, and the drawing lists it once as a numbered note
+    that every 3.3 badge of those leaves points to (in the file's words: no field names)."""
+    from nettree.export import ExportOptions
+
+    guideline = nettree.load("asco-gepnet-2023")
+    diagram = ExportOptions().diagram(guideline)
+    readings = diagram.legend.readings
+    number = next(n for n, r in enumerate(readings, 1) if r.startswith(
+        "3.3 read so: The table files 3.3 under second- or later-line therapy"))
+    for leaf_id in ("pan-g12-first", "pan-g3-first"):
+        leaf = diagram.node(leaf_id)
+        cited = [clause for option in leaf.options for clause in option.clauses
+                 if "3.3" in {c.id for c in clause.cites}]
+        assert len(cited) == 3 and {clause.note for clause in cited} == {number}, leaf_id
+    gi = diagram.node("gi-g12-first")  # no step of it says how it reads a citation
+    assert {clause.note for option in gi.options for clause in option.clauses} == {0}
+    dot = re.sub(r"<BR/>", " ", export(guideline, "dot"))
+    assert f"Note {number}: 3.3 read so: The table files 3.3" in dot
+    assert dot.count("3.3 read so:") == 1  # said once, in the legend
+    assert f"if SSTR-negative (note {number})" in dot
+    assert _field_names(" ".join(readings), guideline) == []
+    assert any("prior therapies" in r for r in readings)

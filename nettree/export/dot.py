@@ -8,8 +8,19 @@ plus ``nettree-path`` on the highlighted path), which Graphviz writes into its S
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .extract import ADVICE_KEY, MARK_KEY
-from .model import Advice, Citation, Clause, Diagram, DiagramEdge, DiagramNode, Legend, OptionEntry
+from .model import (
+    Advice,
+    Citation,
+    Clause,
+    Diagram,
+    DiagramEdge,
+    DiagramNode,
+    Legend,
+    OptionEntry,
+)
 from .quoting import dot_comment, dot_html, dot_string, wrap
 from .style import (
     KIND_STYLE,
@@ -67,6 +78,8 @@ def _clause_rows(clause: Clause) -> list[str]:
 _RULER = ('<TR><TD FIXEDSIZE="TRUE" WIDTH="1" HEIGHT="1" CELLPADDING="0"></TD>'
           '<TD FIXEDSIZE="TRUE" WIDTH="215" HEIGHT="1" CELLPADDING="0"></TD></TR>')
 
+
+READINGS = "How some citations are read (a condition marked \u201cnote N\u201d points here):"
 
 OFFERED_FILL = "#fce4ec"
 """The background of an option the highlighted patient is offered (a pale path colour)."""
@@ -133,8 +146,12 @@ def _leaf_label(node: DiagramNode, raw: bool) -> str:
                     f'</FONT></TD></TR>')
     for advice in node.advised:
         rows.extend(_advice_rows(advice))
+    for reading in node.readings:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}" '
+                    f'COLOR="{MUTED}">{_lines(reading, WIDTH["detail"])}</FONT></TD></TR>')
+    ruler = _RULER if node.options or node.footer or node.advised else ""  # by name: no columns
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">'
-            + _RULER + "".join(rows) + "</TABLE>>")
+            + ruler + "".join(rows) + "</TABLE>>")
 
 
 def _advice_rows(advice: Advice) -> list[str]:
@@ -161,7 +178,22 @@ def _classes(base: str, on_path: bool, stop: bool = False) -> str:
     return base + (" nettree-path" if on_path else "") + (" nettree-stop" if stop else "")
 
 
-def _node(node: DiagramNode, raw: bool) -> str:
+Pins = Mapping[str, str]
+"""Where a drawing places each node and edge, by key: a node's ``pos`` (``x,y`` in
+points), an edge's ``pos`` (its spline) and ``lp:KEY`` its label's (from
+:func:`nettree.export.images.layout`)."""
+
+
+def _pinned(key: str, pins: Pins | None) -> str:
+    if pins is None or key not in pins:
+        return ""
+    if f"lp:{key}" in pins:  # an edge
+        label = pins[f"lp:{key}"]
+        return f'pos="{pins[key]}", ' + (f'lp="{label}", ' if label else "")
+    return f'pos="{pins[key]}!", '
+
+
+def _node(node: DiagramNode, raw: bool, pinned: str = "") -> str:
     fill, border, _, dashed = KIND_STYLE[node.kind]
     style = ["filled"]
     if node.kind in ("decision", "out_of_scope"):
@@ -174,10 +206,10 @@ def _node(node: DiagramNode, raw: bool) -> str:
     if node.kind == "decision":
         label = _decision_label(node)
     elif node.kind == "out_of_scope":
+        detail = (f'<BR/><FONT POINT-SIZE="{SMALL}">{_lines(node.detail, WIDTH["detail"])}'
+                  f"</FONT>") if node.detail else ""  # dot refuses an empty FONT
         label = (f'<<FONT COLOR="{KIND_STYLE[node.kind][2]}"><B>'
-                 f'{_lines(node.title, WIDTH["title"])}</B><BR/>'
-                 f'<FONT POINT-SIZE="{SMALL}">{_lines(node.detail, WIDTH["detail"])}</FONT>'
-                 f"</FONT>>")
+                 f'{_lines(node.title, WIDTH["title"])}</B>{detail}</FONT>>')
     else:
         label = _leaf_label(node, raw)
     classes = _classes(f"nettree-node nettree-{node.kind}", node.on_path, node.stop)
@@ -190,10 +222,10 @@ def _node(node: DiagramNode, raw: bool) -> str:
         f"tooltip={dot_string(node.id)}",
         f"label={label}",
     ]
-    return f"  {node.key} [" + ", ".join(attrs) + "];"
+    return f"  {node.key} [" + pinned + ", ".join(attrs) + "];"
 
 
-def _edge(edge: DiagramEdge) -> str:
+def _edge(edge: DiagramEdge, pinned: str = "") -> str:
     colour, penwidth, weight = ("#4a5568", "1.2", "1")
     font = f'<FONT POINT-SIZE="10">{_lines(edge.label, WIDTH["answer"])}</FONT>'
     if edge.on_path:
@@ -209,7 +241,7 @@ def _edge(edge: DiagramEdge) -> str:
         f'color="{colour}", penwidth={penwidth}, weight={weight}',
         f"label=<{font}>",
     ]
-    return f"  {edge.source} -> {edge.target} [" + ", ".join(attrs) + "];"
+    return f"  {edge.source} -> {edge.target} [" + pinned + ", ".join(attrs) + "];"
 
 
 def _swatch(kind: str) -> str:
@@ -267,6 +299,15 @@ def _legend(diagram: Diagram) -> str:
                     f'{_lines("Then, at every recommendation leaf, in order:", width)}'
                     f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
                     f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
+    if legend.readings:  # how the leaves read their citations: the clauses' "(note N)"
+        cells = "".join(
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+            f'{_lines(f"Note {index}: {line}", width - 4)}</FONT></TD></TR>'
+            for index, line in enumerate(legend.readings, 1))
+        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines(READINGS, width)}'
+                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
+                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
     if legend.fallback:
         text.append(("Finally", legend.fallback))
     text.append(("Conditions", "field names and values are the patient fields "
@@ -285,21 +326,37 @@ def _legend(diagram: Diagram) -> str:
             + "".join(rows) + "</TABLE>>")
 
 
-def to_dot(diagram: Diagram) -> str:
-    """The diagram as DOT text, byte-stable for a given diagram."""
+def to_dot(diagram: Diagram, *, heading: str = "", pins: Pins | None = None) -> str:
+    """The diagram as DOT text, byte-stable for a given diagram.
+
+    ``heading`` (an HTML-like label, for a slide) is drawn above the graph instead of the
+    legend below it. ``pins`` place every node and edge where another drawing of the same
+    graph placed them (drawn with ``neato -n2``: :data:`nettree.export.images.PINNED`).
+    """
+    label, place = (heading, "t") if heading else (_legend(diagram), "b")
+    pad, anchor = "0.25", []
+    if pins is not None and "bb" in pins:
+        # The pinned drawing's top left corner is where the plain one's is: an invisible
+        # point a pad's width above and left of it, and no pad (a node that grew a little,
+        # by a patient's note or a cohort's count, moves nothing).
+        left, _, _, top = (float(v) for v in pins["bb"].split(","))
+        pad = "0"
+        anchor = [f'  nettree_anchor [shape=point, style=invis, width=0, height=0, label="", '
+                  f'pos="{left - 18:g},{top + 18:g}!"];']
     lines = [
         f"// {dot_comment(diagram.title)}",
         f"// {dot_comment(f'{diagram.guideline}, version {diagram.version}.')} "
         f"Generated by nettree; do not edit.",
         f"digraph {dot_string(diagram.guideline)} {{",
         f'  graph [rankdir={diagram.direction}, fontname="{FONT}", nodesep=0.3, ranksep=0.45, '
-        f'pad=0.25, labelloc=b, labeljust=l, id="nettree", class="nettree", '
+        f'pad={pad}, labelloc={place}, labeljust=l, id="nettree", class="nettree", '
         f'tooltip={dot_string(diagram.title)},',
-        f"         label={_legend(diagram)}];",
+        f"         label={label}];",
         f'  node [fontname="{FONT}", fontsize=11, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=10, fontcolor="#2d3748", arrowsize=0.8];',
     ]
-    lines.extend(_node(node, diagram.raw) for node in diagram.nodes)
-    lines.extend(_edge(edge) for edge in diagram.edges)
+    lines.extend(anchor)
+    lines.extend(_node(node, diagram.raw, _pinned(node.key, pins)) for node in diagram.nodes)
+    lines.extend(_edge(edge, _pinned(edge.key, pins)) for edge in diagram.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"

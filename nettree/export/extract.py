@@ -11,6 +11,7 @@ point of a leaf (an ``offered`` test of an option no step can have offered is fa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import pairwise
@@ -218,11 +219,36 @@ class _Citations:
         return tuple(self(c) for c in cites)
 
 
+class _Readings:
+    """How the steps drawn read their sources (their ``encoding`` texts), numbered once for
+    the whole drawing: the legend lists them, a clause points to one by its number."""
+
+    def __init__(self, guideline: Guideline, words: Words | None) -> None:
+        self.guideline = guideline
+        self.words = words
+        self.texts: list[str] = []
+
+    def number(self, step: Offer | Drop | Cite) -> int:
+        """The number of the step's reading (0: it says none), said once however many steps
+        or leaves share it."""
+        if not step.encoding:
+            return 0
+        said = step.encoding
+        if self.words is not None:  # the file's prose may name a field: by its label here
+            for name, field in self.guideline.fields.items():
+                if field.label and name in said:
+                    said = re.sub(rf"\b{re.escape(name)}\b", field.label, said)
+        text = f"{', '.join(step.cites)} read so: {said}" if step.cites else said
+        if text not in self.texts:
+            self.texts.append(text)
+        return self.texts.index(text) + 1
+
+
 class _LeafSummary:
     """Walks a leaf's steps symbolically: which options it may offer, and under what."""
 
     def __init__(self, guideline: Guideline, citations: _Citations,
-                 known: Known, words: Words | None) -> None:
+                 known: Known, words: Words | None, readings: _Readings) -> None:
         self.guideline = guideline
         self.words = words
         self.citations = citations
@@ -232,6 +258,24 @@ class _LeafSummary:
         self.footer: list[Clause] = []
         self.removed: list[tuple[str, tuple[Citation, ...]]] = []
         self.advised: list[Advice] = []
+        self.readings = readings
+        self.read: dict[int, set[str]] = {}  # this leaf's readings: the citations they read
+
+    def noted(self, clause: Clause) -> Clause:
+        """``clause`` pointing to a reading of a citation it shows that one of this leaf's
+        steps gives (a reading of 3.3 holds for every 3.3 badge of the leaf)."""
+        if clause.note:
+            return clause
+        shown = {cite.id for cite in clause.cites}
+        number = next((n for n, read in sorted(self.read.items()) if read & shown), 0)
+        return replace(clause, note=number)
+
+    def note(self, step: Offer | Drop | Cite) -> int:
+        """The number of the step's reading of its sources (0: it says none)."""
+        number = self.readings.number(step)
+        if number:
+            self.read[number] = set(step.cites)
+        return number
 
     def simplify(self, cond: Condition | None) -> Condition | bool:
         return simplify(cond, self.known, self.clauses, self.possible_cites)
@@ -243,7 +287,7 @@ class _LeafSummary:
                 return
             text = "" if cond is True else describe(cond, self.words)
             self.clauses.setdefault(step.option, []).append(
-                Clause("offer", self.citations.many(step.cites), text))
+                Clause("offer", self.citations.many(step.cites), text, note=self.note(step)))
             self.possible_cites.update(step.cites)
             for advice in self.advised:  # advice given before: an offer cannot undo it
                 if advice.id == step.option:
@@ -263,10 +307,12 @@ class _LeafSummary:
                     self.removed.append((self.guideline.options[option].label, cites))
                 elif (kept_if := cond.negation_of()) is not None:
                     self.clauses[option].append(
-                        Clause("only_if", cites, describe(kept_if, self.words)))
+                        Clause("only_if", cites, describe(kept_if, self.words),
+                               note=self.note(step)))
                 else:
                     self.clauses[option].append(
-                        Clause("not_if", cites, describe(cond, self.words)))
+                        Clause("not_if", cites, describe(cond, self.words),
+                               note=self.note(step)))
         elif isinstance(step, DropListed):
             if self.clauses:
                 name = _field_name(self.guideline, step.field, self.words)
@@ -281,12 +327,12 @@ class _LeafSummary:
                             "" if cond is True else describe(cond, self.words))
             self.possible_cites.update(step.cites)
             if step.to is None:
-                self.footer.append(clause)
+                self.footer.append(replace(clause, note=self.note(step)))
             else:
                 for option in targets:
                     shown = {c.id for held in self.clauses[option] for c in held.cites}
                     if cond is not True or not set(step.cites) <= shown:
-                        self.clauses[option].append(clause)
+                        self.clauses[option].append(replace(clause, note=self.note(step)))
         elif isinstance(step, NotRecommend):
             cond = self.simplify(step.when)
             if cond is False:
@@ -317,7 +363,8 @@ class _LeafSummary:
         only a qualifying statement offers (its special circumstance): never a ranking."""
         order = self.guideline.option_order
         entries = [
-            OptionEntry(option, self.guideline.options[option].label, tuple(clauses),
+            OptionEntry(option, self.guideline.options[option].label,
+                        tuple(self.noted(clause) for clause in clauses),
                         secondary=_secondary(clauses))
             for option, clauses in sorted(self.clauses.items(), key=lambda kv: order[kv[0]])
         ]
@@ -327,7 +374,7 @@ class _LeafSummary:
 def _field_name(guideline: Guideline, name: str, words: Words | None) -> str:
     """A field as a diagram names it: its label in the file's words, else its name."""
     field = guideline.fields.get(name)
-    return field.label if words is not None and field is not None and field.label else name
+    return field.called if words is not None and field is not None else name
 
 
 def _secondary(clauses: Iterable[Clause]) -> bool:
@@ -531,7 +578,8 @@ def _marked_advice(guideline: Guideline, citations: _Citations, advised: tuple[A
     return tuple(marked)
 
 
-def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
+def _path_summary(guideline: Guideline, result: Result, label: str,
+                  words: Words | None) -> str:
     who = f" for {label}" if label else ""
     status = result.status.replace("_", " ").upper()
     if result.options:
@@ -540,7 +588,7 @@ def _path_summary(guideline: Guideline, result: Result, label: str) -> str:
             what += "; not recommended: " + "; ".join(
                 f"{n.label} ({', '.join(n.cites)})" for n in result.not_recommended)
     elif result.missing:
-        what = "needs " + ", ".join(result.missing)
+        what = "needs " + ", ".join(_field_name(guideline, m, words) for m in result.missing)
     else:
         what = result.reason
     return f"Highlighted: the path{who}. Result: {status}: {what}"
@@ -569,6 +617,7 @@ def build_diagram(
     focus_known = {name: frozenset((value,)) for name, value in values.items()}
     citations = _Citations(guideline)
     order, branches, known = _reachable(guideline, focus_known)
+    readings = _Readings(guideline, words)
     keys = safe_ids(order)
 
     marks = False
@@ -595,7 +644,7 @@ def build_diagram(
                                      node_id == stop_node))
             continue
         leaf = guideline.leaves[node_id]
-        summary = _LeafSummary(guideline, citations, known[node_id], words)
+        summary = _LeafSummary(guideline, citations, known[node_id], words, readings)
         for step in leaf.steps:
             summary.step(step)
         detail = leaf.reason
@@ -611,7 +660,7 @@ def build_diagram(
             advised = _marked_advice(guideline, citations, advised, result)
             marks = any(entry.mark for entry in options)
         nodes.append(DiagramNode(keys[node_id], node_id, leaf.kind.value, leaf.label, detail,
-                                 options, tuple(summary.footer),
+                                 options, tuple(summary.noted(c) for c in summary.footer),
                                  tuple(summary.removed), node_id in path_nodes,
                                  node_id == stop_node, advised=advised))
 
@@ -644,7 +693,8 @@ def build_diagram(
         filters=_filter_lines(guideline, focus_known, words, _at_leaves(guideline, known)),
         fallback=fallback,
         focus=focus_text,
-        path=_path_summary(guideline, result, path_label) if result is not None else "",
+        path=_path_summary(guideline, result, path_label, words) if result is not None else "",
+        readings=tuple(readings.texts),
         marks=marks,
         advice=any(node.advised for node in nodes) or any(
             isinstance(step, NotRecommend) for step in guideline.filters),

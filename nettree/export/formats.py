@@ -98,16 +98,32 @@ def _html(guideline: Guideline, options: ExportOptions) -> str:
                    patient=options.patient)
 
 
+def _drawn(guideline: Guideline, options: ExportOptions) -> tuple[str, tuple[str, ...]]:
+    """The DOT text of an image and how ``dot`` draws it: a patient's or a cohort's drawing
+    is pinned to the layout of the plain one (same focus, direction and wording), so that
+    every node sits where it does there and the images overlay."""
+    from .dot import to_dot
+    from .images import PINNED, layout
+
+    diagram = options.diagram(guideline)
+    if options.result is None and options.cohort is None:
+        return to_dot(diagram), ()
+    plain = ExportOptions(focus=options.focus, direction=options.direction, raw=options.raw)
+    return to_dot(diagram, pins=layout(to_dot(plain.diagram(guideline)))), PINNED
+
+
 def _svg(guideline: Guideline, options: ExportOptions) -> str:
     from .images import to_svg
 
-    return to_svg(_dot_text(guideline, options))
+    text, args = _drawn(guideline, options)
+    return to_svg(text, *args)
 
 
 def _png(guideline: Guideline, options: ExportOptions) -> bytes:
     from .images import to_png
 
-    return to_png(_dot_text(guideline, options))
+    text, args = _drawn(guideline, options)
+    return to_png(text, *args)
 
 
 def _pdf(guideline: Guideline, options: ExportOptions) -> bytes:

@@ -364,6 +364,7 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
                              "text": describe(b.when, words)} for b in d.branches]}
         for d in guideline.decisions.values()
     }
+    drawn = {node.id: node for node in diagram.nodes}
     leaves = {}
     for leaf in guideline.leaves.values():
         cited = _cites_of(leaf.steps)
@@ -372,6 +373,8 @@ def page_data(guideline: Guideline, diagram: Diagram, *,
             "missing": list(leaf.missing), "steps": [_step(s) for s in leaf.steps],
             "encoding": leaf.encoding, "uses": list(leaf.uses),
             "cites": sorted(cited, key=guideline.cite_order.__getitem__),
+            "readings": [f"Note {n}: {diagram.legend.readings[n - 1]}"
+                         for n in (drawn[leaf.id].notes if leaf.id in drawn else ())],
         }
     fallback = None
     if guideline.fallback is not None:

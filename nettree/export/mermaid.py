@@ -9,7 +9,7 @@ of the strongest recommendation it cites. The path is drawn with ``classDef`` an
 
 from __future__ import annotations
 
-from .dot import OFFERED_FILL
+from .dot import OFFERED_FILL, READINGS
 from .extract import ADVICE_KEY, MARK_KEY
 from .model import Citation, Clause, Diagram, DiagramNode
 from .quoting import mermaid_comment, mermaid_label, wrap
@@ -124,6 +124,9 @@ def _legend(diagram: Diagram) -> str:
     if legend.filters:
         parts.append(_lines("Then, at every recommendation leaf, in order:"))
         parts.extend("\u2022 " + _lines(line) for line in legend.filters)
+    if legend.readings:
+        parts.append(_lines(READINGS))
+        parts.extend(_lines(f"Note {n}: {line}") for n, line in enumerate(legend.readings, 1))
     for line in (legend.fallback, legend.focus, legend.path):
         if line:
             parts.append(_lines(line))

@@ -81,18 +81,22 @@ class Clause:
     ``kind``: ``offer`` (offered citing ``cites`` when ``condition``), ``only_if`` (kept only
     when ``condition``), ``not_if`` (removed when ``condition``), ``also`` (``cites`` added
     when ``condition``) or ``preferred`` (preferred ``over`` those options, citing ``cites``,
-    when ``condition``). An empty condition means always.
+    when ``condition``). An empty condition means always. ``note`` points to the legend's
+    reading of the citations (:attr:`Legend.readings`).
     """
 
     kind: str
     cites: tuple[Citation, ...]
     condition: str
     over: tuple[str, ...] = ()  # a preference: the labels of the options it is preferred over
+    note: int = 0  # the number of the leaf's reading of these citations (0: none)
 
     @property
     def text(self) -> str:
-        """The clause in words, shown after its citations (see :func:`clause_text`)."""
-        return clause_text(self.kind, self.condition, self.over)
+        """The clause in words (``if SSTR-negative``, see :func:`clause_text`), with the
+        note it points to."""
+        words = clause_text(self.kind, self.condition, self.over)
+        return f"{words} (note {self.note})".strip() if self.note else words
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ class DiagramNode:
     ``recommendation``, ``out_of_scope`` or ``needs_information``. ``title`` is the question
     or the leaf's label; ``detail`` the leaf's reason or what it needs. ``footer`` holds
     leaf-wide clauses (citations added to every option) and ``removed`` the options that a
-    leaf's steps always remove (label and citations).
+    leaf's steps always remove (label and citations). ``readings`` are notes drawn inside
+    the node, where no legend is drawn (a slide: ``Note 1: ...``).
     """
 
     key: str
@@ -155,12 +160,19 @@ class DiagramNode:
     stop: bool  # the highlighted path stops here for want of data
     count: int | None = None  # patients of a cohort who passed here (None: no cohort drawn)
     advised: tuple[Advice, ...] = ()  # options it marks as not recommended (warnings)
+    readings: tuple[str, ...] = ()  # notes drawn in the node (a slide has no legend)
 
     @property
     def has_preference(self) -> bool:
         """True when an option states a preference: the options are then unranked except
         where it is stated."""
         return any(c.kind == "preferred" for o in self.options for c in o.clauses)
+
+    @property
+    def notes(self) -> tuple[int, ...]:
+        """The numbers of the legend's readings that this node's clauses point to."""
+        clauses = [c for option in self.options for c in option.clauses] + list(self.footer)
+        return tuple(sorted({clause.note for clause in clauses} - {0}))
 
 
 @dataclass(frozen=True)
@@ -200,6 +212,10 @@ class Legend:
     full: bool = True  # False on the later pages of a printed set: a short key only
     marks: bool = False  # a leaf marks the options the highlighted result offers or excludes
     advice: bool = False  # some leaf drawn marks an option as not recommended
+    # How the steps drawn read their sources (their ``encoding``: e.g. a recommendation the
+    # source files under later lines, read as first line too); a clause's ``note`` is the
+    # number of its reading here, from 1.
+    readings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

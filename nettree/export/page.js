@@ -67,7 +67,7 @@
     body.appendChild(el("p", { "class": "kind", text: words[leaf.kind] + " \u00b7 " + nodeId }));
     body.appendChild(el("h3", { text: leaf.label }));
     if (leaf.reason) { body.appendChild(el("p", { text: leaf.reason })); }
-    if (leaf.missing.length) { body.appendChild(el("p", { text: "Needs: " + leaf.missing.join(", ") })); }
+    if (leaf.missing.length) { body.appendChild(el("p", { text: "Needs: " + leaf.missing.map(called).join(", ") })); }
     if (leaf.cites.length) {
       body.appendChild(el("p", { "class": "hint", text: "What this leaf cites, verbatim:" }));
       leaf.cites.forEach(function (c) {
@@ -75,6 +75,12 @@
         if (st && leaf.cites.indexOf(st.of) >= 0) { return; }  // listed with its recommendation
         body.appendChild(citeBlock(c, leaf.cites));
       });
+    }
+    if (leaf.readings.length) {  // the drawing's numbered notes: how the citations are read
+      body.appendChild(el("p", { "class": "hint", text: "How some of its citations are read (the drawing's notes):" }));
+      body.appendChild(el("ol", { "class": "readings" }, leaf.readings.map(function (r) {
+        return el("li", { "class": "encoding", text: r });
+      })));
     }
     if (leaf.encoding) { body.appendChild(el("p", { "class": "encoding", text: "Encoding: " + leaf.encoding })); }
   }
@@ -86,6 +92,11 @@
     return f.has_default ? "not given: " + f.if_absent : "not given (unknown)";
   }
 
+  // A field named in a sentence: its label, else its name (as Field.called in Python).
+  function called(name) {
+    var f = DATA.fields.filter(function (x) { return x.name === name; })[0];
+    return (f && f.label) || name;
+  }
   // A field and its values in the guideline file's display words, where it gives them.
   function fieldLabel(f) {
     var text = f.label || f.name.replace(/_/g, " ");
@@ -249,7 +260,7 @@
     box.appendChild(el("p", { "class": "status", "data-status": res.status, text: words[res.status] }));
     if (res.reason) { box.appendChild(el("p", { "class": "reason", text: res.reason })); }
     if (res.missing.length) {
-      box.appendChild(el("p", { "class": "missing", text: "To go on, give: " + res.missing.join(", ") }));
+      box.appendChild(el("p", { "class": "missing", text: "To go on, give: " + res.missing.map(called).join(", ") }));
       res.missing.forEach(function (m) {
         var f = form.querySelector('.field[data-field="' + m + '"]');
         if (f) { f.classList.add("wanted"); }
@@ -298,7 +309,7 @@
     if (res.notes.length) {
       box.appendChild(el("h3", { text: "Notes" }));
       box.appendChild(el("ul", { "class": "notes" }, res.notes.map(function (n) {
-        var may = n.unknown.length ? " (may apply, if known: " + n.unknown.join(", ") + ")" : "";
+        var may = n.unknown.length ? " (may apply, if known: " + n.unknown.map(called).join(", ") + ")" : "";
         return el("li", { "data-note": n.id }, [el("b", { text: n.id + may + ": " }),
           document.createTextNode(n.text)].concat(n.remarks.map(function (r) {
             return el("div", { "class": "remark", text: r });
@@ -310,7 +321,7 @@
     }
     if (res.assumed.length) {
       box.appendChild(el("p", { "class": "assumed", text: "Assumed: " + res.assumed.map(function (a) {
-        return a.field + " (" + a.meaning + ")"; }).join("; ") }));
+        return called(a.field) + " not given: " + (a.meaning || String(a.value)); }).join("; ") }));
     }
   }
 

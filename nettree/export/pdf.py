@@ -16,7 +16,7 @@ from .dot import to_dot
 from .model import Diagram
 from .pages import descendants, paginate, subtree
 
-__all__ = ["MIN_SCALE", "PAPER", "merge_pdfs", "to_pdf"]
+__all__ = ["MIN_SCALE", "PAPER", "cut_roots", "merge_pdfs", "to_pdf"]
 
 # Paper: a PDF page is at most A4's width and Letter's height (in inches), so that it prints
 # at 100% on either. The cairo renderer adds about an inch of margins to the drawing.
@@ -36,15 +36,16 @@ def _fit(size: tuple[float, float]) -> tuple[float, tuple[float, float]]:
     return (portrait, (short, long)) if portrait >= landscape else (landscape, (long, short))
 
 
-def _scale(part: Diagram) -> float:
-    return _fit(measure(to_dot(part)))[0]
+def _fits_paper(part: Diagram) -> bool:
+    return _fit(measure(to_dot(part)))[0] >= MIN_SCALE
 
 
-def _cut_roots(diagram: Diagram, scale: Callable[[Diagram], float]) -> list[str]:
+def cut_roots(diagram: Diagram, fits: Callable[[Diagram], bool]) -> list[str]:
     """The decisions that start a page of their own, in the order the graph is read: the
-    highest subtrees that fit at :data:`MIN_SCALE`, then more until every page fits."""
+    highest subtrees that ``fits`` (on paper, at :data:`MIN_SCALE`; or on a slide), then more
+    until every page fits."""
     roots: list[str] = []
-    if not diagram.nodes or scale(diagram) >= MIN_SCALE:
+    if not diagram.nodes or fits(diagram):
         return roots
     children: dict[str, list[str]] = {}
     for edge in diagram.edges:
@@ -55,30 +56,30 @@ def _cut_roots(diagram: Diagram, scale: Callable[[Diagram], float]) -> list[str]
         for child in stack[-1]:
             if child not in children or child in roots:
                 continue  # leaves stay with their decision
-            if scale(subtree(diagram, child)) >= MIN_SCALE:
+            if fits(subtree(diagram, child)):
                 roots.append(child)
             else:
                 stack.append(iter(children[child]))
                 break
         else:
             stack.pop()
-    _cut_higher(diagram, roots, scale)
+    _cut_higher(diagram, roots, fits)
     order = {node.key: index for index, node in enumerate(diagram.nodes)}
     roots.sort(key=order.__getitem__)  # pages in the order the graph is read
     return roots
 
 
-def _cut_higher(diagram: Diagram, roots: list[str], scale: Callable[[Diagram], float]) -> None:
-    """Add to ``roots`` until every page fits at :data:`MIN_SCALE` (or nothing more can be
+def _cut_higher(diagram: Diagram, roots: list[str], fits: Callable[[Diagram], bool]) -> None:
+    """Add to ``roots`` until every page fits (or nothing more can be
     cut): a page too large for it (usually the first, the top of the graph) gives its
     largest part that fits on a page of its own, drawn on a page of its own."""
     for _ in range(len(diagram.nodes)):
         pages = paginate(diagram, roots)
         owners: list[str | None] = [None, *roots]
         for owner, page in zip(owners, pages, strict=True):
-            if scale(page) >= MIN_SCALE:
+            if fits(page):
                 continue
-            best = _largest_part(page, owner, scale)
+            best = _largest_part(page, owner, fits)
             if best is not None:
                 roots.append(best)
                 break
@@ -87,9 +88,9 @@ def _cut_higher(diagram: Diagram, roots: list[str], scale: Callable[[Diagram], f
 
 
 def _largest_part(page: Diagram, owner: str | None,
-                  scale: Callable[[Diagram], float]) -> str | None:
+                  fits: Callable[[Diagram], bool]) -> str | None:
     """The decision of ``page`` (not its own root) with the most nodes below it on the page
-    that fits on a page of its own at :data:`MIN_SCALE`; None if there is none."""
+    that fits on a page of its own; None if there is none."""
     sources = {edge.source for edge in page.edges}
     top = owner if owner is not None else (page.nodes[0].key if page.nodes else None)
     sizes = {node.key: len(descendants(page, node.key)) for node in page.nodes
@@ -97,25 +98,31 @@ def _largest_part(page: Diagram, owner: str | None,
     for key in sorted(sizes, key=lambda key: -sizes[key]):
         if sizes[key] < 3:
             break
-        if scale(subtree(page, key)) >= MIN_SCALE:
+        if fits(subtree(page, key)):
             return key
     return None
 
 
-def merge_pdfs(pdfs: list[bytes]) -> bytes:
-    """One PDF with the pages of ``pdfs`` in order (with pypdf, imported only here)."""
+def merge_pdfs(pdfs: list[bytes], size: tuple[float, float] | None = None) -> bytes:
+    """One PDF with the pages of ``pdfs`` in order (with pypdf, imported only here).
+
+    Every page gets one size, its drawing centred: ``size`` (width, height in points; a
+    slide's), else the largest width and height (a printed set should not change size page
+    to page) unless that would no longer fit A4 and Letter (pages turned both ways keep
+    their own size)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(PdfReader(io.BytesIO(pdf)))
-    # One page size for the whole set: each page grows to the largest width and height,
-    # its drawing centred (a printed set, or slides, should not change size page to page).
-    width = max(float(page.mediabox.width) for page in writer.pages)
-    height = max(float(page.mediabox.height) for page in writer.pages)
-    short, long = sorted((width, height))
-    if short > PAPER[0] * 72 or long > PAPER[1] * 72:  # pages turned both ways: leave them
-        width = height = 0.0
+    if size is not None:
+        width, height = size
+    else:
+        width = max(float(page.mediabox.width) for page in writer.pages)
+        height = max(float(page.mediabox.height) for page in writer.pages)
+        short, long = sorted((width, height))
+        if short > PAPER[0] * 72 or long > PAPER[1] * 72:
+            width = height = 0.0
     for page in writer.pages if width else ():
         box = page.mediabox
         dx, dy = (width - float(box.width)) / 2, (height - float(box.height)) / 2
@@ -131,7 +138,7 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
 def to_pdf(diagram: Diagram) -> bytes:
     """A PDF of ``diagram`` legible on A4 and Letter, on as many pages as that takes."""
     pdfs = []
-    roots = _cut_roots(diagram, _scale)
+    roots = cut_roots(diagram, _fits_paper)
     for page in paginate(diagram, roots, path_only=diagram.has_path):
         dot_text = to_dot(page)
         fit = _fit(measure(dot_text))

@@ -702,6 +702,10 @@ class Builder(References):
                 result.extend(parsed)
         return tuple(result) if ok else None
 
+    def encoding(self, item: YMap, what: str) -> str:
+        """A step's ``encoding`` text (how it reads its source), kept for the diagrams."""
+        return self.text_of(item, "encoding", what, required=False)
+
     def step(self, kind: str, item: YMap, mark: Mark, what: str,
              chain: tuple[str, ...]) -> tuple[Step, ...] | None:
         position = self.position(mark)
@@ -726,7 +730,8 @@ class Builder(References):
             valid = self.option_ref(str(option), item.value_marks["offer"], what)
             cites = self.cite_refs(item, "cites", what, required=True)
             when, ok = self.when(item, mark, what)
-            return (Offer(str(option), cites, when, position),) if valid and ok else None
+            return (Offer(str(option), cites, when, position, self.encoding(item, what)),) \
+                if valid and ok else None
         if kind == "drop":
             if not self.keys(item, mark, what, "drop step"):
                 return None
@@ -737,7 +742,8 @@ class Builder(References):
             reason = self.text_of(item, "reason", what)
             if not (valid and ok):
                 return None
-            return (Drop(tuple(o for o, _ in targets), when, reason, cites, position),)
+            return (Drop(tuple(o for o, _ in targets), when, reason, cites, position,
+                         self.encoding(item, what)),)
         if kind == "drop_listed_in":
             if not self.keys(item, mark, what, "drop_listed_in step"):
                 return None
@@ -796,7 +802,8 @@ class Builder(References):
                 return None
             to = tuple(o for o, _ in targets)
         when, ok = self.when(item, mark, what)
-        return (Cite(cites, to, when, position),) if ok and cites else None
+        return (Cite(cites, to, when, position, self.encoding(item, what)),) \
+            if ok and cites else None
 
     # -- nodes
 
