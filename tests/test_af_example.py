@@ -10,7 +10,6 @@ cases file runs through ``nettree test``, it verifies and it renders.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from click.testing import CliRunner
 import nettree
 from nettree.cli import main
 from nettree.export import export
+from nettree.export.extract import build_diagram
+from nettree.export.html import page_data
 from nettree.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,23 +139,21 @@ def test_advice_and_ratings_are_drawn_in_the_guidelines_own_scheme(
         af: nettree.Guideline) -> None:
     mermaid = export(af, "mermaid")
     dot = export(af, "dot")
-    page = export(af, "html")
     for text in (mermaid, dot):
         assert "not recommended" in text.lower()
         assert "#b2182b" in text.lower()  # the harm style, for AF-6 (3-H)
-    data = json.loads(re.search(r'<script id="nettree-data" type="application/json">(.*?)'
-                                r"</script>", page, re.S).group(1)) if \
-        'id="nettree-data"' in page else None
-    if data is not None:
-        assert data["recommendations"]["AF-6"]["harm"] is True
+    data = page_data(af, build_diagram(af))
+    assert data["recommendations"]["AF-6"]["harm"] is True
+    assert data["recommendations"]["AF-1"]["harm"] is False
     assert af.warnings == ()
 
 
 @pytest.mark.needs_dot
 def test_it_renders(af: nettree.Guideline, tmp_path: Path) -> None:
     out = tmp_path / "af.svg"
-    result = CliRunner().invoke(main, ["render", "-g", str(AF), "-o", str(out)],
+    result = CliRunner().invoke(main, ["render", str(AF), "-o", str(out)],
                                 prog_name="nettree")
     assert result.exit_code == 0, result.output
     svg = out.read_text("utf-8")
-    assert "CHA2DS2-VASc" in svg and "cha2ds2_vasc" not in svg
+    assert "CHA2DS2&#45;VASc, by sex" in svg
+    assert "cha2ds2_vasc" not in svg and "stroke_risk" not in svg  # fields by their words

@@ -39,6 +39,8 @@ EXAMPLE = Path(__file__).parent / "guidelines" / "example-sore-throat.yaml"
 NAMED = Path(__file__).parent / "guidelines" / "example-named.yaml"  # named conditions
 # Advice against options (not_recommend), preferences (prefer) and a rating style.
 ADVICE = Path(__file__).parent / "guidelines" / "example-advice.yaml"
+# The second guideline: every feature of the language together.
+AF = Path(__file__).parents[1] / "examples" / "guidelines" / "af-stroke-prevention.yaml"
 # The masked copies of each class's representative: the share of its fields each masks (one
 # field at least: the first copy masks just one, so the walk mostly reaches a leaf with it
 # unknown, where the engine tries its completions).
@@ -47,7 +49,7 @@ SCORES = Path(__file__).parent / "guidelines" / "example-scores.yaml"  # derived
 SETTLED = {"asco-gepnet-2023": {"burden_symptoms", "functional", "rapid_growth", "tumor_volume"},
            "example": set(), "example-unknown-set": {"intolerant_to"},
            "example-named": {"age", "copd", "smoker"}, "example-scores": set(),
-           "example-advice": set()}
+           "example-advice": set(), "af-stroke-prevention": set()}
 # Classes of each guideline at least (the fictional advice example is small).
 MOST_CLASSES = {"example-advice": 10}
 INTOLERANCE = """  intolerant_to:
@@ -117,7 +119,8 @@ def without_default(tmp_path: Path) -> Path:
 
 @pytest.mark.node
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", "example", "example-unknown-set",
-                                    "example-named", "example-scores", "example-advice"])
+                                    "example-named", "example-scores", "example-advice",
+                                    "af-stroke-prevention"])
 def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path) -> None:
     if source == "asco-gepnet-2023":
         guideline = nettree.load(source)
@@ -128,6 +131,8 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
         guideline = nettree.load(SCORES)
     elif source == "example-advice":
         guideline = nettree.load(ADVICE)
+    elif source == "af-stroke-prevention":
+        guideline = nettree.load(AF)
     else:
         guideline = nettree.load(EXAMPLE if source == "example" else without_default(tmp_path))
     classes, patients = class_patients(guideline, seed=8)
@@ -144,9 +149,9 @@ def test_the_engine_walks_every_class_as_python_does(source: str, tmp_path: Path
 
 @pytest.mark.node
 @pytest.mark.parametrize("source", ["asco-gepnet-2023", str(EXAMPLE), str(NAMED), str(SCORES),
-                                    str(ADVICE)],
+                                    str(ADVICE), str(AF)],
                          ids=["asco-gepnet-2023", "example", "example-named", "example-scores",
-                              "example-advice"])
+                              "example-advice", "af-stroke-prevention"])
 def test_the_engine_walks_invalid_and_random_patients_as_python_does(
         source: str, tmp_path: Path) -> None:
     """Patients outside the classes: the clinical cases, and random ones (some invalid,
