@@ -75,6 +75,9 @@ def _options_text(options: Sequence[tuple[str, tuple[str, ...], str]],
             to = option[1:] or "every option"
             parts.append(f"cite{cited} for {to}" + ("" if when == "always" else
                                                     f" when {note(when)}"))
+        elif option.startswith(">"):
+            parts.append(f"{option[1:].replace(' over ', ' preferred over ', 1)}{cited}"
+                         + ("" if when == "always" else f" when {note(when)}"))
         elif option.startswith("!"):
             parts.append(f"not recommended: {option[1:]}{cited}"
                          + ("" if when == "always" else f" when {note(when)}"))

@@ -830,7 +830,7 @@ class PathRow:
     kind: str
     # The leaf's steps as (option, cites, when): an option offered, "-option" dropped,
     # "+option" given more citations ("+" alone: every option offered so far),
-    # "!option" not recommended.
+    # "!option" not recommended, ">option over a, b" preferred over those options.
     options: tuple[tuple[str, tuple[str, ...], str], ...]
 
     def to_dict(self, fields: Iterable[str]) -> dict[str, Any]:
@@ -893,6 +893,10 @@ def decision_table(guideline: Guideline) -> list[PathRow]:
                 condition = str(step.when) if step.when else "always"
                 for option in step.options:
                     options.append((f"!{option}", step.cites, condition))
+            elif isinstance(step, Prefer):
+                condition = str(step.when) if step.when else "always"
+                options.append((f">{step.option} over {', '.join(step.over)}", step.cites,
+                                condition))
         rows.append(PathRow(tuple(path), tuple(conditions), leaf.id, leaf.kind.value,
                             tuple(options)))
     return rows

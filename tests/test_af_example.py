@@ -157,3 +157,14 @@ def test_it_renders(af: nettree.Guideline, tmp_path: Path) -> None:
     svg = out.read_text("utf-8")
     assert "CHA2DS2&#45;VASc, by sex" in svg
     assert "cha2ds2_vasc" not in svg and "stroke_risk" not in svg  # fields by their words
+
+
+def test_enumerate_lists_advice_and_preferences() -> None:
+    result = CliRunner().invoke(main, ["enumerate", str(AF), "--format", "markdown"],
+                                prog_name="nettree")
+    assert result.exit_code == 0, result.output
+    rows = {line.split(" | ")[3]: line for line in result.stdout.splitlines()
+            if line.startswith("| ") and line[2].isdigit()}
+    assert "warfarin [AF-5]; not recommended: doac [AF-6]" in rows["valvular"]
+    assert "doac [AF-1]; warfarin [AF-1]; doac preferred over warfarin [AF-4]" in rows["high-risk"]
+    assert "doac preferred over warfarin [AF-4]" in rows["intermediate-risk"]
