@@ -157,14 +157,17 @@ def explain(guideline: Guideline, result: Result) -> str:
     if result.derived:
         lines += ["", "Derived:"]
         for derived in result.derived:
+            called = guideline.fields[derived.field].called
             if derived.source is None:  # by points or cases, from the fields it reads
-                given = [f"{name} = {describe_value(value)}" for name, value in derived.inputs
-                         if value is not None]
-                lines += [f"  - {derived.field} = {describe_value(derived.value)} from "
-                          f"{', '.join(given) or 'no field given'}"]
-                continue
-            lines += [f"  - {derived.field} = {derived.value} from {derived.source} = "
-                      f"{describe_value(derived.source_value)}"]
+                given = [f"{guideline.fields[name].called} = {describe_value(value)}"
+                         for name, value in derived.inputs if value is not None]
+                line = (f"{called} = {describe_value(derived.value)} from "
+                        f"{', '.join(given) or 'no field given'}")
+            else:
+                line = (f"{called} = {derived.value} from "
+                        f"{guideline.fields[derived.source].called} = "
+                        f"{describe_value(derived.source_value)}")
+            lines += _wrap(line, "      ", "  - ")
     return "\n".join(lines) + "\n"
 
 

@@ -243,7 +243,7 @@ def test_traverse_text_view_of_a_rich_case(guideline: nettree.Guideline) -> None
         field = guideline.fields[item.field]
         assert f"{field.called} (not given): {item.meaning}" in flat(assumed)
     assert "uncontrolled_diabetes" not in assumed  # given, not assumed
-    assert "grade = G3 from ki67 = 25" in section(text, "Derived:")
+    assert "grade = G3 from Ki-67 (%) = 25" in section(text, "Derived:")
 
 
 def test_traverse_text_view_lists_missing_fields_of_a_partial_patient() -> None:
