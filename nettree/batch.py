@@ -519,19 +519,29 @@ class Summary:
 
 def run(guideline: Guideline, source: str, fmt: str, out: Any, out_fmt: str, *,
         actual_column: str | None = None,
-        progress: Callable[[int], None] | None = None) -> Summary:
+        progress: Callable[[int], None] | None = None, keep_classes: bool = True) -> Summary:
     """Evaluate every row of ``source`` (``-``: standard input) into ``out``.
 
     ``out`` is a text stream for ``jsonl`` and ``csv``, a binary stream for ``parquet``.
     Returns the counts. Raises :class:`BatchInputError` when the input cannot be read as a
-    whole (what was already written to ``out`` is then to be discarded).
+    whole (what was already written to ``out`` is then to be discarded). With
+    ``keep_classes`` (and unless ``NETTREE_CACHE=off``), the compiled evaluator starts with
+    the classes a previous run kept, and keeps its own for the next (:mod:`nettree.store`).
     """
+    from . import store
+
+    if keep_classes:
+        store.load(guideline)
+    misses = guideline.compiled.cache_info().misses
     inp = _read(source, fmt, guideline.fields, scan=out_fmt != "jsonl")
     try:
-        return _run(guideline, inp, source, fmt, out, out_fmt, actual_column, progress)
+        summary = _run(guideline, inp, source, fmt, out, out_fmt, actual_column, progress)
     finally:
         inp.rows.close()
         inp.close()
+    if keep_classes and guideline.compiled.cache_info().misses != misses:
+        store.save(guideline)
+    return summary
 
 
 def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out_fmt: str,

@@ -449,38 +449,97 @@ class Compiled:
         entry: Any = self._entry(result, patient, recording.read)
         with self._lock:
             self._misses += 1
-            if not self.maxsize:
-                return result, entry
-            if self._nodes > self._node_limit:  # start afresh: the tree stays bounded
-                self._forget()
-            children = self._roots
-            cell: Any = root
-            node: _Node | None = None
-            for name in [*recording.order, _END]:
+            if self.maxsize:
+                self._insert(root, recording.order, cells,
+                             entry if entry is not None else _UNCACHEABLE)
+        return result, entry
+
+    def _insert(self, root: tuple[str, ...], order: Iterable[str], cells: Mapping[str, Any],
+                entry: Any) -> None:
+        """Hang ``entry`` at the end of the reads ``order`` (field names, perhaps ending
+        with _ALL), by their ``cells``, under ``root`` (the lock held)."""
+        if self._nodes > self._node_limit:  # start afresh: the tree stays bounded
+            self._forget()
+        children = self._roots
+        cell: Any = root
+        node: _Node | None = None
+        for name in [*order, _END]:
+            node = children.get(cell)
+            if node is None:
+                node = children[cell] = _Node(name, children, cell)
+                self._nodes += 1
+            elif node.name != name:  # never: the walk is a function of the classes read
+                return
+            if name is _ALL:
+                children, cell = node.children, tuple(map(cells.get, self._names))
                 node = children.get(cell)
                 if node is None:
-                    node = children[cell] = _Node(name, children, cell)
+                    node = children[cell] = _Node(_END, children, cell)
                     self._nodes += 1
-                elif node.name != name:  # never: the walk is a function of the classes read
-                    return result, entry
-                if name is _ALL:
-                    children, cell = node.children, tuple(map(cells.get, self._names))
-                    node = children.get(cell)
-                    if node is None:
-                        node = children[cell] = _Node(_END, children, cell)
-                        self._nodes += 1
-                    break
-                if name is _END:
-                    break
-                children, cell = node.children, cells[name]
-            if node is not None and node.name is _END:
-                node.entry = entry if entry is not None else _UNCACHEABLE
-                node.stamp = next(self._clock)
-                self._fills += 1
-                self._ends.add(node)
-                if len(self._ends) > self.maxsize:
-                    self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
-        return result, entry
+                break
+            if name is _END:
+                break
+            children, cell = node.children, cells[name]
+        if node is not None and node.name is _END:
+            node.entry = entry
+            node.stamp = next(self._clock)
+            self._fills += 1
+            self._ends.add(node)
+            if len(self._ends) > self.maxsize:
+                self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
+
+    # -- keeping classes between runs (nettree.store writes and reads them) ---------------
+
+    def classes(self) -> list[tuple[Any, ...]]:
+        """Every class cached, most recently used last, as plain data: ``(root, order,
+        cells, result, numeric_steps)``: the fields derived, the fields read in order
+        (ending with ``"\x00all"`` when the walk read them all), their cells, the result
+        and where it echoes numbers. :meth:`add_classes` takes them back."""
+        found: list[tuple[int, tuple[Any, ...]]] = []
+        with self._lock:
+            stack: list[tuple[Any, _Node, tuple[str, ...], dict[str, Any]]] = [
+                (root, node, (), {}) for root, node in self._roots.items()]
+            while stack:
+                root, node, order, cells = stack.pop()
+                if node.name is _END:
+                    entry = node.entry
+                    if isinstance(entry, _Entry):
+                        found.append((node.stamp, (root, order, cells, entry.result,
+                                                   entry.numeric_steps)))
+                    continue
+                for cell, child in node.children.items():
+                    if node.name is _ALL:
+                        stack.append((root, child, (*order, _ALL),
+                                      dict(zip(self._names, cell, strict=True))))
+                    else:
+                        stack.append((root, child, (*order, node.name),
+                                      {**cells, node.name: cell}))
+        found.sort(key=lambda item: item[0])
+        return [item for _, item in found]
+
+    def add_classes(self, classes: Iterable[tuple[Any, ...]]) -> int:
+        """Cache the classes :meth:`classes` gave (of a guideline with the same content,
+        by the same version of nettree: the caller's to check); returns how many. A class
+        that does not fit this guideline's fields raises ValueError (nothing is added)."""
+        checked = []
+        for root, order, cells, result, numeric_steps in classes:
+            order = tuple(_ALL if name == _ALL else name for name in order)
+            names = set(order) - {_ALL}
+            if not (isinstance(result, Result) and set(root) <= self._known
+                    and names <= self._known and set(cells) <= self._known
+                    and names <= set(cells)):
+                raise ValueError("a class that does not fit the guideline")
+            for index, places in numeric_steps:
+                for place in places:
+                    if type(result.path[index].values[place][1]) is not float:
+                        raise ValueError("a class that does not fit the guideline")
+            checked.append((tuple(root), order, cells, _Entry(result, tuple(numeric_steps))))
+        if not self.maxsize:
+            return 0
+        with self._lock:
+            for root, order, cells, entry in checked[-self.maxsize:]:
+                self._insert(root, order, cells, entry)
+        return min(len(checked), self.maxsize)
 
     def _evict(self, count: int) -> None:
         """Drop the ``count`` classes least recently used (the lock held)."""

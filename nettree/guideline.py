@@ -72,6 +72,9 @@ class Guideline:
     # thresholds, and each field's domain (the classes of values its conditions tell apart).
     thresholds: Mapping[str, tuple[float, ...]] = field(init=False, repr=False)
     domains: Mapping[str, Domain] = field(init=False, repr=False)
+    # The sha256 of the file's text, as loaded ("" when not built from a file): what the
+    # classes kept between runs are keyed by (nettree.store).
+    digest: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         cuts = {name: tuple(values) for name, values in thresholds_of(self).items()}
