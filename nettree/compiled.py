@@ -112,6 +112,7 @@ class _Entry:
 
 
 _UNCACHEABLE = object()
+_UNSEEN = object()
 _END = "\x00end"  # the walk is over: the node holds the class's entry
 _ALL = "\x00all"  # the walk read every field: the next level is keyed on all of them
 
@@ -227,6 +228,7 @@ class Compiled:
         self._node_limit = 64 * maxsize + 1024  # the tree's inner nodes are bounded too
         self._ends: set[_Node] = set()  # the classes held (end nodes)
         self._clock = itertools.count()  # a stamp for each use of a class
+        self._texts: dict[str, dict[str, Any]] = {}  # number cells' classes, by text
         self._fills = self._peeks = self._misses = 0
 
     def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
@@ -265,7 +267,7 @@ class Compiled:
             cells[name] = value
         return cells
 
-    def _find(self, raw: Any) -> _Entry | Result | None:
+    def _find(self, raw: Any, instance: bool = True) -> _Entry | Result | None:
         """A usual patient's answer from the cache, checking every field as
         validate_patient would accept it: the class's entry when its result is the
         patient's, else the patient's own copy of it; None for anything else (a class
@@ -341,7 +343,7 @@ class Compiled:
         if entry is _UNCACHEABLE:
             return None
         node.stamp = next(self._clock)
-        if entry.reuse:
+        if entry.reuse or not instance:
             return entry
         return self._instance(entry, derived, raw)
 
@@ -401,6 +403,18 @@ class Compiled:
         if text is None:
             text = entry.json = json.dumps(result.to_dict(), ensure_ascii=False)
         return text
+
+    def class_of(self, patient: Mapping[str, Any]) -> Result | None:
+        """The result of the patient's class when the class is cached and the patient
+        plainly valid (the same object for every patient of the class, as long as it is
+        cached: the first patient's, echoing its numbers), else None. Patients of one
+        class get results alike but for the numbers they echo: a batch row, which echoes
+        none, is the same for all."""
+        try:
+            found = self._find(patient, instance=False)
+        except TypeError:
+            return None
+        return found.result if found is not None else None  # type: ignore[union-attr]
 
     def traverse_many(self, patients: Iterable[Mapping[str, Any]],
                       ) -> Iterator[Result | PatientError]:
@@ -487,6 +501,42 @@ class Compiled:
             self._ends.add(node)
             if len(self._ends) > self.maxsize:
                 self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
+
+    # -- a number's class from its text (a table's cell) --------------------------------
+
+    def classes_by_cell(self, name: str) -> bool:
+        """Whether patients alike but for this number field's value within one cell get
+        the same walk and the same answers (echoing their own numbers): a number field
+        whose derivations, if any, follow its cells."""
+        spec = self._fields.get(name)
+        return bool(spec is not None and spec.type is FieldType.NUMBER and self._fast
+                    and all(by_cell is not None for _, source, _, by_cell, _, _
+                            in self._derives if source == name))
+
+    def cell_text(self, name: str, text: str) -> Any:
+        """The class of a table's cell of the number field ``name`` (see
+        :meth:`classes_by_cell`): a tuple holding its cell, or for an empty cell None; a
+        text that is not a valid number is its own class (the text)."""
+        from .patient import coerce_cell
+
+        memo = self._texts.setdefault(name, {})
+        found = memo.get(text, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        try:
+            value = coerce_cell(self._fields, name, text)
+            if value is not None:
+                value = validate_patient(self._fields, {name: value}).values[name]
+        except PatientError:
+            found = text
+        else:
+            cuts = self._cut_of[name] or ()
+            place = bisect.bisect_left(cuts, value) if value is not None else 0
+            found = None if value is None else (
+                2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place,)
+        if len(memo) < 65536:
+            memo[text] = found
+        return found
 
     # -- keeping classes between runs (nettree.store writes and reads them) ---------------
 
