@@ -309,7 +309,7 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
     from .verify import TooManyClasses, verify_file
 
     try:
-        report = verify_file(_resolve(guideline_name), progress=_progress())
+        report = verify_file(_resolve(guideline_name), progress=_progress(), keep=True)
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -357,14 +357,15 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
       nettree enumerate --format csv -o paths.csv
       nettree enumerate --profiles --format json -o classes.json
     """
+    from . import store
     from .table import paths_table, profiles_table
-    from .verify import TooManyClasses, explore
+    from .verify import TooManyClasses
 
     guideline = _load(guideline_name)
     if output:
         _check_output(output, [("guideline file", guideline.path)])
     try:
-        exploration = explore(guideline, progress=_progress()) if profiles else None
+        exploration = store.exploration(guideline, _progress()) if profiles else None
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if exploration is not None and exploration.defects:

@@ -31,13 +31,16 @@ import json
 import os
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .guideline import Guideline
+    from .verify import Exploration
 
-__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "folder", "key", "load", "path_for", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "exploration", "folder", "key", "load",
+           "path_for", "save"]
 
 FORMAT = 1
 """The version of this file format (a change makes older files foreign)."""
@@ -82,71 +85,113 @@ def key(guideline: Guideline) -> str:
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
-def path_for(guideline: Guideline, where: Path) -> Path:
-    """The file of this guideline's classes in the folder ``where``."""
+_KINDS = ("classes", "explored")
+# The modules whose records a file may hold: frozen dataclasses, named tuples and enums
+# (plain values: building one runs no code of the file's choosing).
+_MODULES = ("nettree.result", "nettree.verify", "nettree.conditions", "nettree.model",
+            "nettree.traverse")
+
+
+def path_for(guideline: Guideline, where: Path, kind: str = "classes") -> Path:
+    """The file of this guideline's classes (``kind`` "classes"), or its exploration
+    ("explored"), in the folder ``where``."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", guideline.id)[:40] or "guideline"
-    return where / f"{name}-{key(guideline)[:32]}.classes"
+    return where / f"{name}-{key(guideline)[:32]}.{kind}"
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds the result records and nothing else."""
+    """Builds nettree's records and nothing else."""
 
     def find_class(self, module: str, name: str) -> Any:
-        from . import result
+        import dataclasses
+        import enum
+        import importlib
 
-        found = getattr(result, name, None) if name in result.__all__ else None
-        if module == "nettree.result" and isinstance(found, type):
-            return found
-        raise pickle.UnpicklingError(f"not a result record: {module}.{name}")
+        if module in _MODULES:
+            found = getattr(importlib.import_module(module), name, None)
+            if isinstance(found, type) and (
+                    dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
+                    or (issubclass(found, tuple) and hasattr(found, "_fields"))):
+                return found
+        raise pickle.UnpicklingError(f"not a record of nettree: {module}.{name}")
 
 
 def load(guideline: Guideline) -> int:
     """Add the classes kept for this guideline to its compiled evaluator; returns how
     many (0 when the cache is off, there is no file, or the file is not good)."""
-    where = folder()
-    signature = key(guideline)
-    if where is None or not signature:
-        return 0
-    path = path_for(guideline, where)
-    try:
-        with path.open("rb") as stream:
-            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
-                return 0
-            data = stream.read()
-    except OSError:
-        return 0
-    header = _MAGIC + signature.encode("ascii") + b"\n"
-    if not data.startswith(header):
-        return 0
-    checksum, _, payload = data[len(header):].partition(b"\n")
-    if checksum != hashlib.sha256(payload).hexdigest().encode("ascii"):
+    classes = _read(guideline, "classes")
+    if not isinstance(classes, list):
         return 0
     try:
-        classes = _Unpickler(io.BytesIO(payload)).load()
-        if not isinstance(classes, list):
-            return 0
         return guideline.compiled.add_classes(classes)
     except Exception:  # whatever a foreign file holds, the run starts cold
         return 0
+
+
+def exploration(guideline: Guideline,
+                progress: Callable[[int, int], None] | None = None) -> Exploration:
+    """The guideline's exploration (:func:`nettree.verify.explore`): the one kept for it,
+    else explored now and kept (``nettree verify`` and ``nettree enumerate --profiles``
+    share it, and later runs too)."""
+    from .verify import Exploration, PatientClass, explore
+
+    kept = _read(guideline, "explored")
+    if isinstance(kept, tuple) and len(kept) == 3 and all(
+            isinstance(part, tuple) for part in kept) and all(
+            isinstance(c, PatientClass) for c in kept[0]):
+        return Exploration(kept[0], kept[1], guideline.domains, kept[2])
+    found = explore(guideline, progress=progress)
+    _write(guideline, "explored", (found.classes, found.defects, tuple(found.refused)))
+    return found
+
+
+def _read(guideline: Guideline, kind: str) -> Any:
+    """What the file of ``kind`` holds for this guideline, or None when the cache is off,
+    there is no file, or the file is not good."""
+    where = folder()
+    signature = key(guideline)
+    if where is None or not signature:
+        return None
+    path = path_for(guideline, where, kind)
+    try:
+        with path.open("rb") as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
+                return None
+            data = stream.read()
+    except OSError:
+        return None
+    header = _MAGIC + signature.encode("ascii") + b"\n"
+    if not data.startswith(header):
+        return None
+    checksum, _, payload = data[len(header):].partition(b"\n")
+    if checksum != hashlib.sha256(payload).hexdigest().encode("ascii"):
+        return None
+    try:
+        return _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # whatever a foreign file holds, the run starts cold
+        return None
 
 
 def save(guideline: Guideline) -> Path | None:
     """Write the classes the guideline's compiled evaluator holds; returns the file, or
     None when the cache is off, the guideline has no file, or the folder cannot be
     written (never an error: the cache only saves time)."""
+    return _write(guideline, "classes", guideline.compiled.classes())
+
+
+def _write(guideline: Guideline, kind: str, value: Any) -> Path | None:
     from .files import write_atomic
 
     where = folder()
     signature = key(guideline)
     if where is None or not signature:
         return None
-    classes = guideline.compiled.classes()
-    payload = pickle.dumps(classes, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     data = b"".join([_MAGIC, signature.encode("ascii"), b"\n",
                      hashlib.sha256(payload).hexdigest().encode("ascii"), b"\n", payload])
     if len(data) > MAX_BYTES:
         return None
-    path = path_for(guideline, where)
+    path = path_for(guideline, where, kind)
     try:
         where.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
@@ -157,10 +202,10 @@ def save(guideline: Guideline) -> Path | None:
 
 
 def _prune(where: Path, keep: Path) -> None:
-    """Keep at most MAX_FILES class files in the folder, the most recently written."""
+    """Keep at most MAX_FILES files in the folder, the most recently written."""
     with contextlib.suppress(OSError):
-        files = sorted(where.glob("*.classes"), key=lambda p: p.stat().st_mtime_ns,
-                       reverse=True)
+        files = sorted((path for kind in _KINDS for path in where.glob(f"*.{kind}")),
+                       key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in files[MAX_FILES:]:
             if old != keep:
                 with contextlib.suppress(OSError):

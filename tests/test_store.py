@@ -179,3 +179,35 @@ def test_the_folder_holds_a_bounded_number_of_files(monkeypatch: pytest.MonkeyPa
     assert store.save(guideline) is not None
     assert sorted(p.name for p in folder.glob("*.classes")) == sorted(
         ["old2.classes", store.path_for(guideline, folder).name])
+
+
+def test_verify_and_enumerate_share_the_kept_exploration(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`nettree verify` keeps the exploration; `enumerate --profiles` and later runs read
+    it (no exploring: explore is made to fail) and print what exploring prints; a damaged
+    file is explored anew."""
+    runner = CliRunner()
+    commands = (["verify"], ["verify", "--json"],
+                ["enumerate", "--profiles", "--format", "csv"])
+    monkeypatch.setenv("NETTREE_CACHE", "off")
+    expected = [runner.invoke(main, command) for command in commands]
+    monkeypatch.delenv("NETTREE_CACHE")
+    first = runner.invoke(main, ["verify"])
+    assert (first.exit_code, first.output) == (expected[0].exit_code, expected[0].output)
+    folder = store.folder()
+    assert folder is not None
+    kept = list(folder.glob("*.explored"))
+    assert len(kept) == 1
+
+    def no_exploring(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("explored again")
+
+    monkeypatch.setattr("nettree.verify.explore", no_exploring)
+    for command, before in zip(commands, expected, strict=True):
+        again = runner.invoke(main, command)
+        assert (again.exit_code, again.output) == (before.exit_code, before.output)
+    monkeypatch.undo()
+    monkeypatch.setenv("NETTREE_CACHE_DIR", str(folder))
+    _damage(kept[0], "flipped")
+    again = runner.invoke(main, commands[2])
+    assert again.output == expected[2].output
