@@ -186,7 +186,10 @@ def _write(guideline: Guideline, kind: str, value: Any) -> Path | None:
     signature = key(guideline)
     if where is None or not signature:
         return None
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a value that cannot be kept (a condition holding a function...)
+        return None
     data = b"".join([_MAGIC, signature.encode("ascii"), b"\n",
                      hashlib.sha256(payload).hexdigest().encode("ascii"), b"\n", payload])
     if len(data) > MAX_BYTES:
