@@ -37,6 +37,7 @@ from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
+from .compiled import NO_CELL
 from .errors import GuidelineError, NettreeError, PatientError, shown
 from .words import did_you_mean
 
@@ -73,7 +74,6 @@ _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "
              ".pq": "parquet"}
 PARQUET_EXTRA = "nettree[parquet]"
 CHUNK = 4096  # rows per Parquet batch, read or written
-_UNREAD = object()
 
 
 class BatchInputError(NettreeError, ValueError):
@@ -602,7 +602,7 @@ def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out
 def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: str | None,
                   progress: Callable[[int], None] | None) -> Summary:
     """CSV to JSON Lines, row for row as :func:`_run` writes them, faster: a row's result
-    columns depend only on its patient's class (:meth:`Compiled.class_of`), so a valid row
+    columns depend only on its patient's class (:meth:`Compiled.class_of_cells`), so a valid row
     of a class seen before is written from that class's JSON, and counted once with the
     number of its rows. Each column's cell texts are read once. A row the compiled
     evaluator does not place in a cached class, or with a problem, is evaluated on its own
@@ -621,8 +621,9 @@ def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: st
     names = [name for name in header if name in fields]
     seens: list[dict[str, Any]] = [{} for _ in names]
     pick = _picker([index for index, name in enumerate(header) if name in fields])
-    unread = itertools.repeat(_UNREAD)
-    bad = _UNREAD
+    unread = itertools.repeat(NO_CELL)
+    bad = NO_CELL
+    text_cell = guideline.compiled.text_cell
     keep = _picker([index for index, name in enumerate(header) if name not in fields])
     encode = json.encoder.encode_basestring  # what json.dumps writes for a text
     keys = [encode(name) + ": " for name in carried]
@@ -632,7 +633,7 @@ def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: st
     keys = [key if index == 0 else ", " + key for index, key in enumerate(keys)]
     comma = ", " if carried else ""
     actual_at = carried.index(actual_column) if actual_column is not None else -1
-    class_of = guideline.compiled.class_of
+    class_of = guideline.compiled.class_of_cells
     summary = Summary(guideline.id, concordance=actual_column is not None)
     # by the class's result object (its id: the value holds the object, so the id stays its)
     alike: dict[int, tuple[str, dict[str, Any], Result]] = {}
@@ -651,7 +652,7 @@ def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: st
                 named_field = True
                 values = tuple(map(dict.get, seens, pick(cells), unread))
                 if bad in values:  # a text not read before, or one that is no value
-                    values = tuple(_coerced(fields, name, seen, cell, bad)
+                    values = tuple(_class_of_text(text_cell, name, seen, cell)
                                    for name, seen, cell in zip(names, seens, pick(cells),
                                                                strict=True))
                 if bad not in values:
@@ -704,19 +705,13 @@ def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: st
     return summary
 
 
-def _coerced(fields: Mapping[str, Any], name: str, seen: dict[str, Any], cell: str,
-             bad: object) -> Any:
-    """A cell's value (``bad`` when it is none), remembered in ``seen`` (a few thousand)."""
-    from .patient import coerce_cell
-
-    value = seen.get(cell, bad)
-    if value is bad:
-        try:
-            value = coerce_cell(fields, name, cell)
-        except PatientError:
-            return bad
-        if len(seen) < 4096:
-            seen[cell] = value
+def _class_of_text(text_cell: Callable[[str, str], Any], name: str, seen: dict[str, Any],
+                   text: str) -> Any:
+    """A cell's class (NO_CELL when the text is no value), remembered in ``seen`` (a few
+    thousand texts)."""
+    value = text_cell(name, text)
+    if value is not NO_CELL and len(seen) < 4096:
+        seen[text] = value
     return value
 
 

@@ -62,7 +62,7 @@ from .result import Derived, PathStep, Result
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["DEFAULT_MAXSIZE", "CacheInfo", "Compiled"]
+__all__ = ["DEFAULT_MAXSIZE", "NO_CELL", "CacheInfo", "Compiled"]
 
 # About 5 KB a class (a full result): 4,096 classes stay near 20 MB.
 DEFAULT_MAXSIZE = 4096
@@ -112,7 +112,8 @@ class _Entry:
 
 
 _UNCACHEABLE = object()
-_UNSEEN = object()
+NO_CELL = object()
+"""What :meth:`Compiled.text_cell` gives for a text that is no valid value."""
 _END = "\x00end"  # the walk is over: the node holds the class's entry
 _ALL = "\x00all"  # the walk read every field: the next level is keyed on all of them
 
@@ -228,7 +229,7 @@ class Compiled:
         self._node_limit = 64 * maxsize + 1024  # the tree's inner nodes are bounded too
         self._ends: set[_Node] = set()  # the classes held (end nodes)
         self._clock = itertools.count()  # a stamp for each use of a class
-        self._texts: dict[str, dict[str, Any]] = {}  # number cells' classes, by text
+        self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
         self._fills = self._peeks = self._misses = 0
 
     def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
@@ -267,7 +268,7 @@ class Compiled:
             cells[name] = value
         return cells
 
-    def _find(self, raw: Any, instance: bool = True) -> _Entry | Result | None:
+    def _find(self, raw: Any) -> _Entry | Result | None:
         """A usual patient's answer from the cache, checking every field as
         validate_patient would accept it: the class's entry when its result is the
         patient's, else the patient's own copy of it; None for anything else (a class
@@ -343,7 +344,7 @@ class Compiled:
         if entry is _UNCACHEABLE:
             return None
         node.stamp = next(self._clock)
-        if entry.reuse or not instance:
+        if entry.reuse:
             return entry
         return self._instance(entry, derived, raw)
 
@@ -403,18 +404,6 @@ class Compiled:
         if text is None:
             text = entry.json = json.dumps(result.to_dict(), ensure_ascii=False)
         return text
-
-    def class_of(self, patient: Mapping[str, Any]) -> Result | None:
-        """The result of the patient's class when the class is cached and the patient
-        plainly valid (the same object for every patient of the class, as long as it is
-        cached: the first patient's, echoing its numbers), else None. Patients of one
-        class get results alike but for the numbers they echo: a batch row, which echoes
-        none, is the same for all."""
-        try:
-            found = self._find(patient, instance=False)
-        except TypeError:
-            return None
-        return found.result if found is not None else None  # type: ignore[union-attr]
 
     def traverse_many(self, patients: Iterable[Mapping[str, Any]],
                       ) -> Iterator[Result | PatientError]:
@@ -502,41 +491,59 @@ class Compiled:
             if len(self._ends) > self.maxsize:
                 self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
 
-    # -- a number's class from its text (a table's cell) --------------------------------
+    # -- a table's rows: classes from cells ---------------------------------------------
 
-    def classes_by_cell(self, name: str) -> bool:
-        """Whether patients alike but for this number field's value within one cell get
-        the same walk and the same answers (echoing their own numbers): a number field
-        whose derivations, if any, follow its cells."""
-        spec = self._fields.get(name)
-        return bool(spec is not None and spec.type is FieldType.NUMBER and self._fast
-                    and all(by_cell is not None for _, source, _, by_cell, _, _
-                            in self._derives if source == name))
-
-    def cell_text(self, name: str, text: str) -> Any:
-        """The class of a table's cell of the number field ``name`` (see
-        :meth:`classes_by_cell`): a tuple holding its cell, or for an empty cell None; a
-        text that is not a valid number is its own class (the text)."""
+    def text_cell(self, name: str, text: str) -> Any:
+        """The class of a table's cell of field ``name`` (a CSV cell, read as
+        :func:`nettree.patient.coerce_cell` reads it), as :meth:`class_of_cells` takes it:
+        None when empty, else the value's class (a number's cell, a set as a frozenset);
+        :data:`NO_CELL` when the text is no valid value of the field. Remembered for a few
+        thousand texts a field."""
         from .patient import coerce_cell
 
         memo = self._texts.setdefault(name, {})
-        found = memo.get(text, _UNSEEN)
-        if found is not _UNSEEN:
+        found = memo.get(text, NO_CELL)
+        if found is not NO_CELL:
             return found
         try:
             value = coerce_cell(self._fields, name, text)
             if value is not None:
-                value = validate_patient(self._fields, {name: value}).values[name]
+                checked = validate_patient(self._fields, {name: value}, derive=False)
+                value = self._cells(checked)[name]
         except PatientError:
-            found = text
-        else:
-            cuts = self._cut_of[name] or ()
-            place = bisect.bisect_left(cuts, value) if value is not None else 0
-            found = None if value is None else (
-                2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place,)
-        if len(memo) < 65536:
-            memo[text] = found
-        return found
+            value = NO_CELL
+        if len(memo) < 4096:
+            memo[text] = value
+        return value
+
+    def class_of_cells(self, cells: dict[str, Any]) -> Result | None:
+        """:meth:`class_of` for a patient given by the classes of its fields (each valid
+        alone: :meth:`text_cell`; absent or None: unknown, or the default): the class's
+        result when it is cached, else None (also when the fields disagree, or the
+        guideline derives a field otherwise than by its source's cells). ``cells`` gains
+        the fields derived."""
+        if not self._fast:
+            return None
+        root: tuple[str, ...] = ()
+        for name, source, _, by_cell, _, single in self._derives:
+            cell = cells.get(source)
+            if cell is None:
+                continue
+            if by_cell is None:
+                return None
+            implied = by_cell[cell]
+            given = cells.get(name)
+            if given is None:
+                cells[name] = implied
+                root += single
+            elif given != implied:
+                return None
+        end = self._walk(self._roots.get(root), cells.get)
+        if end is None or end.entry is _UNCACHEABLE:
+            return None
+        end.stamp = next(self._clock)
+        result: Result = end.entry.result
+        return result
 
     # -- keeping classes between runs (nettree.store writes and reads them) ---------------
 
