@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import operator
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
+from .compiled import NO_CELL
 from .errors import GuidelineError, NettreeError, PatientError, shown
 from .words import did_you_mean
 
@@ -139,9 +142,9 @@ def _check_header(header: list[str], fields: Mapping[str, Any], where: str) -> N
                                   "the result column of that name; rename it")
 
 
-def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Input:
-    from .patient import coerce_cell
-
+def _csv_header(stream: BinaryIO, fields: Mapping[str, Any], where: str,
+                ) -> tuple[io.TextIOWrapper, Any, list[str]]:
+    """The CSV input's text, its reader (past the header) and the header's names."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
     try:
@@ -157,34 +160,45 @@ def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Inpu
     except BatchInputError:
         text.close()
         raise
+    return text, reader, header
+
+
+def _csv_row(cells: list[str], header: list[str], carried: list[str],
+             fields: Mapping[str, Any], line: int) -> _Row:
+    """One CSV row (not blank) read as a patient."""
+    from .patient import coerce_cell
+
+    values = dict(zip(header, cells, strict=False))
+    row = _Row({name: values.get(name, "") for name in carried}, {})
+    if len(cells) != len(header):
+        row.problem = (f"line {line}: {len(cells)} cells, but the header has "
+                       f"{len(header)} columns")
+        return row
+    problems = []
+    for name in header:
+        if name in fields:
+            row.has_field = True
+            try:
+                value = coerce_cell(fields, name, values[name])
+            except PatientError as exc:
+                problems.append(str(exc))
+                continue
+            if value is not None:
+                row.patient[name] = value
+    if problems:
+        row.problem = "invalid patient: " + "; ".join(problems)
+    return row
+
+
+def _csv_input(stream: BinaryIO, fields: Mapping[str, Any], where: str) -> _Input:
+    text, reader, header = _csv_header(stream, fields, where)
     carried = [name for name in header if name not in fields]
 
     def rows() -> Generator[_Row, None, None]:
         try:
             for cells in reader:
-                if not cells:  # a blank line is no row
-                    continue
-                values = dict(zip(header, cells, strict=False))
-                row = _Row({name: values.get(name, "") for name in carried}, {})
-                if len(cells) != len(header):
-                    row.problem = (f"line {reader.line_num}: {len(cells)} cells, but the "
-                                   f"header has {len(header)} columns")
-                    yield row
-                    continue
-                problems = []
-                for name in header:
-                    if name in fields:
-                        row.has_field = True
-                        try:
-                            value = coerce_cell(fields, name, values[name])
-                        except PatientError as exc:
-                            problems.append(str(exc))
-                            continue
-                        if value is not None:
-                            row.patient[name] = value
-                if problems:
-                    row.problem = "invalid patient: " + "; ".join(problems)
-                yield row
+                if cells:  # a blank line is no row
+                    yield _csv_row(cells, header, carried, fields, reader.line_num)
         except (UnicodeDecodeError, csv.Error) as exc:
             raise BatchInputError(f"{where}: line {reader.line_num}: not CSV text: {exc}"
                                   ) from None
@@ -435,31 +449,37 @@ class Summary:
         self.branches: Counter[str] = Counter()
         self.assessed: dict[tuple[str, str], list[int]] = {}
 
-    def _assess(self, scope: tuple[str, str], concordant: bool | None) -> None:
+    def _assess(self, scope: tuple[str, str], concordant: bool | None, times: int) -> None:
         tally = self.assessed.setdefault(scope, [0, 0, 0])
-        tally[0 if concordant is True else 1 if concordant is False else 2] += 1
+        tally[0 if concordant is True else 1 if concordant is False else 2] += times
 
-    def add(self, row: Mapping[str, Any]) -> None:
-        """Count one result row (as :func:`run` writes it, lists as lists)."""
-        self.rows += 1
-        self.status[row["status"]] += 1
+    def add(self, row: Mapping[str, Any], times: int = 1) -> None:
+        """Count one result row (as :func:`run` writes it, lists as lists), ``times`` times
+        (rows alike)."""
+        self.rows += times
+        self.status[row["status"]] += times
         if row["status"] == INVALID:
             return
-        self.valid += 1
+        self.valid += times
+
+        def count(counter: Counter[str], names: Iterable[str]) -> None:
+            for name in names:
+                counter[name] += times
+
         if row.get("leaf"):
-            self.leaves[row["leaf"]] += 1
-        self.recommendations.update(row.get("recommendations") or ())
-        self.options.update(row.get("options") or ())
+            self.leaves[row["leaf"]] += times
+        count(self.recommendations, row.get("recommendations") or ())
+        count(self.options, row.get("options") or ())
         path = list(row.get("path") or ())
-        self.nodes.update(path)
-        self.branches.update(f"{a} -> {b}" for a, b in pairwise(path))
+        count(self.nodes, path)
+        count(self.branches, (f"{a} -> {b}" for a, b in pairwise(path)))
         if self.concordance:
             concordant = row.get(CONCORDANT)
-            self._assess(("", ""), concordant)
+            self._assess(("", ""), concordant, times)
             if row.get("leaf"):
-                self._assess(("leaf", row["leaf"]), concordant)
+                self._assess(("leaf", row["leaf"]), concordant, times)
             for rec in row.get("recommendations") or ():
-                self._assess(("recommendation", rec), concordant)
+                self._assess(("recommendation", rec), concordant, times)
 
     def _concordance(self, scope: tuple[str, str]) -> dict[str, Any]:
         concordant, discordant, not_assessable = self.assessed.get(scope, [0, 0, 0])
@@ -519,19 +539,33 @@ class Summary:
 
 def run(guideline: Guideline, source: str, fmt: str, out: Any, out_fmt: str, *,
         actual_column: str | None = None,
-        progress: Callable[[int], None] | None = None) -> Summary:
+        progress: Callable[[int], None] | None = None, keep_classes: bool = True) -> Summary:
     """Evaluate every row of ``source`` (``-``: standard input) into ``out``.
 
     ``out`` is a text stream for ``jsonl`` and ``csv``, a binary stream for ``parquet``.
     Returns the counts. Raises :class:`BatchInputError` when the input cannot be read as a
-    whole (what was already written to ``out`` is then to be discarded).
+    whole (what was already written to ``out`` is then to be discarded). With
+    ``keep_classes`` (and unless ``NETTREE_CACHE=off``), the compiled evaluator starts with
+    the classes a previous run kept, and keeps its own for the next (:mod:`nettree.store`).
     """
-    inp = _read(source, fmt, guideline.fields, scan=out_fmt != "jsonl")
-    try:
-        return _run(guideline, inp, source, fmt, out, out_fmt, actual_column, progress)
-    finally:
-        inp.rows.close()
-        inp.close()
+    from . import store
+
+    if keep_classes:
+        store.load(guideline)
+    misses = guideline.compiled.cache_info().misses
+    if fmt == "csv" and out_fmt == "jsonl":
+        summary = _csv_to_jsonl(guideline, source, out, actual_column, progress)
+    else:
+        inp = _read(source, fmt, guideline.fields, scan=out_fmt != "jsonl")
+        try:
+            summary = _run(guideline, inp, source, fmt, out, out_fmt, actual_column,
+                           progress)
+        finally:
+            inp.rows.close()
+            inp.close()
+    if keep_classes and guideline.compiled.cache_info().misses != misses:
+        store.save(guideline)
+    return summary
 
 
 def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out_fmt: str,
@@ -563,6 +597,139 @@ def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out
         raise BatchInputError(f"{where}: no row gives any patient field "
                               "(`nettree show --fields` lists them)")
     return summary
+
+
+def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: str | None,
+                  progress: Callable[[int], None] | None) -> Summary:
+    """CSV to JSON Lines, row for row as :func:`_run` writes them, faster: a row's result
+    columns depend only on its patient's class (:meth:`Compiled.class_of_cells`), so a valid row
+    of a class seen before is written from that class's JSON, and counted once with the
+    number of its rows. Each column's cell texts are read once. A row the compiled
+    evaluator does not place in a cached class, or with a problem, is evaluated on its own
+    (as every row of a class whose first row was invalid: its message may quote a value)."""
+
+    fields = guideline.fields
+    where = "<stdin>" if source == "-" else source
+    text, reader, header = _csv_header(_open(source, "input"), fields, where)
+    carried = [name for name in header if name not in fields]
+    if actual_column is not None and actual_column not in carried:
+        text.close()
+        raise BatchInputError(f"--actual-column {shown(actual_column)}: no such column "
+                              f"(columns that are not patient fields: "
+                              f"{shown(', '.join(carried), 120)})")
+    # each patient column's texts read so far, and their values (None: unknown)
+    names = [name for name in header if name in fields]
+    seens: list[dict[str, Any]] = [{} for _ in names]
+    pick = _picker([index for index, name in enumerate(header) if name in fields])
+    unread = itertools.repeat(NO_CELL)
+    bad = NO_CELL
+    text_cell = guideline.compiled.text_cell
+    keep = _picker([index for index, name in enumerate(header) if name not in fields])
+    encode = json.encoder.encode_basestring  # what json.dumps writes for a text
+    keys = [encode(name) + ": " for name in carried]
+    # a carried column: '{"id": ' and the cell's JSON, then the class's columns
+    one = "{" + keys[0] if len(carried) == 1 else None
+    one_at = next((i for i, name in enumerate(header) if name not in fields), 0)
+    keys = [key if index == 0 else ", " + key for index, key in enumerate(keys)]
+    comma = ", " if carried else ""
+    actual_at = carried.index(actual_column) if actual_column is not None else -1
+    class_of = guideline.compiled.class_of_cells
+    summary = Summary(guideline.id, concordance=actual_column is not None)
+    # by the class's result object (its id: the value holds the object, so the id stays its)
+    alike: dict[int, tuple[str, dict[str, Any], Result]] = {}
+    counts: Counter[Any] = Counter()  # rows by class (and concordance)
+    lines: list[str] = []
+    width = len(header)
+    named_field = False
+    done = 0
+    try:
+        for cells in reader:
+            if not cells:
+                continue
+            known = None
+            kind = 0
+            if len(cells) == width:
+                named_field = True
+                values = tuple(map(dict.get, seens, pick(cells), unread))
+                if bad in values:  # a text not read before, or one that is no value
+                    values = tuple(_class_of_text(text_cell, name, seen, cell)
+                                   for name, seen, cell in zip(names, seens, pick(cells),
+                                                               strict=True))
+                if bad not in values:
+                    result = class_of(dict(zip(names, values, strict=True)))
+                    if result is not None:
+                        kind = id(result)
+                        known = alike.get(kind)
+                        if known is None and len(alike) < 65536:
+                            known = alike[kind] = (*_class_columns(result), result)
+            concordant = None
+            if known is not None and actual_at >= 0:
+                actual = keep(cells)[actual_at].strip()
+                if actual and actual not in guideline.options:
+                    known = None  # the row's error, made by _result_row
+                elif actual and known[1]["status"] == "recommendation":
+                    concordant = actual in known[1]["options"]
+            if known is None:
+                row = _result_row(guideline, _csv_row(cells, header, carried, fields,
+                                                      reader.line_num), actual_column)
+                lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+                summary.add(row)
+            else:
+                if one is not None:
+                    line = one + encode(cells[one_at]) + ", " + known[0]
+                else:
+                    line = "{" + "".join([key + encode(value) for key, value in
+                                          zip(keys, keep(cells), strict=True)]) + comma + known[0]
+                if actual_at >= 0:
+                    line += ', "concordant": ' + json.dumps(concordant)
+                lines.append(line + "}\n")
+                counts[(kind, concordant) if actual_at >= 0 else kind] += 1
+            if len(lines) >= 4096:
+                out.write("".join(lines))
+                lines.clear()
+            done += 1
+            if progress is not None and done % 1000 == 0:
+                progress(done)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BatchInputError(f"{where}: line {reader.line_num}: not CSV text: {exc}"
+                              ) from None
+    finally:
+        text.close()
+        out.write("".join(lines))
+    for key, times in counts.items():
+        kind, concordant = key if actual_at >= 0 else (key, None)
+        summary.add({**alike[kind][1], CONCORDANT: concordant}, times)
+    if summary.rows and not named_field:
+        raise BatchInputError(f"{where}: no row gives any patient field "
+                              "(`nettree show --fields` lists them)")
+    return summary
+
+
+def _class_of_text(text_cell: Callable[[str, str], Any], name: str, seen: dict[str, Any],
+                   text: str) -> Any:
+    """A cell's class (NO_CELL when the text is no value), remembered in ``seen`` (a few
+    thousand texts)."""
+    value = text_cell(name, text)
+    if value is not NO_CELL and len(seen) < 4096:
+        seen[text] = value
+    return value
+
+
+def _class_columns(result: Result) -> tuple[str, dict[str, Any]]:
+    """A class's result columns, as :func:`_result_row` gives them, and their JSON (the
+    text between the braces, after a comma when columns come before it)."""
+    columns = {**result.columns(), "path": [step.node for step in result.path], "error": ""}
+    return json.dumps(columns, ensure_ascii=False)[1:-1], columns
+
+
+def _picker(indices: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at ``indices``, as a tuple."""
+    if not indices:
+        return lambda cells: ()
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda cells: (cells[only],)
+    return operator.itemgetter(*indices)
 
 
 def read_results(path: str) -> Iterable[dict[str, Any]]:

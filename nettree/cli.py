@@ -332,7 +332,7 @@ def verify(guideline_name: str | None, as_json: bool) -> None:
     with contextlib.suppress(GuidelineError):
         _warn(load(path))
     try:
-        report = verify_file(path, progress=_progress())
+        report = verify_file(path, progress=_progress(), keep=True)
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if as_json:
@@ -380,14 +380,15 @@ def enumerate_(guideline_name: str | None, fmt: str, profiles: bool,
       nettree enumerate --format csv -o paths.csv
       nettree enumerate --profiles --format json -o classes.json
     """
+    from . import store
     from .table import paths_table, profiles_table
-    from .verify import TooManyClasses, explore
+    from .verify import TooManyClasses
 
     guideline = _load(guideline_name)
     if output:
         _check_output(output, [("guideline file", guideline.path)])
     try:
-        exploration = explore(guideline, progress=_progress()) if profiles else None
+        exploration = store.exploration(guideline, _progress()) if profiles else None
     except TooManyClasses as exc:
         _fail(str(exc), 1)
     if exploration is not None and exploration.defects:
@@ -490,9 +491,13 @@ def coverage(patients: tuple[str, ...], guideline_name: str | None, as_json: boo
 @click.option("--summary-json", metavar="FILE",
               help="Write the counts as JSON (rows, valid, status, leaves, recommendations, "
                    "options, nodes, branches, concordance).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor keep the classes of patients between runs (kept in "
+                   "$NETTREE_CACHE_DIR, else ~/.cache/nettree; NETTREE_CACHE=off does the "
+                   "same).")
 def batch(source: str, output: str | None, guideline_name: str | None,
           input_format: str | None, actual_column: str | None, show_summary: bool,
-          summary_json: str | None) -> None:
+          summary_json: str | None, no_cache: bool) -> None:
     """Evaluate a table of patients: one result row per input row, in order.
 
     INPUT is CSV, JSON Lines or Parquet ('-': standard input, with --input-format). Columns
@@ -541,7 +546,8 @@ def batch(source: str, output: str | None, guideline_name: str | None,
         if output in (None, "-"):
             try:
                 summary = run(guideline, source, fmt, _TerminalSafe(sys.stdout), out_fmt,
-                              actual_column=actual_column, progress=progress)
+                              actual_column=actual_column, progress=progress,
+                              keep_classes=not no_cache)
             except BrokenPipeError:  # `nettree batch big.csv | head`: the reader has enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 sys.exit(0)
@@ -554,11 +560,13 @@ def batch(source: str, output: str | None, guideline_name: str | None,
                 with atomic_output(output) as stream:
                     if out_fmt == "parquet":
                         summary = run(guideline, source, fmt, stream, out_fmt,
-                                      actual_column=actual_column, progress=progress)
+                                      actual_column=actual_column, progress=progress,
+                                      keep_classes=not no_cache)
                     else:
                         text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
                         summary = run(guideline, source, fmt, text, out_fmt,
-                                      actual_column=actual_column, progress=progress)
+                                      actual_column=actual_column, progress=progress,
+                                      keep_classes=not no_cache)
                         text.flush()
                         text.detach()  # the stream is closed by atomic_output
             except OSError as exc:

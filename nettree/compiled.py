@@ -27,45 +27,51 @@ returned as is, with its JSON. Each result cached is audited first: every echoed
 be the patient's own; a result that echoes anything else is never cached (the interpreter
 answers every such patient).
 
-The cache is a bounded LRU (``maxsize`` classes; default :data:`DEFAULT_MAXSIZE`, or the
-``NETTREE_CLASS_CACHE`` environment variable), shared by threads under one lock. A guideline
-defect met at run time (a gap or overlap) is raised by the interpreter, never cached.
+A warm answer reads the patient's own mapping, not a validated copy: the tree of reads is
+keyed by each field's class as the raw value gives it (a choice or boolean by its value, a
+set by its members, a number by its cell, a defaulted field as absent), so following it
+also checks the fields the walk reads; the fields it does not read are checked in bulk, and
+anything unusual (a text for a boolean, a subclass of str, a derived value given) goes to
+:func:`nettree.patient.validate_patient` and the interpreter, which decide it (and raise the
+errors).
+
+The cache is bounded (``maxsize`` classes; default :data:`DEFAULT_MAXSIZE`, or the
+``NETTREE_CLASS_CACHE`` environment variable) and drops the least recently used classes when
+full (a few at a time); it is shared by threads: a hit takes no lock, a miss fills under one.
+A guideline defect met at run time (a gap or overlap) is raised by the interpreter, never
+cached.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import json
 import math
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Possible
 from .errors import PatientError
-from .model import FieldType
+from .model import Derivation, FieldType
 from .patient import Patient, validate_patient
 from .result import Derived, PathStep, Result
 
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["DEFAULT_MAXSIZE", "CacheInfo", "Compiled"]
+__all__ = ["DEFAULT_MAXSIZE", "NO_CELL", "CacheInfo", "Compiled"]
 
-# About 5 KB a class (a full result): 4,096 classes stay near 20 MB.
-DEFAULT_MAXSIZE = 4096
+# About 4 KB a class (a full result; measured 4,232 classes in 18 MB): 8,192 classes stay
+# near 35 MB. (The bundled guideline has about 4,200 classes of complete patients.)
+DEFAULT_MAXSIZE = 8192
 
 _LARGEST_INTEGER = int(1.7976931348623157e308)
-_DEFAULTED = ("default",)  # a field's class when its default was applied
-_NONE: frozenset[str] = frozenset()
-# A read patient: its values, the fields defaulted, the derivations (as in Patient).
-_Read = tuple[dict[str, Any], frozenset[str], tuple[tuple[Any, ...], ...]]
-
-
-class _Fallback(Exception):
-    """The fast reading of a patient met something unusual: validate_patient decides."""
+_LARGEST_FLOAT = 1.7976931348623157e308
+_SET_TYPES = frozenset({list, tuple, set, frozenset})
 
 
 class CacheInfo(tuple[int, int, int, int]):
@@ -91,17 +97,16 @@ class CacheInfo(tuple[int, int, int, int]):
 
 
 class _Entry:
-    """One class's result: the template, and which of its path steps echo numbers."""
+    """One class's result: the template, the parts of it that echo numbers, and the choice
+    and boolean fields its walk did not read (checked in bulk on a warm answer)."""
 
     __slots__ = ("json", "numeric_steps", "parts", "result", "reuse")
 
-    def __init__(self, result: Result, numeric_steps: tuple[int, ...]) -> None:
+    def __init__(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
+                 ) -> None:
         self.result = result
-        # Each step that echoes a number: where it is, and its parts but the values read.
-        self.numeric_steps = tuple(
-            (index, step.node, step.kind, step.text, step.answer,
-             tuple(name for name, _ in step.values))
-            for index in numeric_steps for step in (result.path[index],))
+        # Each step that echoes a given number: where it is, and where in its values.
+        self.numeric_steps = numeric_steps
         self.parts = dict(result.__dict__)
         # Returned as is when nothing echoed can differ inside the class.
         self.reuse = not numeric_steps and not result.derived
@@ -109,16 +114,18 @@ class _Entry:
 
 
 _UNCACHEABLE = object()
+NO_CELL = object()
+"""What :meth:`Compiled.text_cell` gives for a text that is no valid value."""
 _END = "\x00end"  # the walk is over: the node holds the class's entry
 _ALL = "\x00all"  # the walk read every field: the next level is keyed on all of them
-_BOOLEAN, _NUMBER, _CHOICE, _SET = range(4)
 
 
 class _Node:
     """A node of the tree of reads: the field the walks read next (children by its class),
-    or, at the end of a walk, the class's entry (with where it hangs, to evict it)."""
+    or, at the end of a walk, the class's entry (with where it hangs, to evict it, and when
+    it was last used)."""
 
-    __slots__ = ("cell", "children", "entry", "name", "parent")
+    __slots__ = ("cell", "children", "entry", "name", "parent", "stamp")
 
     def __init__(self, name: str, parent: dict[Any, _Node] | None = None,
                  cell: Any = None) -> None:
@@ -127,6 +134,7 @@ class _Node:
         self.entry: Any = None
         self.parent = parent
         self.cell = cell
+        self.stamp = 0
 
 
 class _Recording(Mapping[str, Any]):
@@ -195,138 +203,214 @@ class Compiled:
         self._fields = fields
         self._names = tuple(fields)
         self._known = frozenset(fields)
-        kinds = {FieldType.BOOLEAN: _BOOLEAN, FieldType.NUMBER: _NUMBER,
-                 FieldType.CHOICE: _CHOICE, FieldType.SET: _SET}
-        self._choices: list[tuple[str, frozenset[str]]] = []
-        self._booleans: list[str] = []
-        self._numbers: list[tuple[str, float, float, bool]] = []
-        self._sets: list[tuple[str, frozenset[str]]] = []
-        for name, spec in fields.items():
-            low = spec.minimum if spec.minimum is not None else -math.inf
-            high = spec.maximum if spec.maximum is not None else math.inf
-            kind = kinds[spec.type]
-            if kind == _CHOICE:
-                self._choices.append((name, frozenset(spec.values)))
-            elif kind == _BOOLEAN:
-                self._booleans.append(name)
-            elif kind == _NUMBER:
-                self._numbers.append((name, low, high, math.isfinite(low) and math.isfinite(high)))
-            else:
-                self._sets.append((name, frozenset(spec.values)))
         self._cut_of = {name: tuple(guideline.thresholds.get(name, ()))
                         if spec.type is FieldType.NUMBER else None
                         for name, spec in fields.items()}
-        self._derives = tuple((n, s.derive) for n, s in fields.items() if s.derive is not None)
-        self._defaults = tuple((n, s.default) for n, s in fields.items() if s.has_default)
+        # What the fast reading accepts of each field (anything else: validate_patient).
+        self._booleans = tuple(n for n, s in fields.items() if s.type is FieldType.BOOLEAN)
+        self._choices = tuple((n, frozenset((*s.values, None))) for n, s in fields.items()
+                              if s.type is FieldType.CHOICE)
+        self._numbers = tuple(
+            (name,
+             -_LARGEST_FLOAT if spec.minimum is None else spec.minimum,
+             _LARGEST_FLOAT if spec.maximum is None else spec.maximum,
+             -_LARGEST_INTEGER if spec.minimum is None else max(spec.minimum, -_LARGEST_INTEGER),
+             _LARGEST_INTEGER if spec.maximum is None else min(spec.maximum, _LARGEST_INTEGER),
+             spec.integer, self._cut_of[name] or (), len(self._cut_of[name] or ()))
+            for name, spec in fields.items() if spec.type is FieldType.NUMBER)
+        self._sets = tuple((n, frozenset(s.values)) for n, s in fields.items()
+                           if s.type is FieldType.SET)
+        derivations = [(n, s.derive) for n, s in fields.items() if s.derive is not None]
+        # validate_patient derives and defaults field by field, in order; the fast reading
+        # derives first and takes an absent field with a default as defaulted, which is the
+        # same unless a derivation's source has a default. Derivations it does not know are
+        # validate_patient's alone: such a guideline reads every patient through it.
+        # Fields derived by points or cases (nettree.derive) are validate_patient's too.
+        self._fast = all(type(rule) is Derivation and not fields[rule.source].has_default
+                         for _, rule in derivations) \
+            and not any(spec.computed for spec in fields.values())
         self._inputs = {name: tuple(sorted(inputs))
                         for name, inputs in guideline.derived_inputs.items()}
-        # validate_patient derives and defaults field by field, in order; reading them in two
-        # passes (derive, then default) is the same unless a derivation's source has a default.
-        # An integer field's rules (whole numbers only) are validate_patient's alone: a
-        # guideline with one reads every patient through it (correct, if slower).
-        # So does one with fields derived by points or cases (nettree.derive).
-        self._two_pass = not any(fields[rule.source].has_default for _, rule in self._derives) \
-            and not any(spec.integer or spec.computed for spec in fields.values())
+        self._derives: tuple[tuple[str, str, Derivation, dict[int, Any] | None,
+                                   dict[float, Derived], tuple[str]], ...] = tuple(
+            (name, rule.source, rule, self._derived_by_cell(rule), {}, (name,))
+            for name, rule in derivations if isinstance(rule, Derivation)) if self._fast else ()
         self._lock = threading.Lock()
         self._roots: dict[Any, _Node] = {}  # by the names of the fields derived
         self._nodes = 0
         self._node_limit = 64 * maxsize + 1024  # the tree's inner nodes are bounded too
-        self._lru: OrderedDict[int, _Node] = OrderedDict()
-        self._hits = 0
-        self._misses = 0
-        self._made: dict[tuple[Any, ...], Derived] = {}  # derivations, shared
+        self._ends: set[_Node] = set()  # the classes held (end nodes)
+        self._clock = itertools.count()  # a stamp for each use of a class
+        self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
+        self._fills = self._peeks = self._misses = 0
 
-    # -- reading and classifying a patient ------------------------------------------------
+    def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
+        """A derived field's value for each cell of its source, when the derivation's bounds
+        are among the source's thresholds (else None: derive from the number)."""
+        cuts = self._cut_of.get(rule.source) or ()
+        bounds = [bound for _, _, bound in rule.bins if bound is not None]
+        if not set(bounds) <= set(cuts):
+            return None
+        cells: dict[int, Any] = {}
+        points = [cuts[0] - 1.0] if cuts else [0.0]
+        for index, cut in enumerate(cuts):
+            points.append(cut)
+            points.append((cut + cuts[index + 1]) / 2 if index + 1 < len(cuts) else cut + 1.0)
+        for cell, point in enumerate(points):
+            cells[cell] = rule.derive(point)
+        return cells
 
-    def _slow(self, raw: Any) -> _Read:
-        checked = validate_patient(self._fields, raw)
-        return dict(checked.values), checked.defaulted, checked.derived
+    # -- classifying a patient --------------------------------------------------------------
 
-    def _read(self, raw: Any) -> _Read:
-        """The validated patient's values, defaulted and derived fields, exactly as
-        validate_patient gives them (it decides anything unusual, and raises the errors)."""
-        if type(raw) is not dict or not self._two_pass or not raw.keys() <= self._known:
-            return self._slow(raw)
-        values = dict.fromkeys(self._names)
-        values.update(raw)
+    def _cells(self, patient: Patient) -> dict[str, Any]:
+        """A validated patient's class of each field, as the fast reading finds them: its
+        value (a set as a frozenset), a number's cell among the thresholds (2k between cuts,
+        2k+1 at cut k), None when unknown or defaulted."""
+        cells: dict[str, Any] = {}
+        defaulted = patient.defaulted
+        for name, value in patient.values.items():
+            if name in defaulted:
+                value = None
+            else:
+                cuts = self._cut_of[name]
+                # A derived value known in part: its possible values are its class.
+                if cuts is not None and value is not None and type(value) is not Possible:
+                    place = bisect.bisect_left(cuts, value)
+                    value = 2 * place + 1 if place < len(cuts) and cuts[place] == value \
+                        else 2 * place
+            cells[name] = value
+        return cells
+
+    def _find(self, raw: Any) -> _Entry | Result | None:
+        """A usual patient's answer from the cache, checking every field as
+        validate_patient would accept it: the class's entry when its result is the
+        patient's, else the patient's own copy of it; None for anything else (a class
+        not cached, a value to be checked by validate_patient)."""
+        if raw.__class__ is not dict or not self._fast or not self._known.issuperset(raw):
+            return None
+        get = raw.get
         for name, allowed in self._choices:
-            value = values[name]
-            if value is not None and (value.__class__ is not str or value not in allowed):
-                return self._slow(raw)
-        for name in self._booleans:
-            value = values[name]
-            if value is not None and value is not True and value is not False:
-                return self._slow(raw)
-        for name, low, high, bounded in self._numbers:
-            value = values[name]
+            if get(name) not in allowed:
+                return None
+        for name in self._booleans:  # 1 and 0 equal True and False, but are not booleans
+            value = get(name)
+            if value is not True and value is not False and value is not None:
+                return None
+        cells = raw.copy()
+        for name, flow, fhigh, ilow, ihigh, integer, cuts, count in self._numbers:
+            value = get(name)
             if value is None:
                 continue
             cls = value.__class__
             if cls is float:
-                if low <= value <= high and (bounded or -math.inf < value < math.inf):
-                    continue
-            elif cls is int and low <= value <= high and (
-                    bounded or -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER):
-                values[name] = float(value)
-                continue
-            return self._slow(raw)
+                if not flow <= value <= fhigh or (integer and not value.is_integer()):
+                    return None
+            elif cls is not int or not ilow <= value <= ihigh:
+                return None
+            place = bisect.bisect_left(cuts, value)
+            cells[name] = 2 * place + 1 if place < count and cuts[place] == value \
+                else 2 * place
         for name, allowed in self._sets:
-            value = values[name]
+            value = get(name)
             if value is None:
                 continue
-            cls = value.__class__
-            if cls is list or cls is tuple or cls is frozenset or cls is set:
-                for item in value:
-                    if item.__class__ is not str or item not in allowed:
-                        return self._slow(raw)
-                values[name] = frozenset(value)
+            if value.__class__ not in _SET_TYPES:
+                return None
+            items = frozenset(value)
+            if not items <= allowed:
+                return None
+            for item in items:
+                if item.__class__ is not str:
+                    return None
+            cells[name] = items
+        derived: tuple[Derived, ...] = ()
+        root: tuple[str, ...] = ()
+        for name, source, rule, by_cell, made, single in self._derives:
+            number = get(source)
+            if number is None:
                 continue
-            return self._slow(raw)
-        derived: tuple[tuple[Any, ...], ...] = ()
-        for name, rule in self._derives:
-            source_value = values[rule.source]
-            if source_value is not None:
-                implied = rule.derive(source_value)
-                given = values[name]
-                if given is None:
-                    values[name] = implied
-                    derived = (*derived, (name, implied, rule.source, source_value))
-                elif given != implied:
-                    return self._slow(raw)
-        defaulted: frozenset[str] = _NONE
-        for name, default in self._defaults:
-            if values[name] is None:
-                values[name] = default
-                defaulted = defaulted | {name}
-        return values, defaulted, derived
+            implied = rule.derive(float(number)) if by_cell is None else by_cell[cells[source]]
+            given = get(name)
+            if given is None:
+                cells[name] = implied
+                one = made.get(number) if number else None  # 0.0 and -0.0: one key
+                if one is None or one.value != implied:
+                    one = self._derived(made, name, implied, source, float(number))
+                derived += (one,)
+                root += single
+            elif given != implied:
+                return None
+        node = self._roots.get(root)
+        if node is None:
+            return None
+        cell = cells.get
+        while True:  # follow the tree of reads (see _walk)
+            child = node.children.get(cell(node.name))
+            if child is None:
+                break
+            node = child
+        if node.name is not _END:
+            node = self._walk(node, cell)
+            if node is None:
+                return None
+        entry: _Entry = node.entry
+        if entry is _UNCACHEABLE:
+            return None
+        node.stamp = next(self._clock)
+        if entry.reuse:
+            return entry
+        return self._instance(entry, derived, raw)
 
-    def key(self, patient: _Read) -> tuple[Any, ...]:
-        """The patient's whole class: every field's cell (see :meth:`_cell`)."""
-        return tuple(self._cell(patient, name) for name in self._names)
+    @staticmethod
+    def _derived(made: dict[float, Derived], name: str, value: Any, source: str,
+                 number: float) -> Derived:
+        """The record of a derivation, shared between patients with the same source value
+        (``made``: the field's; but for zero: 0.0 and -0.0 are one key, each echoed as
+        given)."""
+        if len(made) > 4096:
+            made.clear()
+        one = made[number] = Derived(name, value, source, number)
+        return one
 
-    def _cell(self, patient: _Read, name: str) -> Any:
-        """One field's class: its domain cell (a number's place among the thresholds), its
-        value otherwise (None: unknown), a defaulted value marked apart. (Which fields were
-        derived starts every key.)"""
-        if name in patient[1]:
-            return _DEFAULTED
-        value = patient[0][name]
-        cuts = self._cut_of[name]
-        if value is None or cuts is None or type(value) is Possible:
-            return value  # a derived value known in part: its possible values are its class
-        place = bisect.bisect_left(cuts, value)
-        return 2 * place + 1 if place < len(cuts) and cuts[place] == value else 2 * place
+    def _walk(self, node: _Node | None, cell: Any) -> _Node | None:
+        """Follow the reads of the walks already made by a patient's classes (``cell``
+        gives a field's): the class's end node, or None where it goes somewhere new."""
+        if node is None:
+            return None
+        while True:
+            child = node.children.get(cell(node.name))
+            if child is None:
+                break
+            node = child
+        if node.name is _ALL:
+            return node.children.get(tuple(map(cell, self._names)))
+        return node if node.name is _END else None
 
     # -- answering ------------------------------------------------------------------------
 
     def traverse(self, patient: Mapping[str, Any]) -> Result:
         """The result for ``patient``: equal to the interpreter's in every part."""
-        return self._answer(self._read(patient))[0]
+        try:
+            found = self._find(patient)
+        except TypeError:  # an unhashable value: validate_patient says what is wrong
+            found = None
+        if found is None:
+            return self._answer(patient)[0]
+        return found.result if found.__class__ is _Entry else found  # type: ignore[return-value]
 
     def to_json(self, patient: Mapping[str, Any]) -> str:
         """``json.dumps(result.to_dict(), ensure_ascii=False)`` for ``patient``, kept per
         class where the result echoes nothing but its class."""
-        result, entry = self._answer(self._read(patient))
+        try:
+            found = self._find(patient)
+        except TypeError:
+            found = None
+        if found is None:
+            result, entry = self._answer(patient)
+        elif isinstance(found, _Entry):
+            result, entry = found.result, found
+        else:
+            result, entry = found, None
         if entry is None or not entry.reuse:
             return json.dumps(result.to_dict(), ensure_ascii=False)
         text = entry.json
@@ -344,99 +428,196 @@ class Compiled:
             except PatientError as exc:
                 yield exc
 
-    def _lookup(self, patient: _Read) -> _Node | None:
-        """Follow the reads of the walks already made, by this patient's classes of the
-        fields they read: the end node of its walk, or None where it goes somewhere new."""
-        values, defaulted, derived = patient
-        node = self._roots.get(tuple([d[0] for d in derived]) if derived else ())
-        cut_of = self._cut_of
-        while node is not None:
-            name = node.name
-            if name is _END:
-                return node
-            if name is _ALL:
-                node = node.children.get(self.key(patient))
-                continue
-            if name in defaulted:
-                cell: Any = _DEFAULTED
-            else:
-                cell = values[name]
-                cuts = cut_of[name]
-                if cuts is not None and cell is not None and type(cell) is not Possible:
-                    place = bisect.bisect_left(cuts, cell)
-                    cell = 2 * place + 1 if place < len(cuts) and cuts[place] == cell \
-                        else 2 * place
-            node = node.children.get(cell)
-        return None
-
-    def _answer(self, patient: _Read) -> tuple[Result, _Entry | None]:
-        node = self._lookup(patient) if self.maxsize else None
-        entry = None
-        with self._lock:
-            if node is not None and node.parent is not None:  # not evicted meanwhile
-                entry = node.entry
-                self._lru.move_to_end(id(node))
-                self._hits += 1
-            else:
+    def _answer(self, raw: Any) -> tuple[Result, _Entry | None]:
+        """The result through validate_patient (which raises the errors): from the class
+        cache when the class is there, else from the interpreter (then cached)."""
+        patient = validate_patient(self._fields, raw)
+        cells = self._cells(patient)
+        root = tuple(d[0] for d in patient.derived)
+        end = self._walk(self._roots.get(root), cells.get) if self.maxsize else None
+        if end is None:
+            return self._fill(patient, cells, root)
+        entry = end.entry
+        if entry is not _UNCACHEABLE:
+            end.stamp = next(self._clock)
+        else:
+            with self._lock:
                 self._misses += 1
-        if entry is None:
-            return self._fill(patient)
-        if entry is _UNCACHEABLE:
-            return self._interpret(Patient(*patient)), None
+            return self._interpret(patient), None
         if entry.reuse:
             return entry.result, entry
-        return self._instance(entry, patient), entry
+        derived = tuple(Derived(*item) for item in patient.derived)
+        return self._instance(entry, derived, patient.values), entry
 
     def _interpret(self, patient: Patient) -> Result:
         from .traverse import walk
 
         return walk(self.guideline, patient)[0]
 
-    def _fill(self, patient: _Read) -> tuple[Result, _Entry | None]:
+    def _fill(self, patient: Patient, cells: dict[str, Any], root: tuple[str, ...],
+              ) -> tuple[Result, _Entry | None]:
         """Run the interpreter, recording which fields it reads, in order; keep the result
         under the classes of those fields. The walk is the same for every patient whose
         fields read so far fall in the same classes (its conditions tell no more apart), so
         it reads the same next field: the tree of reads is exact."""
-        values, defaulted, derived = patient
-        recording = _Recording(values, self._inputs)
-        result = self._interpret(Patient(recording, defaulted, derived))
-        entry: Any = self._entry(result, Patient(*patient), recording.read)
-        if not self.maxsize:
-            return result, entry
-        root = tuple(d[0] for d in derived) if derived else ()
+        recording = _Recording(dict(patient.values), self._inputs)
+        result = self._interpret(Patient(recording, patient.defaulted, patient.derived))
+        entry: Any = self._entry(result, patient, recording.read)
         with self._lock:
-            if self._nodes > self._node_limit:  # start afresh: the tree stays bounded
-                self._forget()
-            children = self._roots
-            cell: Any = root
-            node: _Node | None = None
-            for name in [*recording.order, _END]:
+            self._misses += 1
+            if self.maxsize:
+                self._insert(root, recording.order, cells,
+                             entry if entry is not None else _UNCACHEABLE)
+        return result, entry
+
+    def _insert(self, root: tuple[str, ...], order: Iterable[str], cells: Mapping[str, Any],
+                entry: Any) -> None:
+        """Hang ``entry`` at the end of the reads ``order`` (field names, perhaps ending
+        with _ALL), by their ``cells``, under ``root`` (the lock held)."""
+        if self._nodes > self._node_limit:  # start afresh: the tree stays bounded
+            self._forget()
+        children = self._roots
+        cell: Any = root
+        node: _Node | None = None
+        for name in [*order, _END]:
+            node = children.get(cell)
+            if node is None:
+                node = children[cell] = _Node(name, children, cell)
+                self._nodes += 1
+            elif node.name != name:  # never: the walk is a function of the classes read
+                return
+            if name is _ALL:
+                children, cell = node.children, tuple(map(cells.get, self._names))
                 node = children.get(cell)
                 if node is None:
-                    node = children[cell] = _Node(name, children, cell)
+                    node = children[cell] = _Node(_END, children, cell)
                     self._nodes += 1
-                elif node.name != name:  # never: the walk is a function of the classes read
-                    return result, entry
-                if name is _ALL:
-                    children, cell = node.children, self.key(patient)
-                    node = children.get(cell)
-                    if node is None:
-                        node = children[cell] = _Node(_END, children, cell)
-                        self._nodes += 1
-                    break
-                if name is _END:
-                    break
-                children, cell = node.children, self._cell(patient, name)
-            if node is not None and node.name is _END:
-                node.entry = entry if entry is not None else _UNCACHEABLE
-                self._lru[id(node)] = node
-                self._lru.move_to_end(id(node))
-                while len(self._lru) > self.maxsize:
-                    _, old = self._lru.popitem(last=False)
-                    if old.parent is not None:
-                        old.parent.pop(old.cell, None)
-                        old.parent = None
-        return result, entry
+                break
+            if name is _END:
+                break
+            children, cell = node.children, cells[name]
+        if node is not None and node.name is _END:
+            node.entry = entry
+            node.stamp = next(self._clock)
+            self._fills += 1
+            self._ends.add(node)
+            if len(self._ends) > self.maxsize:
+                self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
+
+    # -- a table's rows: classes from cells ---------------------------------------------
+
+    def text_cell(self, name: str, text: str) -> Any:
+        """The class of a table's cell of field ``name`` (a CSV cell, read as
+        :func:`nettree.patient.coerce_cell` reads it), as :meth:`class_of_cells` takes it:
+        None when empty, else the value's class (a number's cell, a set as a frozenset);
+        :data:`NO_CELL` when the text is no valid value of the field. Remembered for a few
+        thousand texts a field."""
+        from .patient import coerce_cell
+
+        memo = self._texts.setdefault(name, {})
+        found = memo.get(text, NO_CELL)
+        if found is not NO_CELL:
+            return found
+        try:
+            value = coerce_cell(self._fields, name, text)
+            if value is not None:
+                checked = validate_patient(self._fields, {name: value}, derive=False)
+                value = self._cells(checked)[name]
+        except PatientError:
+            value = NO_CELL
+        if len(memo) < 4096:
+            memo[text] = value
+        return value
+
+    def class_of_cells(self, cells: dict[str, Any]) -> Result | None:
+        """:meth:`class_of` for a patient given by the classes of its fields (each valid
+        alone: :meth:`text_cell`; absent or None: unknown, or the default): the class's
+        result when it is cached, else None (also when the fields disagree, or the
+        guideline derives a field otherwise than by its source's cells). ``cells`` gains
+        the fields derived."""
+        if not self._fast:
+            return None
+        root: tuple[str, ...] = ()
+        for name, source, _, by_cell, _, single in self._derives:
+            cell = cells.get(source)
+            if cell is None:
+                continue
+            if by_cell is None:
+                return None
+            implied = by_cell[cell]
+            given = cells.get(name)
+            if given is None:
+                cells[name] = implied
+                root += single
+            elif given != implied:
+                return None
+        end = self._walk(self._roots.get(root), cells.get)
+        if end is None or end.entry is _UNCACHEABLE:
+            return None
+        end.stamp = next(self._clock)
+        result: Result = end.entry.result
+        return result
+
+    # -- keeping classes between runs (nettree.store writes and reads them) ---------------
+
+    def classes(self) -> list[tuple[Any, ...]]:
+        """Every class cached, most recently used last, as plain data: ``(root, order,
+        cells, result, numeric_steps)``: the fields derived, the fields read in order
+        (ending with ``"\x00all"`` when the walk read them all), their cells, the result
+        and where it echoes numbers. :meth:`add_classes` takes them back."""
+        found: list[tuple[int, tuple[Any, ...]]] = []
+        with self._lock:
+            stack: list[tuple[Any, _Node, tuple[str, ...], dict[str, Any]]] = [
+                (root, node, (), {}) for root, node in self._roots.items()]
+            while stack:
+                root, node, order, cells = stack.pop()
+                if node.name is _END:
+                    entry = node.entry
+                    if isinstance(entry, _Entry):
+                        found.append((node.stamp, (root, order, cells, entry.result,
+                                                   entry.numeric_steps)))
+                    continue
+                for cell, child in node.children.items():
+                    if node.name is _ALL:
+                        stack.append((root, child, (*order, _ALL),
+                                      dict(zip(self._names, cell, strict=True))))
+                    else:
+                        stack.append((root, child, (*order, node.name),
+                                      {**cells, node.name: cell}))
+        found.sort(key=lambda item: item[0])
+        return [item for _, item in found]
+
+    def add_classes(self, classes: Iterable[tuple[Any, ...]]) -> int:
+        """Cache the classes :meth:`classes` gave (of a guideline with the same content,
+        by the same version of nettree: the caller's to check); returns how many. A class
+        that does not fit this guideline's fields raises ValueError (nothing is added)."""
+        checked = []
+        for root, order, cells, result, numeric_steps in classes:
+            order = tuple(_ALL if name == _ALL else name for name in order)
+            names = set(order) - {_ALL}
+            if not (isinstance(result, Result) and set(root) <= self._known
+                    and names <= self._known and set(cells) <= self._known
+                    and names <= set(cells)):
+                raise ValueError("a class that does not fit the guideline")
+            for index, places in numeric_steps:
+                for place in places:
+                    if type(result.path[index].values[place][1]) is not float:
+                        raise ValueError("a class that does not fit the guideline")
+            checked.append((tuple(root), order, cells, _Entry(result, tuple(numeric_steps))))
+        if not self.maxsize:
+            return 0
+        with self._lock:
+            for root, order, cells, entry in checked[-self.maxsize:]:
+                self._insert(root, order, cells, entry)
+        return min(len(checked), self.maxsize)
+
+    def _evict(self, count: int) -> None:
+        """Drop the ``count`` classes least recently used (the lock held)."""
+        for old in heapq.nsmallest(count, self._ends, key=lambda node: node.stamp):
+            self._ends.discard(old)
+            if old.parent is not None:
+                old.parent.pop(old.cell, None)
+                old.parent = None
 
     def _entry(self, result: Result, patient: Patient, read: set[str] | None,
                ) -> _Entry | None:
@@ -445,14 +626,14 @@ class Compiled:
         values = patient.values
         numeric = []
         for index, step in enumerate(result.path):
-            echoes_number = False
-            for name, value in step.values:
+            places = []
+            for place, (name, value) in enumerate(step.values):
                 if name not in values or not _same(value, values[name]):
                     return None
-                if type(value) is float:
-                    echoes_number = True
-            if echoes_number:
-                numeric.append(index)
+                if type(value) is float and name not in patient.defaulted:
+                    places.append(place)
+            if places:
+                numeric.append((index, tuple(places)))
         if result.derived != tuple(Derived(*d) for d in patient.derived):
             return None
         for assumption in result.assumed:
@@ -463,36 +644,30 @@ class Compiled:
 
     def _forget(self) -> None:
         """Drop every class (the lock held)."""
-        for node in self._lru.values():
+        for node in self._ends:
             node.parent = None
         self._roots.clear()
-        self._lru.clear()
+        self._ends.clear()
         self._nodes = 0
 
-    def _instance(self, entry: _Entry, patient: _Read) -> Result:
-        """The class's result with this patient's own echoed values (the rest shared)."""
-        values = patient[0]
-        path = entry.result.path
+    def _instance(self, entry: _Entry, derived: tuple[Derived, ...],
+                  values: Mapping[str, Any]) -> Result:
+        """The class's result with this patient's own derivations and echoed numbers
+        (``values``: the patient's, a number as given or as a float); the rest shared."""
+        parts = entry.parts.copy()
         if entry.numeric_steps:
-            steps = list(path)
-            for index, node, kind, text, answer, names in entry.numeric_steps:
-                steps[index] = tuple.__new__(PathStep, (
-                    node, kind, text, answer, tuple([(name, values[name]) for name in names])))
-            path = tuple(steps)
-        made = self._made
-        derived = []
-        for item in patient[2]:
-            one = made.get(item) if item[3] else None  # (0.0 and -0.0 are one key)
-            if one is None:
-                if len(made) > 4096:
-                    made.clear()
-                one = made[item] = Derived(*item)
-            derived.append(one)
-        result = object.__new__(Result)  # a copy of a frozen value, two parts replaced
-        parts = result.__dict__
-        parts.update(entry.parts)
-        parts["path"] = path
-        parts["derived"] = tuple(derived)
+            path = list(entry.result.path)
+            for index, places in entry.numeric_steps:
+                step = path[index]
+                read = list(step.values)
+                for place in places:
+                    name = read[place][0]
+                    read[place] = (name, float(values[name]))
+                path[index] = tuple.__new__(PathStep, (*step[:4], tuple(read)))
+            parts["path"] = tuple(path)
+        parts["derived"] = derived
+        result = object.__new__(Result)  # a copy of a frozen value, its echoes replaced
+        object.__setattr__(result, "__dict__", parts)
         return result
 
     # -- the cache ------------------------------------------------------------------------
@@ -500,13 +675,17 @@ class Compiled:
     def cache_info(self) -> CacheInfo:
         """Hits, misses, bound and size of the class cache."""
         with self._lock:
-            return CacheInfo((self._hits, self._misses, self.maxsize, len(self._lru)))
+            uses = next(self._clock) - self._peeks  # every stamp taken: hits and fills
+            self._peeks += 1
+            return CacheInfo((uses - self._fills, self._misses, self.maxsize,
+                              len(self._ends)))
 
     def cache_clear(self) -> None:
         """Forget every class (the counts too)."""
         with self._lock:
             self._forget()
-            self._hits = self._misses = 0
+            self._clock = itertools.count()
+            self._fills = self._peeks = self._misses = 0
 
 
 def _same(a: Any, b: Any) -> bool:

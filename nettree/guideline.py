@@ -82,6 +82,9 @@ class Guideline:
     domains: Mapping[str, Domain] = field(init=False, repr=False)
     # Each field derived by points or cases: the fields given that it depends on.
     derived_inputs: Mapping[str, frozenset[str]] = field(init=False, repr=False)
+    # The sha256 of the file's text, as loaded ("" when not built from a file): what the
+    # classes kept between runs are keyed by (nettree.store).
+    digest: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "derived_inputs", MappingProxyType(ground_inputs(self.fields)))

@@ -536,8 +536,11 @@ def verify(guideline: Guideline, *, exploration: Exploration | None = None,
 
 
 def verify_file(source: str | Path, *,
-                progress: Callable[[int, int], None] | None = None) -> Report:
-    """Load and verify; a file that does not load fails ``load`` or ``structure``."""
+                progress: Callable[[int, int], None] | None = None,
+                keep: bool = False) -> Report:
+    """Load and verify; a file that does not load fails ``load`` or ``structure``. With
+    ``keep``, the exploration is the one kept in the cache folder when there is one, and
+    is kept there otherwise (:func:`nettree.store.exploration`)."""
     from .loader import load, resolve
 
     path = resolve(source)
@@ -560,6 +563,11 @@ def verify_file(source: str | Path, *,
         checks += [Check(name, (), "not run: the file must load first", ran=False)
                    for name in CHECKS if name not in ("load", "structure")]
         return Report(path.stem, str(path), tuple(checks), 0)
+    if keep:
+        from .store import exploration
+
+        return verify(guideline, exploration=exploration(guideline, progress),
+                      progress=progress)
     return verify(guideline, progress=progress)
 
 
@@ -568,24 +576,28 @@ def _count(items: list[Any], word: str) -> str:
 
 
 def _structure(guideline: Guideline) -> Check:
-    import networkx as nx
+    # The graph as Guideline.graph holds it (one edge per branch to a node), walked with
+    # format.structure's functions: no networkx to import for one check.
+    from .format.structure import components
 
-    graph = guideline.graph
+    nodes = [*guideline.leaves, *guideline.decisions]
+    known = set(nodes)
+    edges = {node: [b.to for b in decision.branches if b.to in known]
+             for node, decision in guideline.decisions.items()}
+    entered = {target for targets in edges.values() for target in targets}
     findings = []
-    roots = [n for n in graph.nodes if graph.in_degree(n) == 0]
+    roots = [n for n in nodes if n not in entered]
     if roots != [guideline.start]:
         findings.append(Finding("structure", f"roots {roots}: the start node "
                                              f"{guideline.start!r} must be the only one"))
-    if not nx.is_directed_acyclic_graph(graph):
+    if components(nodes, edges):
         findings.append(Finding("structure", "the graph has a cycle"))
-    for node in graph.nodes:
+    for node in nodes:
         is_leaf = node in guideline.leaves
-        if is_leaf and graph.out_degree(node):
-            findings.append(Finding("structure", f"leaf {node!r} has outgoing edges", node))
-        if not is_leaf and not graph.out_degree(node):
+        if not is_leaf and not edges[node]:
             findings.append(Finding("structure", f"decision {node!r} leads nowhere", node,
                                     guideline.decisions[node].position))
-    summary = (f"one root ({guideline.start}), acyclic, {graph.number_of_nodes()} nodes all "
+    summary = (f"one root ({guideline.start}), acyclic, {len(nodes)} nodes all "
                f"reachable, {len(guideline.leaves)} leaves end every path")
     return Check("structure", tuple(findings), summary if not findings else
                  _count(findings, "problem"))
@@ -639,7 +651,7 @@ def _satisfiable(guideline: Guideline, exploration: Exploration) -> Check:
                     "satisfiable", f"decision {decision.id!r}: no patient who reaches it takes "
                                    f"branch {branch.answer!r} ({branch.when})",
                     decision.id, branch.position))
-    for node_id in guideline.graph.nodes:
+    for node_id in [*guideline.leaves, *guideline.decisions]:  # Guideline.graph's order
         if node_id not in nodes:
             where = guideline.decisions[node_id].position if node_id in guideline.decisions \
                 else guideline.leaves[node_id].position

@@ -15,3 +15,12 @@ BUNDLED = "asco-gepnet-2023"
 @pytest.fixture(scope="session")
 def guideline() -> nettree.Guideline:
     return nettree.load(BUNDLED)
+
+
+@pytest.fixture(autouse=True)
+def _class_cache_dir(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Classes kept between runs (nettree.store) go to a temporary folder, never the home."""
+    folder = tmp_path_factory.mktemp("nettree-cache")
+    monkeypatch.setenv("NETTREE_CACHE_DIR", str(folder))
+    return folder

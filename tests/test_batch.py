@@ -7,6 +7,7 @@ JSON Lines, CSV and Parquet outputs, the summary and concordance, and flat memor
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import tracemalloc
@@ -357,3 +358,59 @@ def test_example_cohort(tmp_path: Path) -> None:
                                                 "not_assessable")} == {
         "rate": 0.5714, "concordant": 4, "discordant": 3, "not_assessable": 5}
     assert "`cohort.csv`" in (ROOT / "examples" / "README.md").read_text()
+
+
+def _row_path(guideline: Any, path: Path, actual: str | None) -> tuple[str, dict[str, Any]]:
+    """CSV to JSON Lines the way every other pair of formats goes: row by row."""
+    out = io.StringIO()
+    inp = batch._read(str(path), "csv", guideline.fields, scan=False)
+    summary = batch._run(guideline, inp, str(path), "csv", out, "jsonl", actual, None)
+    return out.getvalue(), summary.to_dict()
+
+
+@pytest.mark.parametrize("actual", [None, "given"])
+def test_csv_to_jsonl_writes_what_the_row_path_writes(tmp_path: Path,
+                                                      actual: str | None) -> None:
+    """The CSV to JSON Lines path shares the result columns of alike rows: it writes the
+    same bytes and counts as evaluating each row, for alike valid rows (numbers in one
+    cell), alike invalid rows whose messages quote their own values, ragged rows, bad
+    cells and actual treatments."""
+    rows = [*ROWS,
+            "p8,well,true,pancreas,G2,4,positive,no,high,,ssa",       # alike p1 (ki67 4 and 5)
+            "p9,well,true,pancreas,G2,5,positive,no,high,,chemotherapy",
+            "p10,well,true,pancreas,G2,5.0,positive,no,high,,nope",   # unknown treatment
+            "p11,well,true,gi,G1,26,positive,false,low,,ssa",          # alike p6, its own value
+            "p12,well,true,gi,G2,150,positive,false,low,,",            # out of range
+            "p13,well,true,gi,G2,20,positive,false,low,,",             # at a threshold
+            "p14,well,true,gi,G2,20.0,positive,false,low,,",
+            "p15,well,true,gi,,20.5,positive,false,low,ssa,",          # derived G3
+            "p16,well,true,gi,,21,positive,false,low,ssa, prrt ",
+            "p17,well,true",                                            # ragged
+            "",
+            "p18,Well,TRUE,gi,,5,positive,0,low,,ssa",
+            "p19,well,yes,gi,,5,positive,0,low,,ssa",
+            '"p,20",well,1,gi,,5,positive,no,low,"ssa;prrt",ssa']
+    path = tmp_path / "alike.csv"
+    path.write_text("\n".join([HEADER, *rows, *rows]) + "\n")
+    guideline = nettree.load("asco-gepnet-2023")
+    expected_text, expected_summary = _row_path(guideline, path, actual)
+    out = io.StringIO()
+    summary = batch.run(guideline, str(path), "csv", out, "jsonl", actual_column=actual,
+                        keep_classes=False)
+    assert out.getvalue() == expected_text
+    assert summary.to_dict() == expected_summary
+    assert len(expected_text.splitlines()) == 2 * (len(rows) - 1)
+
+
+def test_csv_to_jsonl_without_carried_columns_or_with_several(tmp_path: Path) -> None:
+    guideline = nettree.load("asco-gepnet-2023")
+    for header, rows in ((HEADER.replace("patient_id,", ""),
+                          [row.split(",", 1)[1] for row in ROWS]),
+                         (HEADER + ",site_name", [row + ",\"Zürich\"" for row in ROWS])):
+        path = tmp_path / "other.csv"
+        path.write_text("\n".join([header, *rows, *rows]) + "\n")
+        expected_text, expected_summary = _row_path(guideline, path, None)
+        out = io.StringIO()
+        summary = batch.run(guideline, str(path), "csv", out, "jsonl", keep_classes=False)
+        assert out.getvalue() == expected_text
+        assert summary.to_dict() == expected_summary

@@ -246,3 +246,24 @@ def test_traverse_many_keeps_order_and_goes_past_bad_patients() -> None:
     assert out[3] == interpret(guideline, patients[3])
     assert str(out[1]) == _reference(guideline, patients[1])[1]
     assert out[1].field == "grade"
+
+
+@pytest.mark.parametrize("odd", [
+    {"metastatic": 1}, {"metastatic": 0.0}, {"metastatic": "TRUE"}, {"ki67": True},
+    {"ki67": float("nan")}, {"ki67": float("inf")}, {"ki67": 10**400}, {"ki67": -0.0},
+    {"prior_therapies": "ssa"}, {"prior_therapies": ["ssa", 1]}, {"prior_therapies": [["ssa"]]},
+    {"prior_therapies": ("ssa",)}, {"differentiation": type("Text", (str,), {})("well")},
+    {"grade": "G1", "ki67": 25}, {"grade": "G3", "ki67": 5}, {"grade": "G2", "ki67": 5},
+    {"nope": True}, {1: True},
+])
+def test_values_the_fast_reading_leaves_to_validation_get_the_interpreters_answer(
+        bundled_classes: tuple[nettree.Guideline, list[dict[str, Any]]],
+        odd: dict[Any, Any]) -> None:
+    """A warm cache (a class for every usual value) still answers an unusual value as the
+    interpreter does: 1 and 0 are not booleans, though they equal True and False."""
+    guideline, patients = bundled_classes
+    evaluator = Compiled(guideline)
+    for patient in patients:
+        evaluator.traverse(patient)
+    for patient in patients[::50]:
+        same(guideline, evaluator, {**patient, **odd})

@@ -4,6 +4,7 @@ conditions resolved (:mod:`.refs`), and the graph's structure checked (:mod:`.st
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -124,6 +125,7 @@ class Builder(References):
             scope=meta["scope"],
             path=self.path,
             source=source,
+            digest=hashlib.sha256(self.text.encode("utf-8", "surrogateescape")).hexdigest(),
             ratings=ratings,
             rating_style=style,
             warnings=warnings,
