@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .guideline import Guideline
+from .jsontext import indented
 from .traverse import Unless
 from .verify import SEVERAL, Exploration, PathRow, decision_table, explore
 from .words import plain
@@ -101,7 +101,7 @@ def paths_table(guideline: Guideline, fmt: str = "markdown",
     if fmt == "json":
         data = {"guideline": guideline.id, "fields": fields,
                 "paths": [row.to_dict(fields) for row in rows]}
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return indented(data) + "\n"
     header = ["#", *fields, "leaf", "kind", "options (the leaf's steps)"]
     body = []
     note = _Footnotes(fmt)
@@ -119,6 +119,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
     depends on a field) with its exact result; the last line counts them."""
     exploration = exploration or explore(guideline)
     classes = exploration.classes
+    describe = _described(exploration)
     fields = [name for name in guideline.fields
               if any(name in dict(c.values) for c in classes)]
     count = f"{len(classes)} classes, each with a result."
@@ -132,7 +133,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             "fields": fields,
             "count": len(classes),
             "classes": [
-                {"values": {name: exploration.describe(name, value)
+                {"values": {name: describe(name, value)
                             for name, value in c.values},
                  "patient": plain(c.patient),
                  "result": c.result.to_dict(),
@@ -141,7 +142,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
                 for c in classes
             ],
         }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return indented(data) + "\n"
     # A column for the options advised against only when some class has one.
     advised = any(c.result.not_recommended for c in classes)
     header = ["#", *fields, "status", "leaf", "options", "excluded",
@@ -152,7 +153,7 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
     prefix = {name: f"{name} = " for name in fields}
     for number, c in enumerate(classes, 1):
         given = dict(c.values)
-        cells = [exploration.describe(name, given[name]).removeprefix(prefix[name])
+        cells = [describe(name, given[name]).removeprefix(prefix[name])
                  if name in given else "any" for name in fields]
         result = c.result
         body.append([
@@ -168,6 +169,21 @@ def profiles_table(guideline: Guideline, fmt: str = "markdown",
             *(["; ".join(_unless_text(rule, note) for rule in c.unless)] if held else []),
         ])
     return _render(header, body, fmt, count, note.lines())
+
+
+def _described(exploration: Exploration) -> Callable[[str, Any], str]:
+    """:meth:`Exploration.describe`, each value's text made once (thousands of classes
+    share a few hundred values; a float's key is its repr, as ``0.0`` is not ``-0.0``)."""
+    texts: dict[tuple[str, Any, Any], str] = {}
+
+    def describe(name: str, value: Any) -> str:
+        key = (name, value, repr(value) if type(value) is float else type(value))
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = exploration.describe(name, value)
+        return text
+
+    return describe
 
 
 def _unless_text(rule: Unless, note: Callable[[str], str]) -> str:

@@ -211,3 +211,21 @@ def test_verify_and_enumerate_share_the_kept_exploration(
     _damage(kept[0], "flipped")
     again = runner.invoke(main, commands[2])
     assert again.output == expected[2].output
+
+
+def test_a_kept_exploration_holds_each_equal_part_once() -> None:
+    """The exploration is written with its equal parts made one object: read back, it equals
+    the explored one, equal results are one object (the file holds each once), and parts
+    equal in Python but not in type or sign stay apart (True is not 1, 0.0 not -0.0)."""
+    guideline = fresh()
+    explored = explore(guideline)
+    store.exploration(guideline)  # explored (again) and kept
+    kept = store._read(guideline, "explored")
+    assert kept == (explored.classes, explored.defects, tuple(explored.refused))
+    results = [c.result for c in kept[0]]
+    assert len({id(r) for r in results}) == len({r: None for r in results}) < len(results)
+    value = store._shared(([True, 1, 1.0, 0.0, -0.0, (1,), (True,), (1,), "a", ("a",)],), {})
+    items = value[0]
+    assert [type(item) for item in items[:3]] == [bool, int, float]
+    assert str(items[4]) == "-0.0" and type(items[6][0]) is bool
+    assert items[5] is items[7] and items[5] is not items[6]
