@@ -143,8 +143,8 @@ def exploration(guideline: Guideline,
             isinstance(c, PatientClass) for c in kept[0]):
         return Exploration(kept[0], kept[1], guideline.domains, kept[2])
     found = explore(guideline, progress=progress)
-    _write(guideline, "explored",
-           _shared((found.classes, found.defects, tuple(found.refused)), {}))
+    _write(guideline, "explored", (found.classes, found.defects, tuple(found.refused)),
+           share=True)
     return found
 
 
@@ -234,13 +234,17 @@ def save(guideline: Guideline) -> Path | None:
     return _write(guideline, "classes", guideline.compiled.classes())
 
 
-def _write(guideline: Guideline, kind: str, value: Any) -> Path | None:
+def _write(guideline: Guideline, kind: str, value: Any, *, share: bool = False,
+           ) -> Path | None:
+    """Keep ``value``; with ``share``, its equal parts made one object first (:func:`_shared`)."""
     from .files import write_atomic
 
     where = folder()
     signature = key(guideline)
     if where is None or not signature:
         return None
+    if share:
+        value = _shared(value, {})
     try:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a value that cannot be kept (a condition holding a function...)
