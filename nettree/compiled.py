@@ -59,6 +59,7 @@ from .errors import PatientError
 from .model import Derivation, FieldType
 from .patient import Patient, validate_patient
 from .result import Derived, PathStep, Result
+from .traverse import Recorded
 
 if TYPE_CHECKING:
     from .guideline import Guideline
@@ -137,11 +138,12 @@ class _Node:
         self.stamp = 0
 
 
-class _Recording(Mapping[str, Any]):
+class _Recording(Recorded):
     """A patient's values that note which fields a walk reads, in the order first read
     (iterating them reads them all). Reading a field derived by points or cases reads the
     fields it is derived from (``inputs``): its value, and the defaults it relied on, are
-    theirs."""
+    theirs. A completion's values (settling an unknown answer) note their reads here too
+    (:meth:`noting`)."""
 
     __slots__ = ("_inputs", "_values", "order", "read")
 
@@ -152,32 +154,61 @@ class _Recording(Mapping[str, Any]):
         self.order: list[str] = []
         self.read: set[str] | None = set()
 
-    def _note(self, name: str) -> None:
+    def note(self, name: str) -> None:
         read = self.read
         if read is not None and name not in read:
             read.add(name)
             self.order.append(name)
             for source in self._inputs.get(name, ()):
-                self._note(source)
+                self.note(source)
+
+    def note_all(self) -> None:
+        if self.read is not None:
+            self.order.append(_ALL)
+            self.read = None
+
+    @property
+    def plain(self) -> Mapping[str, Any]:
+        return self._values
+
+    def noting(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _Noting(values, self)
 
     def __getitem__(self, name: str) -> Any:
         if name in self._values:
-            self._note(name)
+            self.note(name)
         return self._values[name]
 
     def __contains__(self, name: object) -> bool:
         if isinstance(name, str) and name in self._values:
-            self._note(name)
+            self.note(name)
         return name in self._values
 
     def __iter__(self) -> Iterator[str]:
-        if self.read is not None:
-            self.order.append(_ALL)
-            self.read = None
+        self.note_all()
         return iter(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class _Noting(_Recording):
+    """A completion's values, whose reads a patient's recording notes (``root``)."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, values: Mapping[str, Any], root: _Recording) -> None:
+        super().__init__(values)
+        self._root = root
+
+    def note(self, name: str) -> None:
+        self._root.note(name)
+
+    def note_all(self) -> None:
+        self._root.note_all()
+
+    def noting(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _Noting(values, self._root)
 
 
 class Compiled:
