@@ -101,7 +101,7 @@ class _Entry:
     """One class's result: the template, the parts of it that echo numbers, and the choice
     and boolean fields its walk did not read (checked in bulk on a warm answer)."""
 
-    __slots__ = ("echoes", "json", "numeric_steps", "parts", "result", "reuse")
+    __slots__ = ("json", "numeric_steps", "parts", "result", "reuse")
 
     def __init__(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
                  ) -> None:
@@ -109,12 +109,6 @@ class _Entry:
         # Each step that echoes a given number: where it is, and where in its values.
         self.numeric_steps = numeric_steps
         self.parts = dict(result.__dict__)
-        # The same, ready to fill in (see Compiled._instance): each such step's index, its
-        # parts before its values, its values, and each number's place and field.
-        self.echoes = tuple(
-            (index, tuple(result.path[index][:4]), list(result.path[index].values),
-             tuple((place, result.path[index].values[place][0]) for place in places))
-            for index, places in numeric_steps)
         # Returned as is when nothing echoed can differ inside the class.
         self.reuse = not numeric_steps and not result.derived
         self.json: str | None = None
@@ -692,13 +686,15 @@ class Compiled:
         """The class's result with this patient's own derivations and echoed numbers
         (``values``: the patient's, a number as given or as a float); the rest shared."""
         parts = entry.parts.copy()
-        if entry.echoes:
-            path = list(parts["path"])
-            for index, head, echoed, places in entry.echoes:
-                read = echoed.copy()
-                for place, name in places:
+        if entry.numeric_steps:
+            path = list(entry.result.path)
+            for index, places in entry.numeric_steps:
+                step = path[index]
+                read = list(step.values)
+                for place in places:
+                    name = read[place][0]
                     read[place] = (name, float(values[name]))
-                path[index] = tuple.__new__(PathStep, (*head, tuple(read)))
+                path[index] = tuple.__new__(PathStep, (*step[:4], tuple(read)))
             parts["path"] = tuple(path)
         parts["derived"] = derived
         result = object.__new__(Result)  # a copy of a frozen value, its echoes replaced
