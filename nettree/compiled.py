@@ -184,6 +184,12 @@ class _Recording(Recorded):
             self.note(name)
         return name in self._values
 
+    def get(self, name: str, default: Any = None) -> Any:  # Mapping.get, without its try
+        if name in self._values:
+            self.note(name)
+            return self._values[name]
+        return default
+
     def __iter__(self) -> Iterator[str]:
         self.note_all()
         return iter(self._values)
