@@ -10,13 +10,14 @@ reference) once per class, and reuses its :class:`~nettree.result.Result`.
 
 The key is narrower than every field's class, and still exact: the interpreter runs on a
 view of the values that records which fields it reads, in the order it first reads them
-(iterating the values, as settling a leaf does, reads them all: the key then holds every
-field's class). Its control flow depends on the values only through their classes, so two
-patients that agree on the classes of the fields read so far read the same next field: the
-walks form a tree of reads, and a class is one path in it (starting with which fields were
-derived, and marking a defaulted field apart from a given one). Whatever the traversal
-semantics, this stays exact as long as the walk reads the patient through ``values``; a
-result that lists a default its walk did not read is never cached.
+(iterating the values reads them all: the key then holds every field's class; settling an
+unknown answer walks each completion through a view whose reads are noted here too, see
+:class:`nettree.traverse.Recorded`). Its control flow depends on the values only through
+their classes, so two patients that agree on the classes of the fields read so far read the
+same next field: the walks form a tree of reads, and a class is one path in it (starting
+with which fields were derived, and marking a defaulted field apart from a given one).
+Whatever the traversal semantics, this stays exact as long as the walk reads the patient
+through ``values``; a result that lists a default its walk did not read is never cached.
 
 What a result echoes of the patient beyond its class is the value of each field read
 (``PathStep.values``) and the derivations (``Result.derived``: the number a grade was
