@@ -10,13 +10,14 @@ reference) once per class, and reuses its :class:`~nettree.result.Result`.
 
 The key is narrower than every field's class, and still exact: the interpreter runs on a
 view of the values that records which fields it reads, in the order it first reads them
-(iterating the values, as settling a leaf does, reads them all: the key then holds every
-field's class). Its control flow depends on the values only through their classes, so two
-patients that agree on the classes of the fields read so far read the same next field: the
-walks form a tree of reads, and a class is one path in it (starting with which fields were
-derived, and marking a defaulted field apart from a given one). Whatever the traversal
-semantics, this stays exact as long as the walk reads the patient through ``values``; a
-result that lists a default its walk did not read is never cached.
+(iterating the values reads them all: the key then holds every field's class; settling an
+unknown answer walks each completion through a view whose reads are noted here too, see
+:class:`nettree.traverse.Recorded`). Its control flow depends on the values only through
+their classes, so two patients that agree on the classes of the fields read so far read the
+same next field: the walks form a tree of reads, and a class is one path in it (starting
+with which fields were derived, and marking a defaulted field apart from a given one).
+Whatever the traversal semantics, this stays exact as long as the walk reads the patient
+through ``values``; a result that lists a default its walk did not read is never cached.
 
 What a result echoes of the patient beyond its class is the value of each field read
 (``PathStep.values``) and the derivations (``Result.derived``: the number a grade was
@@ -59,6 +60,7 @@ from .errors import PatientError
 from .model import Derivation, FieldType
 from .patient import Patient, validate_patient
 from .result import Derived, PathStep, Result
+from .traverse import Recorded
 
 if TYPE_CHECKING:
     from .guideline import Guideline
@@ -137,11 +139,12 @@ class _Node:
         self.stamp = 0
 
 
-class _Recording(Mapping[str, Any]):
+class _Recording(Recorded):
     """A patient's values that note which fields a walk reads, in the order first read
     (iterating them reads them all). Reading a field derived by points or cases reads the
     fields it is derived from (``inputs``): its value, and the defaults it relied on, are
-    theirs."""
+    theirs. A completion's values (settling an unknown answer) note their reads here too
+    (:meth:`noting`)."""
 
     __slots__ = ("_inputs", "_values", "order", "read")
 
@@ -152,32 +155,67 @@ class _Recording(Mapping[str, Any]):
         self.order: list[str] = []
         self.read: set[str] | None = set()
 
-    def _note(self, name: str) -> None:
+    def note(self, name: str) -> None:
         read = self.read
         if read is not None and name not in read:
             read.add(name)
             self.order.append(name)
             for source in self._inputs.get(name, ()):
-                self._note(source)
+                self.note(source)
+
+    def note_all(self) -> None:
+        if self.read is not None:
+            self.order.append(_ALL)
+            self.read = None
+
+    @property
+    def plain(self) -> Mapping[str, Any]:
+        return self._values
+
+    def noting(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _Noting(values, self)
 
     def __getitem__(self, name: str) -> Any:
         if name in self._values:
-            self._note(name)
+            self.note(name)
         return self._values[name]
 
     def __contains__(self, name: object) -> bool:
         if isinstance(name, str) and name in self._values:
-            self._note(name)
+            self.note(name)
         return name in self._values
 
+    def get(self, name: str, default: Any = None) -> Any:  # Mapping.get, without its try
+        if name in self._values:
+            self.note(name)
+            return self._values[name]
+        return default
+
     def __iter__(self) -> Iterator[str]:
-        if self.read is not None:
-            self.order.append(_ALL)
-            self.read = None
+        self.note_all()
         return iter(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class _Noting(_Recording):
+    """A completion's values, whose reads a patient's recording notes (``root``)."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, values: Mapping[str, Any], root: _Recording) -> None:
+        super().__init__(values)
+        self._root = root
+
+    def note(self, name: str) -> None:
+        self._root.note(name)
+
+    def note_all(self) -> None:
+        self._root.note_all()
+
+    def noting(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _Noting(values, self._root)
 
 
 class Compiled:

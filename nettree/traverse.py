@@ -51,7 +51,7 @@ from .result import (
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["SETTLE_LIMIT", "Budget", "LeafProgress", "Unless", "traverse", "walk"]
+__all__ = ["SETTLE_LIMIT", "Budget", "LeafProgress", "Recorded", "Unless", "traverse", "walk"]
 
 
 def _defect(position: Position, message: str, check: str, node: str) -> GuidelineError:
@@ -578,6 +578,27 @@ class Budget:
         return True
 
 
+class Recorded(Mapping[str, Any]):
+    """A patient's values that note which fields a walk reads (the compiled evaluator keys a
+    class of patients on them: :mod:`nettree.compiled`). Settling an unknown answer reads
+    the values without noting (``plain``) to complete the patient, notes the fields that
+    decide which completions are possible patients (``note``), and walks each completion
+    through ``noting`` (its reads are noted here too): so a partial patient's class is
+    keyed only on the fields its walks read, not on every field."""
+
+    __slots__ = ()
+
+    @property
+    def plain(self) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+    def note(self, name: str) -> None:
+        raise NotImplementedError
+
+    def noting(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+
 def _completions(guideline: Guideline, patient: Patient, names: list[str],
                  budget: Budget) -> list[Result] | None:
     """The results of every completion of the unknown fields ``names`` (each a possible
@@ -592,7 +613,21 @@ def _completions(guideline: Guideline, patient: Patient, names: list[str],
     # Derived values are derived again for each completion (a patient never gives those
     # derived by points or cases).
     derived = {name for name, *_ in patient.derived} | guideline.derived_inputs.keys()
-    given = {name: value for name, value in patient.values.items()
+    values = patient.values
+    recorded = values if isinstance(values, Recorded) else None
+    if recorded is not None:
+        values = recorded.plain
+        # A completion of a derived field or of its source is a possible patient or not by
+        # the other's value: that value decides the answer too.
+        fields = guideline.fields
+        for name in names:
+            rule = fields[name].derive
+            if rule is not None:
+                recorded.note(rule.source)
+            for other, spec in fields.items():
+                if spec.derive is not None and spec.derive.source == name:
+                    recorded.note(other)
+    given = {name: value for name, value in values.items()
              if value is not None and name not in patient.defaulted and name not in derived}
     results: list[Result] = []
     for combination in itertools.product(*(field_domains[name] for name in names)):
@@ -602,6 +637,9 @@ def _completions(guideline: Guideline, patient: Patient, names: list[str],
             checked = validate_patient(guideline.fields, completed)
         except PatientError:
             continue  # not a possible patient (a derived field below its source)
+        if recorded is not None:
+            checked = Patient(recorded.noting(checked.values), checked.defaulted,
+                              checked.derived)
         result, unknown, _ = walk(guideline, checked, budget=budget)
         if unknown or result.status == NEEDS_INFORMATION or (
                 results and _answer(result) != _answer(results[0])):

@@ -177,6 +177,31 @@ def test_guideline_traverse_uses_the_compiled_evaluator_and_keeps_the_interprete
     assert guideline.traverse(patient, compiled=False) == result == interpret(guideline, patient)
 
 
+def test_a_settled_partial_patients_class_is_keyed_only_on_the_fields_its_walks_read(
+) -> None:
+    # Differentiation unknown: the walk settles it by trying each completion. Those walks
+    # never read uncontrolled_hypertension, so two patients that differ only there share
+    # one class (settling once copied every value, keying the class on every field).
+    guideline = _load("asco-gepnet-2023")
+    evaluator = Compiled(guideline)
+    patient = {"sstr_status": "positive", "functional": False, "tumor_volume": "low",
+               "burden_symptoms": True, "rapid_growth": False,
+               "prior_therapies": ["everolimus"], "chemo_candidate": True,
+               "high_hematologic_risk": False, "uncontrolled_hypertension": False,
+               "bone_dominant": False}
+    other = {**patient, "uncontrolled_hypertension": True}
+    for number, one in enumerate((patient, other, patient, other)):
+        expected = interpret(guideline, one)
+        assert expected.status == "needs_information"
+        assert expected.path[0].node == "differentiation" and expected.path[0].answer is None
+        got = evaluator.traverse(one)
+        assert got == expected
+        assert evaluator.to_json(one) == json.dumps(expected.to_dict(), ensure_ascii=False)
+        # to_json reads the cache too: one miss (the first), every other read a hit.
+        assert evaluator.cache_info()[:2] == (2 * number + 1, 1)
+    assert evaluator.cache_info().currsize == 1
+
+
 def test_threads_share_the_cache_and_get_the_interpreters_results(
         bundled_classes: tuple[nettree.Guideline, list[dict[str, Any]]]) -> None:
     guideline, patients = bundled_classes
