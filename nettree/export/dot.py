@@ -165,6 +165,15 @@ def _advice_rows(advice: Advice) -> list[str]:
             *_clause_rows(Clause("offer", advice.cites, advice.condition))]
 
 
+def _numbered(heading: str, lines: list[str], width: int) -> str:
+    """A legend row: ``heading``, then a short table of ``lines``, one a row."""
+    cells = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+                    f'{_lines(line, width - 4)}</FONT></TD></TR>' for line in lines)
+    return (f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
+            f'{_lines(heading, width)}</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" '
+            f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
+
+
 def _decision_label(node: DiagramNode) -> str:
     ink = KIND_STYLE["decision"][2]
     label = f'<FONT COLOR="{ink}"><B>{_lines(node.title, WIDTH["question"])}</B></FONT>'
@@ -291,23 +300,12 @@ def _legend(diagram: Diagram) -> str:
                 f'{_lines(ratings, width)}</FONT></TD></TR>')
     text = []
     if legend.filters:  # a short table: one rule a row
-        cells = "".join(
-            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
-            f'{_lines(f"{index}. {line}", width - 4)}</FONT></TD></TR>'
-            for index, line in enumerate(legend.filters, 1))
-        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
-                    f'{_lines("Then, at every recommendation leaf, in order:", width)}'
-                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
-                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
+        rows.append(_numbered("Then, at every recommendation leaf, in order:",
+                              [f"{index}. {line}" for index, line in
+                               enumerate(legend.filters, 1)], width))
     if legend.readings:  # how the leaves read their citations: the clauses' "(note N)"
-        cells = "".join(
-            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
-            f'{_lines(f"Note {index}: {line}", width - 4)}</FONT></TD></TR>'
-            for index, line in enumerate(legend.readings, 1))
-        rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL + 1}">'
-                    f'{_lines(READINGS, width)}'
-                    f'</FONT></TD></TR><TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" '
-                    f'CELLSPACING="0" CELLPADDING="1">{cells}</TABLE></TD></TR>')
+        rows.append(_numbered(READINGS, [f"Note {index}: {line}" for index, line in
+                                         enumerate(legend.readings, 1)], width))
     if legend.fallback:
         text.append(("Finally", legend.fallback))
     text.append(("Conditions", "field names and values are the patient fields "
