@@ -413,6 +413,7 @@ class NotRecommend:
     cites: tuple[str, ...]
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -425,6 +426,7 @@ class Prefer:
     cites: tuple[str, ...]
     when: Condition | None
     position: Position
+    encoding: str = field(default="", compare=False)
 
 
 Step = Offer | Drop | DropListed | Cite | NotRecommend | Prefer

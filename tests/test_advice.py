@@ -321,7 +321,7 @@ def test_a_leaf_lists_an_option_advised_against_as_a_warning_not_an_option(
     severe = diagram.node("severe")
     assert [(a.id, a.condition) for a in severe.advised] == [("opioid", "age (years) \u2265 75")]
     opioid = next(o for o in severe.options if o.id == "opioid")
-    assert opioid.clauses[-1].text == "not recommended if age (years) \u2265 75"
+    assert opioid.clauses[-1].text == "not recommended if age (years) \u2265 75 (note 1)"
     assert diagram.legend.filters[0] == \
         "\u26a0 Not recommended: Oral anti-inflammatory drug if kidney disease [7]"
 
@@ -438,3 +438,30 @@ def test_no_result_both_offers_and_advises_against_an_option(
         assert not advised & {e.id for e in result.excluded}
         for option in result.options:
             assert set(option.preferred_over) <= set(result.option_ids) - {option.id}
+
+
+def test_the_readings_of_advice_and_preferences_are_numbered_notes(tmp_path: Path) -> None:
+    """A ``not_recommend`` or ``prefer`` step's ``encoding`` is kept and drawn as a citation's
+    reading, as an offer's is: "(note N)" at its badges, the text in the legend."""
+    path = edited(tmp_path, '''      - prefer: gel
+        over: [paracetamol]
+        cites: ["4"]
+''', '''      - prefer: gel
+        over: [paracetamol]
+        cites: ["4"]
+        encoding: Recommendation 4 read as a preference for the gel.
+''')
+    diagram = build_diagram(nettree.load(path))
+    assert diagram.legend.readings == (  # numbered in the order the leaves are drawn
+        "4 read so: Recommendation 4 read as a preference for the gel.",
+        "10-q1 read so: A qualifying statement of no benefit, shown as advice against.")
+    severe = diagram.node("severe")
+    assert [(a.id, a.note) for a in severe.advised] == [("opioid", 2)]
+    opioid = next(o for o in severe.options if o.id == "opioid")
+    assert (opioid.clauses[-1].kind, opioid.clauses[-1].note) == ("not_recommended", 2)
+    gel = next(o for o in diagram.node("mild").options if o.id == "gel")
+    assert [(c.kind, c.note) for c in gel.clauses if c.kind == "preferred"] == [("preferred", 1)]
+    mermaid = export(nettree.load(path), "mermaid")
+    assert "<b>\u26a0 not recommended: Opioid</b>: 10-q1 [statement]: if age (years) \u2265 75 " \
+           "(note 2)" in mermaid
+    assert "Note 1: 4 read so: Recommendation 4 read as a preference for the gel." in mermaid

@@ -162,7 +162,7 @@ def _advice_rows(advice: Advice) -> list[str]:
     text = f"<B>{text}</B>" if advice.mark else text
     return [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="1"><FONT '
             f'COLOR="{WARNING_INK}">{text}</FONT></TD></TR>',
-            *_clause_rows(Clause("offer", advice.cites, advice.condition))]
+            *_clause_rows(advice.badges)]
 
 
 def _numbered(heading: str, lines: list[str], width: int) -> str:

@@ -228,7 +228,7 @@ class _Readings:
         self.words = words
         self.texts: list[str] = []
 
-    def number(self, step: Offer | Drop | Cite) -> int:
+    def number(self, step: Offer | Drop | Cite | NotRecommend | Prefer) -> int:
         """The number of the step's reading (0: it says none), said once however many steps
         or leaves share it."""
         if not step.encoding:
@@ -270,7 +270,7 @@ class _LeafSummary:
         number = next((n for n, read in sorted(self.read.items()) if read & shown), 0)
         return replace(clause, note=number)
 
-    def note(self, step: Offer | Drop | Cite) -> int:
+    def note(self, step: Offer | Drop | Cite | NotRecommend | Prefer) -> int:
         """The number of the step's reading of its sources (0: it says none)."""
         number = self.readings.number(step)
         if number:
@@ -339,15 +339,17 @@ class _LeafSummary:
                 return
             cites = self.citations.many(step.cites)
             text = "" if cond is True else describe(cond, self.words)
+            note = self.note(step)
             for option in step.options:
-                self.advised.append(Advice(option, self.guideline.options[option].label,
-                                           cites, text))
+                advice = Advice(option, self.guideline.options[option].label, cites, text,
+                                note=note)
+                self.advised.append(advice)
                 if option not in self.clauses:
                     continue
                 if cond is True:  # never offered here: the warning says it
                     del self.clauses[option]
                 else:
-                    self.clauses[option].append(Clause("not_recommended", cites, text))
+                    self.clauses[option].append(advice.clause)
         elif isinstance(step, Prefer):
             cond = self.simplify(step.when) if step.option in self.clauses else False
             if cond is False:
@@ -356,7 +358,7 @@ class _LeafSummary:
             self.clauses[step.option].append(Clause(
                 "preferred", self.citations.many(step.cites),
                 "" if cond is True else describe(cond, self.words),
-                tuple(self.guideline.options[o].label for o in step.over)))
+                tuple(self.guideline.options[o].label for o in step.over), note=self.note(step)))
 
     def options(self) -> tuple[OptionEntry, ...]:
         """The options in the file's order, those a recommendation offers first, then those

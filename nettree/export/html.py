@@ -174,7 +174,7 @@ def _content(node: DiagramNode, raw: bool = False) -> _Box:
         box.lines(f"{NOT_RECOMMENDED}{mine}: {advice.label}", 44, 12,
                   "advice applies" if advice.mark else "advice", weight="bold", x=PAD + GUTTER,
                   option=advice.id)
-        box.clause(Clause("offer", advice.cites, advice.condition))
+        box.clause(advice.badges)
     return box
 
 

@@ -83,7 +83,7 @@ def _label(node: DiagramNode) -> str:
         parts.append(f"<i>{_lines(f'Not here: {label}{cited}')}</i>")
     for advice in node.advised:
         mine = " for this patient" if advice.mark else ""
-        shown = Clause("offer", advice.cites, advice.condition)
+        shown = advice.badges
         parts.append(f"<b>{_lines(f'{NOT_RECOMMENDED}{mine}: {advice.label}')}</b>: "
                      f"{_clause(shown)}")
     return "<br/>".join(parts)

@@ -129,11 +129,17 @@ class Advice:
     cites: tuple[Citation, ...]
     condition: str
     mark: str = ""
+    note: int = 0  # the number of the step's reading of its citations (0: none)
 
     @property
     def clause(self) -> Clause:
         """The warning as a clause: "not recommended" (and its condition) after its badges."""
-        return Clause("not_recommended", self.cites, self.condition)
+        return Clause("not_recommended", self.cites, self.condition, note=self.note)
+
+    @property
+    def badges(self) -> Clause:
+        """The warning's badges and condition, as drawn under its label."""
+        return Clause("offer", self.cites, self.condition, note=self.note)
 
 
 @dataclass(frozen=True)

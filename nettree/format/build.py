@@ -773,7 +773,8 @@ class Builder(References):
             when, ok = self.when(item, mark, what)
             if not (valid and ok and cites):
                 return None
-            return (NotRecommend(tuple(o for o, _ in targets), cites, when, position),)
+            return (NotRecommend(tuple(o for o, _ in targets), cites, when, position,
+                                 self.encoding(item, what)),)
         if kind == "prefer":
             if not self.keys(item, mark, what, "prefer step"):
                 return None
@@ -792,7 +793,8 @@ class Builder(References):
             when, ok = self.when(item, mark, what)
             if not (valid and ok and cites):
                 return None
-            return (Prefer(str(option), tuple(o for o, _ in over), cites, when, position),)
+            return (Prefer(str(option), tuple(o for o, _ in over), cites, when, position,
+                           self.encoding(item, what)),)
         # cite
         if not self.keys(item, mark, what, "cite step"):
             return None
