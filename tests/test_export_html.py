@@ -124,15 +124,19 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def open_page(browser: Any, path: Path, width: int = 1500) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": 950})
+def open_page(browser: Any, path: Path, width: int = 1500, height: int = 950,
+              ready: str | None = "window.nettree !== undefined") -> Any:
+    """The page at ``path`` in a new tab, with the errors it logs (``page.errors``) and the
+    addresses it asks for (``page.requests``) collected; waits until ``ready`` holds."""
+    page = browser.new_page(viewport={"width": width, "height": height})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     requests: list[str] = []
     page.on("request", lambda req: requests.append(req.url))
     page.goto(path.as_uri())
-    page.wait_for_function("window.nettree !== undefined")
+    if ready:
+        page.wait_for_function(ready)
     page.errors = errors
     page.requests = requests
     return page

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_export_html import browser  # noqa: F401  (the browser fixture)
+from test_export_html import browser, open_page  # noqa: F401  (the browser fixture)
 
 import nettree
 from nettree.cli import main
@@ -142,13 +142,7 @@ def test_html_deck_at_1280x720(browser: Any, guideline: nettree.Guideline,  # no
     text = path.read_text(encoding="utf-8")
     assert "http://" not in text.replace("http://www.w3.org", "")
     assert "<script src" not in text and "<link" not in text
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    requests: list[str] = []
-    page.on("request", lambda req: requests.append(req.url))
-    page.goto(path.as_uri())
+    page = open_page(browser, path, 1280, 720, ready=None)
     count = page.evaluate("document.querySelectorAll('section').length")
     assert count >= 5
     measure = """() => { const s = document.querySelector('section.current');
@@ -173,7 +167,7 @@ def test_html_deck_at_1280x720(browser: Any, guideline: nettree.Guideline,  # no
     assert page.inner_text("#counter") == f"1 / {count}"
     page.click("#next")
     assert page.inner_text("#counter") == f"2 / {count}"
-    assert errors == [] and all(url.startswith("file:") for url in requests)
+    assert page.errors == [] and all(url.startswith("file:") for url in page.requests)
 
 
 @needs_dot
