@@ -204,3 +204,45 @@ def test_patient_and_cohort_drawings_overlay_the_plain_one(batch_files: Any,
         assert moved == {}, name
     # The patient's drawing is not the plain one: its leaf says what it offers.
     assert "for this patient" in (tmp_path / "patient.svg").read_text(encoding="utf-8")
+
+
+def _edge_texts(svg: str) -> dict[str, list[tuple[float, float, str]]]:
+    """Each edge's label lines: (x, y, text), by edge id, blank lines left out (after the
+    graph's transform, as :func:`_centres`)."""
+    root = ET.fromstring(svg)
+    graph = root.find(f"{SVG}g")
+    assert graph is not None
+    shift = re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", graph.get("transform", ""))
+    assert shift is not None
+    dx, dy = float(shift.group(1)), float(shift.group(2))
+    texts: dict[str, list[tuple[float, float, str]]] = {}
+    for group in graph.iter(f"{SVG}g"):
+        if "edge" not in group.get("class", "").split():
+            continue
+        texts[group.get("id", "")] = [
+            (float(t.get("x", 0)) + dx, float(t.get("y", 0)) + dy, "".join(t.itertext()))
+            for t in group.iter(f"{SVG}text") if "".join(t.itertext()).strip()]
+    return texts
+
+
+@pytest.mark.needs_dot
+def test_a_cohorts_counts_sit_under_the_answers_where_the_plain_drawing_left_room(
+        batch_files: Any, tmp_path: Path) -> None:
+    """A branch's patients are a line of their own under its answer, and the answer stays
+    where the plain drawing puts it (its label keeps a blank line for the count), so the
+    counts do not push the answers into each other or into the arrows."""
+    _, summary_file, _ = batch_files
+    drawn = {}
+    for name, extra in (("plain", []), ("cohort", ["--cohort", str(summary_file)])):
+        out = tmp_path / f"{name}.svg"
+        assert run("render", "-o", str(out), *extra).exit_code == 0
+        drawn[name] = _edge_texts(out.read_text(encoding="utf-8"))
+    plain, cohort = drawn["plain"], drawn["cohort"]
+    assert set(plain) == set(cohort) and len(plain) == 22
+    for key, answer in plain.items():
+        *same, count = cohort[key]
+        assert [text for _, _, text in same] == [text for _, _, text in answer], key
+        for (x, y, _), (px, py, _) in zip(same, answer, strict=True):
+            assert abs(x - px) <= 0.5 and abs(y - py) <= 0.5, key
+        assert re.fullmatch(r"\d+ patients? \(\d+(\.\d)?%\)", count[2]), count
+        assert 10 <= count[1] - answer[-1][1] <= 16, key  # the next line down

@@ -124,7 +124,7 @@ def annotate(diagram: Diagram, cohort: Cohort) -> Diagram:
               for e in diagram.edges]
     busiest = max(counts, default=0)
     edges = tuple(
-        replace(edge, label=f"{edge.label}: {_patients(count, total)}", count=count,
+        replace(edge, flow=_patients(count, total), count=count,
                 width=round(1 + (MAX_WIDTH - 1) * count / busiest, 1) if busiest else 1.0)
         for edge, count in zip(diagram.edges, counts, strict=True))
     assessed = " Leaves: concordance, the share of assessable patients whose actual " \

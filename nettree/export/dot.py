@@ -243,6 +243,10 @@ def _edge(edge: DiagramEdge, pinned: str = "") -> str:
                 f"</B></FONT>")
     if edge.width:  # a cohort's flow: the width in proportion to the patients
         penwidth = f"{edge.width:g}"
+    # A cohort's patients on a line of their own under the answer; every drawing keeps
+    # that line (blank without a cohort), so that a cohort's drawing pinned to the plain
+    # one's layout finds the room for it.
+    font += f'<BR/><FONT POINT-SIZE="10">{_lines(edge.flow, WIDTH["answer"]) or " "}</FONT>'
     flow = " nettree-flow" if edge.count is not None else ""
     attrs = [
         f"id={dot_string(edge.key)}",

@@ -212,7 +212,7 @@ def _svg(diagram: Diagram) -> str:
         box = contents[node.key]
         minimum = 150.0 if node.kind == "decision" else 200.0
         sizes[node.key] = (round(max(minimum, box.width + PAD), 1), round(box.y + PAD - 2, 1))
-    label_lines = {edge.key: wrap(edge.label, 22) for edge in diagram.edges}
+    label_lines = {edge.key: wrap(edge.caption, 22) for edge in diagram.edges}
     labels = {key: (max(_text_width(line, 11) for line in lines) + 8, len(lines) * 13.0 + 4)
               for key, lines in label_lines.items()}
     layout: Layout = layered(diagram, sizes, labels)

@@ -150,7 +150,7 @@ def to_mermaid(diagram: Diagram) -> str:
     path_links = []
     for index, edge in enumerate(diagram.edges):
         arrow = "==>" if edge.on_path else "-->"
-        lines.append(f'  {edge.source} {arrow}|"{_lines(edge.label, 24)}"| {edge.target}')
+        lines.append(f'  {edge.source} {arrow}|"{_lines(edge.caption, 24)}"| {edge.target}')
         if edge.on_path:
             path_links.append(str(index))
     # The legend goes below the drawing (an invisible link from the last node), where it

@@ -192,6 +192,12 @@ class DiagramEdge:
     on_path: bool
     count: int | None = None  # patients of a cohort who took this branch (None: no cohort)
     width: float = 0.0  # the line width a cohort gives it (0: the default)
+    flow: str = ""  # those patients in words ("3 patients (25%)"), drawn under the answer
+
+    @property
+    def caption(self) -> str:
+        """The answer and, for a cohort, its patients, as one text."""
+        return f"{self.label}: {self.flow}" if self.flow else self.label
 
 
 @dataclass(frozen=True)
