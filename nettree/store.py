@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from .guideline import Guideline
     from .verify import Exploration
 
-__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "exploration", "folder", "key", "load",
-           "path_for", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "exploration", "folder", "keep", "key", "load",
+           "path_for", "read", "save"]
 
 FORMAT = 1
 """The version of this file format (a change makes older files foreign)."""
@@ -87,7 +87,7 @@ def key(guideline: Guideline) -> str:
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
-_KINDS = ("classes", "explored")
+_KINDS = ("classes", "explored", "columns")
 # The modules whose records a file may hold: frozen dataclasses, named tuples and enums
 # (plain values: building one runs no code of the file's choosing).
 _MODULES = ("nettree.result", "nettree.verify", "nettree.conditions", "nettree.model",
@@ -225,6 +225,18 @@ def _read(guideline: Guideline, kind: str) -> Any:
         return _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # whatever a foreign file holds, the run starts cold
         return None
+
+
+def read(guideline: Guideline, kind: str) -> Any:
+    """What was kept for this guideline under ``kind`` (one of :data:`_KINDS`: the
+    columnar path's table is "columns"), or None."""
+    return _read(guideline, kind)
+
+
+def keep(guideline: Guideline, kind: str, value: Any) -> Path | None:
+    """Keep ``value`` (plain data) for this guideline under ``kind``; returns the file, or
+    None when it was not written."""
+    return _write(guideline, kind, value)
 
 
 def save(guideline: Guideline) -> Path | None:
