@@ -52,6 +52,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "BatchInputError",
     "Summary",
+    "Utf8Lines",
     "evaluate",
     "format_of",
     "read_results",
@@ -356,6 +357,26 @@ def _result_row(guideline: Guideline, row: _Row, actual_column: str | None) -> d
 
 
 # -- writing
+
+
+class Utf8Lines:
+    """A text stream over a binary one: UTF-8, line ends as written. ``nettree batch -o
+    FILE.jsonl`` writes into one; the columnar path hands it its bytes as they are
+    (:meth:`write_bytes`) instead of decoding them to be encoded again."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(text.encode("utf-8"))
+        return len(text)
+
+    def write_bytes(self, data: Any) -> None:
+        """Write UTF-8 bytes (any buffer)."""
+        self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def _cell(value: Any) -> str:

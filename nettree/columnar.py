@@ -101,6 +101,7 @@ def csv_to_jsonl(guideline: Guideline, source: str, out: Any,
         if keep:
             columns.restore()
         rows = _CsvRows(guideline, header, None, source)
+        write_bytes = getattr(out, "write_bytes", None)  # a batch.Utf8Lines: bytes as they are
         summary = rows.summary
         done = 0
         for block in blocks:
@@ -114,7 +115,11 @@ def csv_to_jsonl(guideline: Guideline, source: str, out: Any,
                 rows.write(text, csv.reader(text), out, progress, lines=blocks.lines,
                            done=done)
                 return rows.finish()
-            out.write(columns.lines(table, summary))
+            lines = columns.lines(table, summary)
+            if write_bytes is not None:
+                write_bytes(lines)
+            else:
+                out.write(memoryview(lines).tobytes().decode("utf-8"))
             blocks.taken()
             done += table.num_rows
             summary.by_columns += table.num_rows
@@ -237,12 +242,14 @@ class _Columns:
         self.codes: list[dict[str, int]] = [{} for _ in self.patient]  # text -> code
         self.cells: list[dict[int, Any]] = [{} for _ in self.patient]  # code -> cell
         self.version = -1  # of the tree of reads followed (Compiled.read_tree)
+        self.missed = 0  # combinations the tree did not place, in the last block
         self.slot_of_result: dict[int, int] = {}  # by id(result)
         self.results: list[Result] = []  # kept alive: their ids are the keys above
         self.columns: list[dict[str, Any] | None] = []  # each class's result columns (None:
         # not yet read from its JSON)
         self.restored = False  # started from a kept table
         self.json: list[bytes] = []  # and their JSON (between the braces)
+        self.fragments: Any = None  # the same as a pyarrow array
         self.counts = np.zeros(0, dtype=np.int64)
         names = [f"f{index}" for index in range(len(header))]
         self.options = (
@@ -250,7 +257,11 @@ class _Columns:
             pyarrow.csv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
                                      escape_char=False, newlines_in_values=False,
                                      ignore_empty_lines=True),
-            pyarrow.csv.ConvertOptions(column_types={name: pa.string() for name in names},
+            # a patient column dictionary-encoded as it is read: its distinct texts
+            pyarrow.csv.ConvertOptions(column_types={
+                name: pa.dictionary(pa.int32(), pa.string())
+                if header[index] in fields else pa.string()
+                for index, name in enumerate(names)},
                                        strings_can_be_null=False,
                                        quoted_strings_can_be_null=False, null_values=[],
                                        check_utf8=True))
@@ -308,13 +319,13 @@ class _Columns:
     def _codes(self, table: Any) -> tuple[Any, Any, Any]:
         """Each row's codes (a column per field, then a column of 0), its combination of
         the patient columns' codes as one integer, and which rows have a bad cell."""
-        np, pc = self.np, self.pc
+        np = self.np
         rows = table.num_rows
         codes = np.zeros((rows, len(self.names) + 1), dtype=np.int64)
         key = np.zeros(rows, dtype=np.int64)
         bad = np.zeros(rows, dtype=bool)
         for column, (index, name) in enumerate(self.patient):
-            encoded = pc.dictionary_encode(table.column(index).chunk(0))
+            encoded = table.column(index).chunk(0)  # dictionary-encoded (parse)
             memo = self.codes[column]
             texts = encoded.dictionary.to_pylist()
             by_text = np.fromiter((memo[text] if text in memo else self._code(column, text)
@@ -420,21 +431,32 @@ class _Columns:
             self.json.append(text.encode("utf-8"))
         return slot
 
-    def _slot(self, key: int, table: Any, row: int) -> int:
-        """The class of a combination of codes the tree did not place (``row`` of ``table``
-        has it): its slot, or -1 when its rows go row by row."""
-        self.load_classes()
-        compiled = self.guideline.compiled
+    def _cells_of_key(self, key: int) -> dict[str, Any]:
+        """The cells of a combination of the patient columns' codes."""
         cells: dict[str, Any] = {}
-        rest = key
         for column in range(len(self.patient) - 1, -1, -1):
-            rest, code = divmod(rest, self.radix[column])
+            key, code = divmod(key, self.radix[column])
             cells[self.patient[column][1]] = self.cells[column][code] if code else None
-        result = compiled.class_of_cells(dict(cells))
-        if result is None:  # a new class: one row evaluated caches it (or shows it cannot)
-            self._row(self._cells(table, [row])[0])
-            result = compiled.class_of_cells(dict(cells))
-        return -1 if result is None else self._slot_of(result)
+        return cells
+
+    def _slots(self, keys: list[int], table: Any, rows: list[int]) -> Any:
+        """The classes of combinations of codes the tree did not place (row ``rows[i]`` of
+        ``table`` has ``keys[i]``): their slots, -1 where their rows go row by row. A class
+        not cached is cached by evaluating one of its rows."""
+        self.load_classes()
+        class_of = self.guideline.compiled.class_of_cells
+        cells = [self._cells_of_key(key) for key in keys]
+        results = [class_of(dict(each)) for each in cells]
+        new = [place for place, result in enumerate(results) if result is None]
+        for place, texts in zip(new, self._cells(table, [rows[i] for i in new]), strict=True):
+            result = class_of(dict(cells[place]))  # (cached by a row evaluated just now?)
+            if result is None:
+                self._row(texts)
+                result = class_of(dict(cells[place]))
+            results[place] = result
+        self.missed += len(keys)
+        return self.np.array([-1 if result is None else self._slot_of(result)
+                              for result in results], dtype=self.np.int64)
 
     def _row(self, cells: list[str]) -> dict[str, Any]:
         """One row as the row path makes it (its line number is never part of it: a row of
@@ -447,14 +469,16 @@ class _Columns:
 
     # -- writing
 
-    def lines(self, table: Any, summary: Summary) -> str:
-        """The block's JSON Lines; its rows counted in ``summary``."""
+    def lines(self, table: Any, summary: Summary) -> Any:
+        """The block's JSON Lines, UTF-8 (a buffer); its rows counted in ``summary``."""
         np, pc = self.np, self.pc
         rows = table.num_rows
         if rows == 0:
-            return ""
-        if self.version != self.guideline.compiled.version:
-            self._tree()
+            return b""
+        if self.version != self.guideline.compiled.version and (
+                self.version < 0 or 4 * self.missed > len(self.slot)):
+            self._tree()  # classes were cached since, and enough rows went without them
+        self.missed = 0
         codes, key, bad = self._codes(table)
         state = self._walk(codes, bad)  # bad: and the rows no class holds
         row_slots = self.slot[state]
@@ -465,9 +489,7 @@ class _Columns:
         if len(missed):
             distinct, first, inverse = np.unique(key[missed], return_index=True,
                                                  return_inverse=True)
-            found = np.array([self._slot(int(k), table, int(missed[i]))
-                              for k, i in zip(distinct.tolist(), first.tolist(), strict=True)],
-                             dtype=np.int64)
+            found = self._slots(distinct.tolist(), table, missed[first].tolist())
             row_slots[missed] = found[inverse.reshape(-1)]
         row_slots[bad] = -1
         classes = len(self.json)
@@ -486,7 +508,13 @@ class _Columns:
                                      if name not in carried}, ensure_ascii=False)[1:-1]
                          .encode("utf-8"))
             row_slots[place] = classes + len(extra) - 1
-        fragments = pc.take(self._strings([*self.json, *extra]), self._array(row_slots))
+        if extra:
+            every = self._strings([*self.json, *extra])
+        else:  # the classes' JSON as an array, made again only when classes were added
+            if self.fragments is None or len(self.fragments) != classes:
+                self.fragments = self._strings(self.json)
+            every = self.fragments
+        fragments = pc.take(every, self._array(row_slots))
         pieces: list[Any] = []
         for key_text, name in zip(self.keys, self.carried, strict=True):
             pieces += [key_text, *self._quoted(table.column(self.header.index(name)).chunk(0))]
@@ -495,8 +523,7 @@ class _Columns:
         offsets, data = joined.buffers()[1:]
         start, end = np.frombuffer(offsets, dtype=np.int32)[[joined.offset,
                                                              joined.offset + rows]]
-        text: str = data[int(start):int(end)].to_pybytes().decode("utf-8")
-        return text
+        return data[int(start):int(end)]
 
     def finish(self, summary: Summary, *, keep: bool = False) -> None:
         """Count each class's rows in ``summary``; with ``keep``, keep the table for the
