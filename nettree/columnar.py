@@ -1,14 +1,23 @@
 """CSV to JSON Lines by columns (pyarrow): the bytes :class:`nettree.batch._CsvRows` writes,
-with the work done once per distinct value instead of once per row.
+with the work done once per distinct value, or once per block, instead of once per row.
 
-A block of rows is parsed by pyarrow; each patient column is dictionary-encoded, each of its
-distinct texts classified once (:meth:`Compiled.text_cell`) into a small code (a value's
-place among the field's: the same code in every block and every run), and a row's codes
-packed into one integer (mixed radix). Each distinct integer is a combination of cells: its
-class is found once (:meth:`Compiled.class_of_cells`, evaluating one of its rows when the
-class is new) and its result columns encoded as JSON once; each row's line is then its
-carried cells' JSON and its class's JSON, joined by pyarrow. The summary counts each class
-once, with its number of rows.
+A block of rows (about a megabyte) is parsed by pyarrow, each patient column
+dictionary-encoded as it is read; each distinct text is classified once
+(:meth:`Compiled.text_cell`) into a small code (the cell's place among the field's: the
+same code in every block and every run). The compiled evaluator's tree of reads
+(:meth:`Compiled.read_tree`) becomes a table of the next node by node and code, and every
+row of the block follows it at once (numpy), as :meth:`Compiled.class_of_cells` follows
+it for one patient, fields derived from their source's cell first. A row that reaches no
+class (a class not cached yet) is placed by class_of_cells, one row of each new class
+evaluated to cache it. Each class's result columns are encoded as JSON once, and classes
+whose columns read alike share one text (the bundled guideline's 4,232 classes of
+complete patients write 229 texts); each row's line is its carried cells' JSON and its
+class's text, joined by pyarrow and written as bytes. The summary counts each text once,
+with its number of rows.
+
+With the classes kept between runs, the table of the tree and the classes' texts are kept
+too (:mod:`nettree.store`, kind "columns"): a warm run reads them and neither loads nor
+encodes a single result, unless it meets a class the table lacks.
 
 What is written is exactly what the row path writes, byte for byte (tests compare them):
 
@@ -27,7 +36,8 @@ What is written is exactly what the row path writes, byte for byte (tests compar
 - standard input, ``--actual-column``, and a guideline whose cells do not fit one 63-bit
   integer go by the row path.
 
-``import nettree`` does not import this module; it imports pyarrow and numpy when called.
+``import nettree`` does not import this module; it imports pyarrow and numpy when called
+(never ``pyarrow.array`` on Python values, which imports pandas: a third of a second).
 """
 
 from __future__ import annotations
@@ -52,9 +62,9 @@ __all__ = ["BLOCK_BYTES", "BLOCK_ROWS", "csv_to_jsonl"]
 BLOCK_BYTES = 1 << 20
 BLOCK_ROWS = 16384  # memory stays flat: a block's arrays are a few per row
 _MAX_KEY = 1 << 62
-_MAX_TEXTS = 65536  # distinct texts remembered per column (a few MB at most)
-_MAX_KEYS = 1 << 18  # combinations remembered (started afresh when full)
-_MAX_CLASSES = 65536
+_MAX_TEXTS = 16384  # distinct texts remembered per column (a few MB at most)
+_MAX_RESULTS = 16384  # results whose slot is remembered (and kept alive: their ids)
+_MAX_CLASSES = 65536  # distinct result columns, each a few hundred bytes of JSON
 _MAX_TABLE = 1 << 22  # the tree of reads as a table of nodes by codes, up to 16 MB
 _FORM = "nettree columns 1"  # the form of the table kept between runs
 _BOM = codecs.BOM_UTF8
@@ -104,8 +114,8 @@ def csv_to_jsonl(guideline: Guideline, source: str, out: Any,
         write_bytes = getattr(out, "write_bytes", None)  # a batch.Utf8Lines: bytes as they are
         summary = rows.summary
         done = 0
-        for block in blocks:
-            table = columns.parse(block)
+        for block, ends in blocks:
+            table = columns.parse(block, ends)
             if table is None:  # from here on, the row path
                 stream.seek(blocks.start)
                 text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
@@ -182,6 +192,7 @@ class _Blocks:
         return [name.strip() for name in line.decode("utf-8").split(",")]
 
     def __iter__(self) -> Any:
+        """Each block, and where its line feeds are."""
         while True:
             self._fill()
             if not self.pending:
@@ -195,10 +206,10 @@ class _Blocks:
             ends = self.np.flatnonzero(self.np.frombuffer(data, dtype=self.np.uint8,
                                                           count=cut) == 10)
             if len(ends) > BLOCK_ROWS:  # short rows: a block's arrays stay small
-                cut = int(ends[BLOCK_ROWS - 1]) + 1
-            block = data[:cut]
-            self.size, self.count = cut, block.count(b"\n")
-            yield block
+                ends = ends[:BLOCK_ROWS]
+                cut = int(ends[-1]) + 1
+            self.size, self.count = cut, len(ends)
+            yield data[:cut], ends
 
     def taken(self) -> None:
         """The block given last was written: the next starts after it."""
@@ -244,6 +255,7 @@ class _Columns:
         self.version = -1  # of the tree of reads followed (Compiled.read_tree)
         self.missed = 0  # combinations the tree did not place, in the last block
         self.slot_of_result: dict[int, int] = {}  # by id(result)
+        self.slot_of_text: dict[bytes, int] = {}  # by its JSON
         self.results: list[Result] = []  # kept alive: their ids are the keys above
         self.columns: list[dict[str, Any] | None] = []  # each class's result columns (None:
         # not yet read from its JSON)
@@ -276,15 +288,15 @@ class _Columns:
 
     # -- reading
 
-    def parse(self, block: bytes) -> Any:
-        """The block's rows as a table of texts, or None where pyarrow could read them
-        otherwise than ``csv`` (see the module's docstring)."""
+    def parse(self, block: bytes, ends: Any) -> Any:
+        """The block's rows (``ends``: where its line feeds are) as a table of texts, or
+        None where pyarrow could read them otherwise than ``csv`` (see the module's
+        docstring)."""
         np = self.np
-        if any(c in block for c in (b'"', b"\x00")) or block.startswith(_BOM) \
-                or block.count(b"\r") != block.count(b"\r\n"):
+        if b'"' in block or b"\x00" in block or block.startswith(_BOM) or (
+                b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
             return None
         data = np.frombuffer(block, dtype=np.uint8)
-        ends = np.flatnonzero(data == 10)
         starts = np.concatenate(([0], ends + 1))
         ends = np.concatenate((ends, [len(block)]))
         lengths = ends - starts
@@ -419,16 +431,25 @@ class _Columns:
         return state
 
     def _slot_of(self, result: Result) -> int:
-        """A class's slot in :attr:`json` (-1 when there are too many: row by row)."""
+        """A class's slot in :attr:`json`, shared by the classes whose rows read alike (a
+        few hundred lines for thousands of classes); -1 when there are too many: row by
+        row."""
         slot = self.slot_of_result.get(id(result))
         if slot is None:
-            if len(self.json) >= _MAX_CLASSES:
-                return -1
-            slot = self.slot_of_result[id(result)] = len(self.json)
+            if len(self.results) >= _MAX_RESULTS:  # memory stays bounded: start afresh
+                self.slot_of_result.clear()
+                self.results.clear()
             text, columns = _class_columns(result)
+            data = text.encode("utf-8")
+            slot = self.slot_of_text.get(data)
+            if slot is None:
+                if len(self.json) >= _MAX_CLASSES:
+                    return -1
+                slot = self.slot_of_text[data] = len(self.json)
+                self.columns.append(columns)
+                self.json.append(data)
+            self.slot_of_result[id(result)] = slot
             self.results.append(result)
-            self.columns.append(columns)
-            self.json.append(text.encode("utf-8"))
         return slot
 
     def _cells_of_key(self, key: int) -> dict[str, Any]:
@@ -584,6 +605,7 @@ class _Columns:
         self.column, self.table, self.slot, self.roots, self.depth = (
             column, table, slot, roots, depth)
         self.json = list(texts)
+        self.slot_of_text = {text: slot for slot, text in enumerate(self.json)}
         self.columns = [None] * len(texts)
         self.ends = {}
         self.version = self.guideline.compiled.version

@@ -2,7 +2,10 @@
 
 A run of ``nettree batch`` ends by writing the classes its compiled evaluator holds
 (:meth:`nettree.compiled.Compiled.classes`, at most its bound) to one file, and the next
-run of the same guideline starts with them: warm from its first row.
+run of the same guideline starts with them: warm from its first row. CSV to JSON Lines by
+columns (:mod:`nettree.columnar`) keeps its own file beside it ("columns": the tree of
+reads as arrays and each class's JSON, plain bytes and texts), so that a warm run needs
+the classes' file only when it meets a class the table lacks.
 
 The file's name and contents are keyed by everything a result depends on: the sha256 of
 the guideline file's text (:attr:`Guideline.digest`), nettree's version, the version of
@@ -95,8 +98,8 @@ _MODULES = ("nettree.result", "nettree.verify", "nettree.conditions", "nettree.m
 
 
 def path_for(guideline: Guideline, where: Path, kind: str = "classes") -> Path:
-    """The file of this guideline's classes (``kind`` "classes"), or its exploration
-    ("explored"), in the folder ``where``."""
+    """The file of this guideline's classes (``kind`` "classes"), its exploration
+    ("explored") or the columnar path's table ("columns"), in the folder ``where``."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", guideline.id)[:40] or "guideline"
     return where / f"{name}-{key(guideline)[:32]}.{kind}"
 

@@ -301,15 +301,22 @@ def test_classes_kept_between_runs(gep: Any, tmp_path: Path,
     assert _outcome(gep, path, keep=True) == first
 
 
-def test_import_nettree_imports_no_pyarrow() -> None:
+def test_import_nettree_imports_no_pyarrow_and_batch_no_pandas(tmp_path: Path) -> None:
+    """pyarrow only when a batch runs by columns; pandas never (pyarrow.array would import
+    it: a third of a second of every run)."""
     import subprocess
 
-    code = ("import sys, nettree; g = nettree.load('asco-gepnet-2023'); "
-            "print(sorted(m for m in ('pyarrow', 'numpy', 'pandas', 'nettree.columnar') "
-            "if m in sys.modules))")
+    path = _write(tmp_path / "i.csv", [HEADER, *GOOD, *BAD])
+    code = ("import io, sys, nettree; from nettree import batch; "
+            "g = nettree.load('asco-gepnet-2023'); "
+            "seen = lambda: sorted(m for m in ('pyarrow', 'numpy', 'pandas', "
+            "'nettree.columnar') if m in sys.modules); print(seen()); "
+            f"s = batch.run(g, {str(path)!r}, 'csv', io.StringIO(), 'jsonl'); "
+            "print(seen(), s.by_columns)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.splitlines() == [
+        "[]", f"['nettree.columnar', 'numpy', 'pyarrow'] {len(GOOD) + len(BAD)}"]
 
 
 def test_without_pyarrow_the_row_path_writes(gep: Any, tmp_path: Path,
