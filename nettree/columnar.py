@@ -627,13 +627,15 @@ class _Columns:
     # -- pyarrow arrays made without pa.array (which imports pandas: a third of a second)
 
     def _indices(self, array: Any) -> Any:
-        """A dictionary's int32 indices as numpy, without a copy."""
+        """A dictionary's indices as int32 numpy values, without a copy."""
+        if array.type != self.pa.int32():  # (never: parse asks for int32)
+            array = self.pc.cast(array, self.pa.int32())
         return self.np.frombuffer(array.buffers()[1], dtype=self.np.int32, count=len(array),
                                   offset=4 * array.offset)
 
     def _array(self, values: Any) -> Any:
         """An int32 pyarrow array of numpy ``values``."""
-        values = self.np.ascontiguousarray(values, dtype=self.np.int32)
+        values = self.np.require(values, self.np.int32, "C")  # contiguous int32
         return self.pa.Array.from_buffers(self.pa.int32(), len(values),
                                           [None, self.pa.py_buffer(values)])
 
