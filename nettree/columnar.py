@@ -43,15 +43,27 @@ What is written is exactly what the row path writes, byte for byte (tests compar
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .batch import Summary, _check_header, _class_columns, _csv_row, _CsvRows, _open, _result_row
+from .batch import (
+    Summary,
+    _check_header,
+    _class_columns,
+    _csv_row,
+    _CsvRows,
+    _open,
+    _result_row,
+    evaluate,
+)
 from .compiled import NO_CELL
+from .errors import GuidelineError, PatientError
 from .model import FieldType
+from .patient import coerce_cell
 
 if TYPE_CHECKING:
     from .guideline import Guideline
@@ -252,6 +264,8 @@ class _Columns:
             self.derive.append((self.at[name], self.at[source], implied))
         self.codes: list[dict[str, int]] = [{} for _ in self.patient]  # text -> code
         self.cells: list[dict[int, Any]] = [{} for _ in self.patient]  # code -> cell
+        self.values: list[dict[str, Any]] = [{} for _ in self.patient]  # text -> value
+        self.texts: dict[int, tuple[list[str], Any]] = {}  # the block's, by column (_codes)
         self.version = -1  # of the tree of reads followed (Compiled.read_tree)
         self.missed = 0  # combinations the tree did not place, in the last block
         self.slot_of_result: dict[int, int] = {}  # by id(result)
@@ -333,6 +347,7 @@ class _Columns:
         the patient columns' codes as one integer, and which rows have a bad cell."""
         np = self.np
         rows = table.num_rows
+        self.texts = {}
         codes = np.zeros((rows, len(self.names) + 1), dtype=np.int64)
         key = np.zeros(rows, dtype=np.int64)
         bad = np.zeros(rows, dtype=bool)
@@ -342,7 +357,9 @@ class _Columns:
             texts = encoded.dictionary.to_pylist()
             by_text = np.fromiter((memo[text] if text in memo else self._code(column, text)
                                    for text in texts), dtype=np.int64, count=len(texts))
-            row_codes = by_text[self._indices(encoded.indices)]
+            indices = self._indices(encoded.indices)
+            self.texts[index] = (texts, indices)
+            row_codes = by_text[indices]
             bad |= row_codes < 0
             codes[:, self.at[name]] = row_codes
             key *= self.radix[column]
@@ -472,12 +489,29 @@ class _Columns:
         for place, texts in zip(new, self._cells(table, [rows[i] for i in new]), strict=True):
             result = class_of(dict(cells[place]))  # (cached by a row evaluated just now?)
             if result is None:
-                self._row(texts)
+                self._evaluate(texts)
                 result = class_of(dict(cells[place]))
             results[place] = result
         self.missed += len(keys)
         return self.np.array([-1 if result is None else self._slot_of(result)
                               for result in results], dtype=self.np.int64)
+
+    def _evaluate(self, texts: list[str]) -> None:
+        """Evaluate a row whose cells are each a valid value, for the class it caches (its
+        line is its class's): its patient as :func:`nettree.batch._csv_row` reads it, each
+        cell's value remembered."""
+        patient: dict[str, Any] = {}
+        with contextlib.suppress(PatientError, GuidelineError):  # no class: row by row
+            for column, (index, name) in enumerate(self.patient):
+                memo = self.values[column]
+                value = memo.get(texts[index], memo)
+                if value is memo:
+                    value = coerce_cell(self.guideline.fields, name, texts[index])
+                    if len(memo) < _MAX_TEXTS:
+                        memo[texts[index]] = value
+                if value is not None:
+                    patient[name] = list(value) if type(value) is list else value
+            evaluate(self.guideline, patient)
 
     def _row(self, cells: list[str]) -> dict[str, Any]:
         """One row as the row path makes it (its line number is never part of it: a row of
@@ -620,8 +654,15 @@ class _Columns:
 
     def _cells(self, table: Any, rows: Any) -> list[list[str]]:
         """The texts of some rows (their places), as ``csv`` gives a row."""
-        taken = table.take(self._array(rows))
-        columns = [taken.column(index).to_pylist() for index in range(len(self.header))]
+        where = self.np.asarray(rows, dtype=self.np.int64)
+        places = self._array(where)
+        columns = []
+        for index in range(len(self.header)):
+            if index in self.texts:  # a patient column: its texts and their indices (_codes)
+                texts, indices = self.texts[index]
+                columns.append([texts[i] for i in indices[where].tolist()])
+            else:
+                columns.append(table.column(index).chunk(0).take(places).to_pylist())
         return [list(row) for row in zip(*columns, strict=True)]
 
     # -- pyarrow arrays made without pa.array (which imports pandas: a third of a second)
