@@ -1,10 +1,11 @@
 """Many patients at once: a table of patients in, one result row per patient out, in order.
 
 The input is CSV, JSON Lines or Parquet; the output CSV, JSON Lines or Parquet. Both are
-streamed (read and written row by row, Parquet in chunks), so memory stays flat whatever the
-input's size. Each output row carries the input's columns that are not patient fields
-(``patient_id``...) unchanged, then the result columns :data:`RESULT_COLUMNS` and, when an
-actual-treatment column is named, ``concordant``.
+streamed (read and written row by row, Parquet in chunks; CSV to JSON Lines by blocks of
+rows when pyarrow is installed, :mod:`nettree.columnar`, the same bytes), so memory stays
+flat whatever the input's size. Each output row carries the input's columns that are not
+patient fields (``patient_id``...) unchanged, then the result columns
+:data:`RESULT_COLUMNS` and, when an actual-treatment column is named, ``concordant``.
 
 CSV conventions (a cell is text; JSON Lines and Parquet values are typed, as in a patient
 file): an empty cell is unknown; booleans are ``true/false/yes/no/1/0`` in any case; a set

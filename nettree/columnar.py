@@ -213,8 +213,11 @@ class _Blocks:
             if self.eof and len(data) <= BLOCK_BYTES:
                 cut = len(data)  # the last lines (the last perhaps without a line end)
             else:
-                cut = data.rfind(b"\n", 0, BLOCK_BYTES) + 1 or len(data)  # no line end: one
-                # long line, for the row path
+                cut = data.rfind(b"\n", 0, BLOCK_BYTES) + 1
+                if not cut:  # a line longer than a block: the row path's
+                    self.size = self.count = 0
+                    yield data, None
+                    return
             ends = self.np.flatnonzero(self.np.frombuffer(data, dtype=self.np.uint8,
                                                           count=cut) == 10)
             if len(ends) > BLOCK_ROWS:  # short rows: a block's arrays stay small
@@ -303,11 +306,11 @@ class _Columns:
     # -- reading
 
     def parse(self, block: bytes, ends: Any) -> Any:
-        """The block's rows (``ends``: where its line feeds are) as a table of texts, or
-        None where pyarrow could read them otherwise than ``csv`` (see the module's
-        docstring)."""
+        """The block's rows (``ends``: where its line feeds are; None for part of a line)
+        as a table of texts, or None where pyarrow could read them otherwise than ``csv``
+        (see the module's docstring)."""
         np = self.np
-        if b'"' in block or b"\x00" in block or block.startswith(_BOM) or (
+        if ends is None or b'"' in block or b"\x00" in block or block.startswith(_BOM) or (
                 b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
             return None
         data = np.frombuffer(block, dtype=np.uint8)

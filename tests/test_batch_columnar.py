@@ -171,7 +171,9 @@ def test_what_csv_reads_otherwise_goes_by_rows_from_its_block(gep: Any, tmp_path
 
 
 @pytest.mark.usefixtures("small_blocks")
-def test_nul_and_long_lines_as_the_row_path_reads_them(gep: Any, tmp_path: Path) -> None:
+def test_nul_and_long_lines_as_the_row_path_reads_them(gep: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       ) -> None:
     path = _write(tmp_path / "nul.csv", [HEADER, *GOOD, "p9,well\x00,true", *GOOD])
     _same(gep, path)  # (csv reads a NUL since Python 3.11; pyarrow is not asked)
     import csv
@@ -185,6 +187,10 @@ def test_nul_and_long_lines_as_the_row_path_reads_them(gep: Any, tmp_path: Path)
         assert text.count("\n") == 4
         path = _write(tmp_path / "long2.csv", ["id,ki67", "p1,5", "p" * 45 + ",5", "p5,9"])
         _same(gep, path)  # a line as long as the limit, its cells shorter
+        csv.field_size_limit(10_000)  # a line longer than a block, its cells not too long
+        monkeypatch.setattr(columnar, "BLOCK_BYTES", 64)
+        path = _write(tmp_path / "long3.csv", ["id,ki67", "p1,5", "p" * 100 + ",5", "p5,9"])
+        assert _same(gep, path)[0].count("\n") == 3
     finally:
         csv.field_size_limit(limit)
 
