@@ -332,3 +332,25 @@ def test_without_pyarrow_the_row_path_writes(gep: Any, tmp_path: Path,
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     text, counts, by_columns = _outcome(gep, path)
     assert (text, counts) == expected[:2] and by_columns == 0
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_the_command_writes_a_file_the_same_through_a_fallback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-o FILE.jsonl: the columnar path's bytes and then the row path's, in order."""
+    from click.testing import CliRunner
+
+    path = _write(tmp_path / "f.csv", [HEADER, *GOOD, '"q,1",poor,,,,,,,,,', *GOOD, *BAD],
+                  "\r\n")
+    outputs = []
+    for by_rows in (False, True):
+        target = tmp_path / f"out-{by_rows}.jsonl"
+        with monkeypatch.context() as patch:
+            if by_rows:
+                patch.setattr(columnar, "csv_to_jsonl", lambda *args, **kwargs: None)
+            result = CliRunner().invoke(main, ["batch", str(path), "-o", str(target)],
+                                        prog_name="nettree")
+        assert result.exit_code == 3, result.output
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"\n") == 2 * len(GOOD) + len(BAD) + 1
