@@ -4,10 +4,11 @@ The baseline, measured in the same run on the same file: the hand-written if/els
 benchmarks/handwritten.py in a plain Python loop, reading with ``csv`` and writing one
 ``json.dumps`` line a row (status and options only: far less than a batch row). Then
 ``nettree batch`` as a command (a new process: start-up, load, read, evaluate, write), cold
-(no classes kept) and warm (the classes the cold run kept, nettree.store), and the library
-call ``batch.run`` in this process. Prints each time and its ratio to the baseline (below
-1: faster than the hand-written loop). ``--memory`` also compares the peak resident memory
-(VmHWM) of ``nettree batch`` over 100,000 and 1,000,000 rows.
+(no classes kept) and warm (the classes, and the columnar path's table, the cold run kept:
+nettree.store), warm again with pyarrow hidden (the row path), and the library call
+``batch.run`` in this process, by columns and by rows. Prints each time and its ratio to
+the baseline (below 1: faster than the hand-written loop). ``--memory`` also compares the
+peak resident memory (VmHWM) of ``nettree batch`` over 100,000 and 1,000,000 rows.
 
     python benchmarks/bench_batch.py [--rows 200000] [--repeat 3] [--memory]
 """
@@ -30,7 +31,7 @@ from bench_traverse import patients  # benchmarks/bench_traverse.py
 from handwritten import recommend  # benchmarks/handwritten.py
 
 import nettree
-from nettree import batch
+from nettree import batch, columnar
 from nettree.loader import _load_cached
 
 FIELDS = ("differentiation", "metastatic", "primary_site", "ki67", "sstr_status", "functional",
@@ -82,17 +83,31 @@ def handwritten_loop(source: Path, target: Path) -> None:
                                   "options": list(options)}) + "\n")
 
 
-def library_run(source: Path, target: Path) -> None:
-    """``batch.run`` in this process, the guideline loaded anew (its classes from the
-    cache folder, when kept)."""
+def library_run(source: Path, target: Path, *, by_rows: bool = False) -> int:
+    """``batch.run`` in this process, the guideline loaded anew (its classes, or the
+    columnar path's table, from the cache folder, when kept); with ``by_rows``, the
+    columnar path turned off. Returns how many rows went by columns."""
     _load_cached.cache_clear()
     guideline = nettree.load("asco-gepnet-2023")
-    with target.open("w", encoding="utf-8", newline="") as out:
-        batch.run(guideline, str(source), "csv", out, "jsonl")
+    real = columnar.csv_to_jsonl
+    if by_rows:
+        columnar.csv_to_jsonl = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        with target.open("w", encoding="utf-8", newline="") as out:
+            return batch.run(guideline, str(source), "csv", out, "jsonl").by_columns
+    finally:
+        columnar.csv_to_jsonl = real  # type: ignore[assignment]
 
 
-def command(source: Path, target: Path, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "nettree", "batch", str(source), "-o", str(target)],
+# `nettree batch` with pyarrow hidden: the row path, as without the optional extra
+_BY_ROWS = ("import sys; sys.modules['pyarrow'] = None; from nettree.cli import main; "
+            "main(sys.argv[1:], prog_name='nettree')")
+
+
+def command(source: Path, target: Path, env: dict[str, str], *, by_rows: bool = False,
+            ) -> None:
+    start = ["-c", _BY_ROWS] if by_rows else ["-m", "nettree"]
+    subprocess.run([sys.executable, *start, "batch", str(source), "-o", str(target)],
                    check=False, env=env, capture_output=True)
 
 
@@ -143,12 +158,18 @@ def main() -> None:
         lines += [
             ("nettree batch, warm (classes kept)",
              fastest(lambda: command(source, target, env), args.repeat)),
+            ("nettree batch, warm, by rows (no pyarrow)",
+             fastest(lambda: command(source, target, env, by_rows=True), args.repeat)),
             ("batch.run in this process, warm", fastest(lambda: library_run(source, target),
                                                         args.repeat)),
+            ("batch.run in this process, warm, by rows",
+             fastest(lambda: library_run(source, target, by_rows=True), args.repeat)),
         ]
-        print(f"{args.rows:,} CSV rows to JSON Lines, the fastest of {args.repeat} runs")
+        by_columns = library_run(source, target)
+        print(f"{args.rows:,} CSV rows to JSON Lines, the fastest of {args.repeat} runs "
+              f"({by_columns:,} rows by columns)")
         for text, took in lines:
-            print(f"  {text:42} {took:7.2f} s  {took / base:5.2f}x")
+            print(f"  {text:44} {took:7.2f} s  {took / base:5.2f}x")
         print("  (target: at most 1x; aim: 0.2x)")
         if args.memory:
             small, large = work / "small.csv", work / "large.csv"

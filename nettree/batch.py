@@ -1,10 +1,11 @@
 """Many patients at once: a table of patients in, one result row per patient out, in order.
 
 The input is CSV, JSON Lines or Parquet; the output CSV, JSON Lines or Parquet. Both are
-streamed (read and written row by row, Parquet in chunks), so memory stays flat whatever the
-input's size. Each output row carries the input's columns that are not patient fields
-(``patient_id``...) unchanged, then the result columns :data:`RESULT_COLUMNS` and, when an
-actual-treatment column is named, ``concordant``.
+streamed (read and written row by row, Parquet in chunks; CSV to JSON Lines by blocks of
+rows when pyarrow is installed, :mod:`nettree.columnar`, the same bytes), so memory stays
+flat whatever the input's size. Each output row carries the input's columns that are not
+patient fields (``patient_id``...) unchanged, then the result columns
+:data:`RESULT_COLUMNS` and, when an actual-treatment column is named, ``concordant``.
 
 CSV conventions (a cell is text; JSON Lines and Parquet values are typed, as in a patient
 file): an empty cell is unknown; booleans are ``true/false/yes/no/1/0`` in any case; a set
@@ -52,6 +53,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "BatchInputError",
     "Summary",
+    "Utf8Lines",
     "evaluate",
     "format_of",
     "read_results",
@@ -358,6 +360,26 @@ def _result_row(guideline: Guideline, row: _Row, actual_column: str | None) -> d
 # -- writing
 
 
+class Utf8Lines:
+    """A text stream over a binary one: UTF-8, line ends as written. ``nettree batch -o
+    FILE.jsonl`` writes into one; the columnar path hands it its bytes as they are
+    (:meth:`write_bytes`) instead of decoding them to be encoded again."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(text.encode("utf-8"))
+        return len(text)
+
+    def write_bytes(self, data: Any) -> None:
+        """Write UTF-8 bytes (any buffer)."""
+        self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -448,6 +470,7 @@ class Summary:
         self.nodes: Counter[str] = Counter()
         self.branches: Counter[str] = Counter()
         self.assessed: dict[tuple[str, str], list[int]] = {}
+        self.by_columns = 0  # rows written by nettree.columnar (not part of the counts)
 
     def _assess(self, scope: tuple[str, str], concordant: bool | None, times: int) -> None:
         tally = self.assessed.setdefault(scope, [0, 0, 0])
@@ -550,12 +573,22 @@ def run(guideline: Guideline, source: str, fmt: str, out: Any, out_fmt: str, *,
     """
     from . import store
 
-    if keep_classes:
-        store.load(guideline)
+    loaded = not keep_classes
+
+    def load_classes() -> None:
+        """The kept classes, added before the first row is evaluated (only then: the
+        columnar path may need none of them)."""
+        nonlocal loaded
+        if not loaded:
+            loaded = True
+            store.load(guideline)
+
     misses = guideline.compiled.cache_info().misses
     if fmt == "csv" and out_fmt == "jsonl":
-        summary = _csv_to_jsonl(guideline, source, out, actual_column, progress)
+        summary = _csv_to_jsonl(guideline, source, out, actual_column, progress,
+                                load_classes, keep=keep_classes)
     else:
+        load_classes()
         inp = _read(source, fmt, guideline.fields, scan=out_fmt != "jsonl")
         try:
             summary = _run(guideline, inp, source, fmt, out, out_fmt, actual_column,
@@ -564,6 +597,7 @@ def run(guideline: Guideline, source: str, fmt: str, out: Any, out_fmt: str, *,
             inp.rows.close()
             inp.close()
     if keep_classes and guideline.compiled.cache_info().misses != misses:
+        load_classes()  # (already: a miss follows a row's evaluation)
         store.save(guideline)
     return summary
 
@@ -600,109 +634,152 @@ def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out
 
 
 def _csv_to_jsonl(guideline: Guideline, source: str, out: Any, actual_column: str | None,
-                  progress: Callable[[int], None] | None) -> Summary:
-    """CSV to JSON Lines, row for row as :func:`_run` writes them, faster: a row's result
-    columns depend only on its patient's class (:meth:`Compiled.class_of_cells`), so a valid row
-    of a class seen before is written from that class's JSON, and counted once with the
-    number of its rows. Each column's cell texts are read once. A row the compiled
-    evaluator does not place in a cached class, or with a problem, is evaluated on its own
-    (as every row of a class whose first row was invalid: its message may quote a value)."""
-
-    fields = guideline.fields
+                  progress: Callable[[int], None] | None,
+                  load_classes: Callable[[], None] = lambda: None, *, keep: bool = False,
+                  ) -> Summary:
+    """CSV to JSON Lines, row for row as :func:`_run` writes them, faster: by columns
+    (:mod:`nettree.columnar`) when pyarrow is installed and the input allows, else by
+    :class:`_CsvRows`. ``load_classes`` is called before any row is evaluated; with
+    ``keep``, the columnar path keeps its own table of classes between runs."""
     where = "<stdin>" if source == "-" else source
-    text, reader, header = _csv_header(_open(source, "input"), fields, where)
-    carried = [name for name in header if name not in fields]
-    if actual_column is not None and actual_column not in carried:
-        text.close()
-        raise BatchInputError(f"--actual-column {shown(actual_column)}: no such column "
-                              f"(columns that are not patient fields: "
-                              f"{shown(', '.join(carried), 120)})")
-    # each patient column's texts read so far, and their values (None: unknown)
-    names = [name for name in header if name in fields]
-    seens: list[dict[str, Any]] = [{} for _ in names]
-    pick = _picker([index for index, name in enumerate(header) if name in fields])
-    unread = itertools.repeat(NO_CELL)
-    bad = NO_CELL
-    text_cell = guideline.compiled.text_cell
-    keep = _picker([index for index, name in enumerate(header) if name not in fields])
-    encode = json.encoder.encode_basestring  # what json.dumps writes for a text
-    keys = [encode(name) + ": " for name in carried]
-    # a carried column: '{"id": ' and the cell's JSON, then the class's columns
-    one = "{" + keys[0] if len(carried) == 1 else None
-    one_at = next((i for i, name in enumerate(header) if name not in fields), 0)
-    keys = [key if index == 0 else ", " + key for index, key in enumerate(keys)]
-    comma = ", " if carried else ""
-    actual_at = carried.index(actual_column) if actual_column is not None else -1
-    class_of = guideline.compiled.class_of_cells
-    summary = Summary(guideline.id, concordance=actual_column is not None)
-    # by the class's result object (its id: the value holds the object, so the id stays its)
-    alike: dict[int, tuple[str, dict[str, Any], Result]] = {}
-    counts: Counter[Any] = Counter()  # rows by class (and concordance)
-    lines: list[str] = []
-    width = len(header)
-    named_field = False
-    done = 0
+    if actual_column is None and source != "-":
+        from . import columnar
+
+        summary = columnar.csv_to_jsonl(guideline, source, out, progress, load_classes,
+                                        keep=keep)
+        if summary is not None:
+            return summary
+    load_classes()
+    text, reader, header = _csv_header(_open(source, "input"), guideline.fields, where)
     try:
-        for cells in reader:
-            if not cells:
-                continue
-            known = None
-            kind = 0
-            if len(cells) == width:
-                named_field = True
-                values = tuple(map(dict.get, seens, pick(cells), unread))
-                if bad in values:  # a text not read before, or one that is no value
-                    values = tuple(_class_of_text(text_cell, name, seen, cell)
-                                   for name, seen, cell in zip(names, seens, pick(cells),
-                                                               strict=True))
-                if bad not in values:
-                    result = class_of(dict(zip(names, values, strict=True)))
-                    if result is not None:
-                        kind = id(result)
-                        known = alike.get(kind)
-                        if known is None and len(alike) < 65536:
-                            known = alike[kind] = (*_class_columns(result), result)
-            concordant = None
-            if known is not None and actual_at >= 0:
-                actual = keep(cells)[actual_at].strip()
-                if actual and actual not in guideline.options:
-                    known = None  # the row's error, made by _result_row
-                elif actual and known[1]["status"] == "recommendation":
-                    concordant = actual in known[1]["options"]
-            if known is None:
-                row = _result_row(guideline, _csv_row(cells, header, carried, fields,
-                                                      reader.line_num), actual_column)
-                lines.append(json.dumps(row, ensure_ascii=False) + "\n")
-                summary.add(row)
-            else:
-                if one is not None:
-                    line = one + encode(cells[one_at]) + ", " + known[0]
-                else:
-                    line = "{" + "".join([key + encode(value) for key, value in
-                                          zip(keys, keep(cells), strict=True)]) + comma + known[0]
-                if actual_at >= 0:
-                    line += ', "concordant": ' + json.dumps(concordant)
-                lines.append(line + "}\n")
-                counts[(kind, concordant) if actual_at >= 0 else kind] += 1
-            if len(lines) >= 4096:
-                out.write("".join(lines))
-                lines.clear()
-            done += 1
-            if progress is not None and done % 1000 == 0:
-                progress(done)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise BatchInputError(f"{where}: line {reader.line_num}: not CSV text: {exc}"
-                              ) from None
-    finally:
+        rows = _CsvRows(guideline, header, actual_column, where)
+    except BatchInputError:
         text.close()
-        out.write("".join(lines))
-    for key, times in counts.items():
-        kind, concordant = key if actual_at >= 0 else (key, None)
-        summary.add({**alike[kind][1], CONCORDANT: concordant}, times)
-    if summary.rows and not named_field:
-        raise BatchInputError(f"{where}: no row gives any patient field "
-                              "(`nettree show --fields` lists them)")
-    return summary
+        raise
+    rows.write(text, reader, out, progress)
+    return rows.finish()
+
+
+class _CsvRows:
+    """CSV rows to JSON Lines, each as :func:`_run` writes it: a row's result columns depend
+    only on its patient's class (:meth:`Compiled.class_of_cells`), so a valid row of a class
+    seen before is written from that class's JSON, and counted once with the number of its
+    rows. Each column's cell texts are read once. A row the compiled evaluator does not
+    place in a cached class, or with a problem, is evaluated on its own (as every row of a
+    class whose first row was invalid: its message may quote a value)."""
+
+    def __init__(self, guideline: Guideline, header: list[str], actual_column: str | None,
+                 where: str, summary: Summary | None = None) -> None:
+        fields = guideline.fields
+        carried = [name for name in header if name not in fields]
+        if actual_column is not None and actual_column not in carried:
+            raise BatchInputError(f"--actual-column {shown(actual_column)}: no such column "
+                                  f"(columns that are not patient fields: "
+                                  f"{shown(', '.join(carried), 120)})")
+        self.guideline, self.header, self.carried = guideline, header, carried
+        self.actual_column, self.where = actual_column, where
+        self.summary = summary or Summary(guideline.id, concordance=actual_column is not None)
+        # by the class's result object (its id: the value holds the object, so the id stays its)
+        self.alike: dict[int, tuple[str, dict[str, Any], Result]] = {}
+        self.counts: Counter[Any] = Counter()  # rows by class (and concordance)
+        self.named_field = False
+
+    def write(self, text: io.TextIOWrapper, reader: Any, out: Any,
+              progress: Callable[[int], None] | None, *, lines: int = 0, done: int = 0,
+              ) -> None:
+        """Write the rows ``reader`` gives (of ``text``, closed at the end); ``lines`` were
+        read before its first (they count in the line numbers), and ``done`` rows."""
+        guideline, header, carried = self.guideline, self.header, self.carried
+        fields = guideline.fields
+        # each patient column's texts read so far, and their values (None: unknown)
+        names = [name for name in header if name in fields]
+        seens: list[dict[str, Any]] = [{} for _ in names]
+        pick = _picker([index for index, name in enumerate(header) if name in fields])
+        unread = itertools.repeat(NO_CELL)
+        bad = NO_CELL
+        text_cell = guideline.compiled.text_cell
+        keep = _picker([index for index, name in enumerate(header) if name not in fields])
+        encode = json.encoder.encode_basestring  # what json.dumps writes for a text
+        keys = [encode(name) + ": " for name in carried]
+        # a carried column: '{"id": ' and the cell's JSON, then the class's columns
+        one = "{" + keys[0] if len(carried) == 1 else None
+        one_at = next((i for i, name in enumerate(header) if name not in fields), 0)
+        keys = [key if index == 0 else ", " + key for index, key in enumerate(keys)]
+        comma = ", " if carried else ""
+        actual_column = self.actual_column
+        actual_at = carried.index(actual_column) if actual_column is not None else -1
+        class_of = guideline.compiled.class_of_cells
+        summary, alike, counts = self.summary, self.alike, self.counts
+        lines_out: list[str] = []
+        width = len(header)
+        try:
+            for cells in reader:
+                if not cells:
+                    continue
+                known = None
+                kind = 0
+                if len(cells) == width:
+                    self.named_field = True
+                    values = tuple(map(dict.get, seens, pick(cells), unread))
+                    if bad in values:  # a text not read before, or one that is no value
+                        values = tuple(_class_of_text(text_cell, name, seen, cell)
+                                       for name, seen, cell in zip(names, seens, pick(cells),
+                                                                   strict=True))
+                    if bad not in values:
+                        result = class_of(dict(zip(names, values, strict=True)))
+                        if result is not None:
+                            kind = id(result)
+                            known = alike.get(kind)
+                            if known is None and len(alike) < 65536:
+                                known = alike[kind] = (*_class_columns(result), result)
+                concordant = None
+                if known is not None and actual_at >= 0:
+                    actual = keep(cells)[actual_at].strip()
+                    if actual and actual not in guideline.options:
+                        known = None  # the row's error, made by _result_row
+                    elif actual and known[1]["status"] == "recommendation":
+                        concordant = actual in known[1]["options"]
+                if known is None:
+                    row = _result_row(guideline, _csv_row(cells, header, carried, fields,
+                                                          lines + reader.line_num),
+                                      actual_column)
+                    lines_out.append(json.dumps(row, ensure_ascii=False) + "\n")
+                    summary.add(row)
+                else:
+                    if one is not None:
+                        line = one + encode(cells[one_at]) + ", " + known[0]
+                    else:
+                        line = "{" + "".join([key + encode(value) for key, value in
+                                              zip(keys, keep(cells), strict=True)]) \
+                            + comma + known[0]
+                    if actual_at >= 0:
+                        line += ', "concordant": ' + json.dumps(concordant)
+                    lines_out.append(line + "}\n")
+                    counts[(kind, concordant) if actual_at >= 0 else kind] += 1
+                if len(lines_out) >= 4096:
+                    out.write("".join(lines_out))
+                    lines_out.clear()
+                done += 1
+                if progress is not None and done % 1000 == 0:
+                    progress(done)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise BatchInputError(f"{self.where}: line {lines + reader.line_num}: not CSV "
+                                  f"text: {exc}") from None
+        finally:
+            text.close()
+            out.write("".join(lines_out))
+
+    def finish(self) -> Summary:
+        """The counts of every row written (raises when no row gave a patient field)."""
+        summary = self.summary
+        for key, times in self.counts.items():
+            kind, concordant = key if self.actual_column is not None else (key, None)
+            summary.add({**self.alike[kind][1], CONCORDANT: concordant}, times)
+        self.counts.clear()
+        if summary.rows and not self.named_field:
+            raise BatchInputError(f"{self.where}: no row gives any patient field "
+                                  "(`nettree show --fields` lists them)")
+        return summary
 
 
 def _class_of_text(text_cell: Callable[[str, str], Any], name: str, seen: dict[str, Any],

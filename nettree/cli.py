@@ -520,7 +520,7 @@ def batch(source: str, output: str | None, guideline_name: str | None,
       nettree batch examples/cohort.csv --actual-column given --summary-json summary.json
       nettree render --cohort summary.json -o flow.svg
     """
-    from .batch import BatchInputError, format_of, run
+    from .batch import BatchInputError, Utf8Lines, format_of, run
 
     fmt = input_format or (format_of(source) if source != "-" else None)
     if fmt is None:
@@ -560,6 +560,10 @@ def batch(source: str, output: str | None, guideline_name: str | None,
                 with atomic_output(output) as stream:
                     if out_fmt == "parquet":
                         summary = run(guideline, source, fmt, stream, out_fmt,
+                                      actual_column=actual_column, progress=progress,
+                                      keep_classes=not no_cache)
+                    elif out_fmt == "jsonl":
+                        summary = run(guideline, source, fmt, Utf8Lines(stream), out_fmt,
                                       actual_column=actual_column, progress=progress,
                                       keep_classes=not no_cache)
                     else:

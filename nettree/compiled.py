@@ -281,6 +281,7 @@ class Compiled:
         self._clock = itertools.count()  # a stamp for each use of a class
         self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
         self._fills = self._peeks = self._misses = 0
+        self.version = 0  # one more each class cached (read_tree's readers tell a new tree)
 
     def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
         """A derived field's value for each cell of its source, when the derivation's bounds
@@ -538,6 +539,7 @@ class Compiled:
             node.entry = entry
             node.stamp = next(self._clock)
             self._fills += 1
+            self.version += 1
             self._ends.add(node)
             if len(self._ends) > self.maxsize:
                 self._evict(len(self._ends) - self.maxsize + self.maxsize // 16)
@@ -595,6 +597,49 @@ class Compiled:
         end.stamp = next(self._clock)
         result: Result = end.entry.result
         return result
+
+    def read_tree(self) -> tuple[dict[tuple[str, ...], int],
+                                 list[tuple[str, list[tuple[Any, int]], Result | None]]]:
+        """The tree of reads as plain data, to follow it for many patients at once
+        (:mod:`nettree.columnar`): the roots (by the fields derived, as
+        :meth:`derivations` derives them) and the nodes, each ``(name, children, result)``:
+        the field read next (``""`` at the end of a walk, ``"\x00all"`` where the walk read
+        every field: its children are keyed by every field's cell, in the order of the
+        guideline's fields), its children as ``(cell, node)`` and, at an end, the class's
+        result (None when the class is never cached). A copy: classes cached later are not
+        in it, and every class in it stays exact."""
+        nodes: list[tuple[str, list[tuple[Any, int]], Result | None]] = []
+        index: dict[int, int] = {}
+
+        def number(node: _Node) -> int:
+            found = index.get(id(node))
+            if found is None:
+                found = index[id(node)] = len(nodes)
+                nodes.append(("", [], None))
+                pending.append(node)
+            return found
+
+        pending: list[_Node] = []
+        with self._lock:
+            roots = {root: number(node) for root, node in self._roots.items()}
+            while pending:
+                node = pending.pop()
+                children = [(cell, number(child)) for cell, child in node.children.items()]
+                if node.name is _END:
+                    entry = node.entry
+                    nodes[index[id(node)]] = ("", [], entry.result if isinstance(entry, _Entry)
+                                              else None)
+                else:
+                    nodes[index[id(node)]] = (node.name, children, None)
+        return roots, nodes
+
+    def derivations(self) -> list[tuple[str, str, dict[int, Any] | None]] | None:
+        """How :meth:`class_of_cells` derives fields from cells, in order: ``(field,
+        source, value by the source's cell)`` (None: derived from the number, not the
+        cell); None when it does not take cells at all."""
+        if not self._fast:
+            return None
+        return [(name, source, by_cell) for name, source, _, by_cell, _, _ in self._derives]
 
     # -- keeping classes between runs (nettree.store writes and reads them) ---------------
 

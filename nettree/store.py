@@ -2,7 +2,10 @@
 
 A run of ``nettree batch`` ends by writing the classes its compiled evaluator holds
 (:meth:`nettree.compiled.Compiled.classes`, at most its bound) to one file, and the next
-run of the same guideline starts with them: warm from its first row.
+run of the same guideline starts with them: warm from its first row. CSV to JSON Lines by
+columns (:mod:`nettree.columnar`) keeps its own file beside it ("columns": the tree of
+reads as arrays and each class's JSON, plain bytes and texts), so that a warm run needs
+the classes' file only when it meets a class the table lacks.
 
 The file's name and contents are keyed by everything a result depends on: the sha256 of
 the guideline file's text (:attr:`Guideline.digest`), nettree's version, the version of
@@ -41,8 +44,8 @@ if TYPE_CHECKING:
     from .guideline import Guideline
     from .verify import Exploration
 
-__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "exploration", "folder", "key", "load",
-           "path_for", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "MAX_FILES", "exploration", "folder", "keep", "key", "load",
+           "path_for", "read", "save"]
 
 FORMAT = 1
 """The version of this file format (a change makes older files foreign)."""
@@ -87,7 +90,7 @@ def key(guideline: Guideline) -> str:
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
-_KINDS = ("classes", "explored")
+_KINDS = ("classes", "explored", "columns")
 # The modules whose records a file may hold: frozen dataclasses, named tuples and enums
 # (plain values: building one runs no code of the file's choosing).
 _MODULES = ("nettree.result", "nettree.verify", "nettree.conditions", "nettree.model",
@@ -95,8 +98,8 @@ _MODULES = ("nettree.result", "nettree.verify", "nettree.conditions", "nettree.m
 
 
 def path_for(guideline: Guideline, where: Path, kind: str = "classes") -> Path:
-    """The file of this guideline's classes (``kind`` "classes"), or its exploration
-    ("explored"), in the folder ``where``."""
+    """The file of this guideline's classes (``kind`` "classes"), its exploration
+    ("explored") or the columnar path's table ("columns"), in the folder ``where``."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", guideline.id)[:40] or "guideline"
     return where / f"{name}-{key(guideline)[:32]}.{kind}"
 
@@ -225,6 +228,18 @@ def _read(guideline: Guideline, kind: str) -> Any:
         return _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # whatever a foreign file holds, the run starts cold
         return None
+
+
+def read(guideline: Guideline, kind: str) -> Any:
+    """What was kept for this guideline under ``kind`` (one of :data:`_KINDS`: the
+    columnar path's table is "columns"), or None."""
+    return _read(guideline, kind)
+
+
+def keep(guideline: Guideline, kind: str, value: Any) -> Path | None:
+    """Keep ``value`` (plain data) for this guideline under ``kind``; returns the file, or
+    None when it was not written."""
+    return _write(guideline, kind, value)
 
 
 def save(guideline: Guideline) -> Path | None:
