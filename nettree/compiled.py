@@ -250,6 +250,8 @@ class Compiled:
         # the walk read them all.
         self._index = {name: index for index, name in enumerate(fields)}
         self._index[_ALL] = len(fields)
+        self._bits = {name: _bits(spec) for name, spec in fields.items()
+                      if spec.type is FieldType.SET}
         derivations = [(n, s.derive) for n, s in fields.items() if s.derive is not None]
         # validate_patient derives and defaults field by field, in order; the fast reading
         # derives first and takes an absent field with a default as defaulted, which is the
@@ -262,7 +264,7 @@ class Compiled:
         self._inputs = {name: tuple(sorted(inputs))
                         for name, inputs in guideline.derived_inputs.items()}
         self._derives: tuple[tuple[str, str, Derivation, dict[int, Any] | None,
-                                   dict[float, Derived], tuple[str]], ...] = tuple(
+                                   dict[float, tuple[Derived]], tuple[str]], ...] = tuple(
             (name, rule.source, rule, self._derived_by_cell(rule), {}, (name,))
             for name, rule in derivations if isinstance(rule, Derivation)) if self._fast else ()
         self._lock = threading.Lock()
@@ -296,20 +298,22 @@ class Compiled:
 
     def _cells(self, patient: Patient) -> dict[str, Any]:
         """A validated patient's class of each field, as the fast reading finds them: its
-        value (a set as a frozenset), a number's cell among the thresholds (2k between cuts,
-        2k+1 at cut k), None when unknown or defaulted."""
+        value (a set as the sum of its members' bits, :func:`_bits`), a number's cell among
+        the thresholds (2k between cuts, 2k+1 at cut k), None when unknown or defaulted."""
         cells: dict[str, Any] = {}
         defaulted = patient.defaulted
         for name, value in patient.values.items():
             if name in defaulted:
                 value = None
-            else:
+            elif value is not None:
                 cuts = self._cut_of[name]
                 # A derived value known in part: its possible values are its class.
-                if cuts is not None and value is not None and type(value) is not Possible:
+                if cuts is not None and type(value) is not Possible:
                     place = bisect.bisect_left(cuts, value)
                     value = 2 * place + 1 if place < len(cuts) and cuts[place] == value \
                         else 2 * place
+                elif name in self._bits:
+                    value = sum(map(self._bits[name].__getitem__, value))
             cells[name] = value
         return cells
 
@@ -327,7 +331,7 @@ class Compiled:
         source, constants = _source(self._fields, self._cut_of, self._derives)
         namespace: dict[str, Any] = {
             **constants, "DICT": dict, "STR": str, "FLOAT": float, "INT": int,
-            "FROZENSET": frozenset, "SET_TYPES": _SET_TYPES, "BISECT": bisect.bisect_left,
+            "SET_TYPES": _SET_TYPES, "BISECT": bisect.bisect_left,
             "KNOWN": self._known.issuperset, "ROOTS": self._roots, "UNCACHEABLE": _UNCACHEABLE,
             "CLOCK": self._clock, "DERIVED": self._derived, "INSTANCE": self._instance,
             "NEW": object.__new__, "RESULT": Result, "N": len(self._names)}
@@ -336,14 +340,14 @@ class Compiled:
         return reader
 
     @staticmethod
-    def _derived(made: dict[float, Derived], name: str, value: Any, source: str,
-                 number: float) -> Derived:
-        """The record of a derivation, shared between patients with the same source value
-        (``made``: the field's; but for zero: 0.0 and -0.0 are one key, each echoed as
-        given)."""
+    def _derived(made: dict[float, tuple[Derived]], name: str, value: Any, source: str,
+                 number: float) -> tuple[Derived]:
+        """The record of a derivation (alone in a tuple), shared between patients with the
+        same source value (``made``: the field's; but for zero: 0.0 and -0.0 are one key,
+        each echoed as given)."""
         if len(made) > 4096:
             made.clear()
-        one = made[number] = Derived(name, value, source, number)
+        one = made[number] = (Derived(name, value, source, number),)
         return one
 
     def _walk(self, node: _Node | None, cell: Any) -> _Node | None:
@@ -668,7 +672,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] | None],
             derives: Iterable[tuple[str, str, Derivation, dict[int, Any] | None,
-                                    dict[float, Derived], tuple[str]]],
+                                    dict[float, tuple[Derived]], tuple[str]]],
             ) -> tuple[str, dict[str, Any]]:
     """The source of :meth:`Compiled._reader`'s function, and the constants it reads: field
     ``i``'s name is ``F{i}``, its values ``A{i}``, its thresholds ``CUTS{i}``. Nothing of
@@ -739,21 +743,24 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                           "else 2 * p"]
             else:
                 lines += [f"        {c} = 0"]
-        else:  # a set: a list, tuple or set of texts, each allowed
-            constants[f"A{i}"] = frozenset(spec.values)
+        else:  # a set: a list, tuple or set of texts, each allowed (a repeat: once)
+            constants[f"BITS{i}"] = _bits(spec)
             lines += [f"    if {v} is None:",
                       f"        {c} = None",
                       "        absent += 1",
                       "    else:",
                       f"        if {v}.__class__ not in SET_TYPES:",
                       "            return None",
-                      f"        {c} = FROZENSET({v})",
-                      f"        if not {c} <= A{i}:",
-                      "            return None",
-                      f"        for item in {c}:",
+                      f"        {c} = 0",
+                      f"        for item in {v}:",
                       "            if item.__class__ is not STR:",
-                      "                return None"]
+                      "                return None",
+                      f"            bit = BITS{i}.get(item)",
+                      "            if bit is None:",
+                      "                return None",
+                      f"            {c} |= bit"]
     lines += ["    derived = ()", "    root = ()"]
+    join = "=" if len(derives) == 1 else "+="  # one derivation: no tuples joined
     for name, source, rule, by_cell, made, single in derives:
         i, j = index[name], index[source]
         constants.update({f"MADE{i}": made, f"R{i}": single})
@@ -768,11 +775,10 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                   f"        if c{i} is None:",
                   f"            c{i} = implied",
                   f"            one = MADE{i}.get(v{j}) if v{j} else None  # 0.0 and -0.0: one key",
-                  "            if one is None or one.value != implied:",
+                  "            if one is None or one[0].value != implied:",
                   f"                one = DERIVED(MADE{i}, F{i}, implied, F{j}, FLOAT(v{j}))",
-                  "            derived = (one,)" if len(derives) == 1 else
-                  "            derived += (one,)",
-                  f"            root = R{i}" if len(derives) == 1 else f"            root += R{i}",
+                  f"            derived {join} one",
+                  f"            root {join} R{i}",
                   f"        elif c{i} != implied:",
                   "            return None"]
     # len(raw) counts every field given (None too) and any other key: no other key and
@@ -808,3 +814,8 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
               "    parts[\"derived\"] = derived",
               "    return result"]
     return "\n".join(lines) + "\n", constants
+
+
+def _bits(spec: Field) -> dict[str, int]:
+    """A set field's bit for each of its values: a set's class is the sum of its members'."""
+    return {value: 1 << place for place, value in enumerate(spec.values)}
