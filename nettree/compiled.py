@@ -28,13 +28,24 @@ returned as is, with its JSON. Each result cached is audited first: every echoed
 be the patient's own; a result that echoes anything else is never cached (the interpreter
 answers every such patient).
 
-A warm answer reads the patient's own mapping, not a validated copy: the tree of reads is
-keyed by each field's class as the raw value gives it (a choice or boolean by its value, a
-set by its members, a number by its cell, a defaulted field as absent), so following it
-also checks the fields the walk reads; the fields it does not read are checked in bulk, and
-anything unusual (a text for a boolean, a subclass of str, a derived value given) goes to
-:func:`nettree.patient.validate_patient` and the interpreter, which decide it (and raise the
-errors).
+A warm answer reads the patient's own mapping, not a validated copy, through a function
+written for the guideline when the evaluator is made (:meth:`Compiled._reader`): straight-line
+code, one block a field, instead of loops over tuples of fields. Each block checks the value
+as :func:`nettree.patient.validate_patient` would accept it (a boolean by identity, since 1
+and 0 equal True and False; a choice an exact text among its values; a number an int or a
+float within its bounds, whole for an integer field; a set a list, tuple or set of exact
+texts among its values) and finds its class (a number's cell, a set's sum of its members'
+bits, an absent field as absent); then come the derivations, a count of the keys that
+catches any that is not a field, and the walk down the tree of reads (a node is keyed by
+its field's place in the tuple of classes). Anything unusual (a text for a boolean, a
+subclass of str, a derived value that disagrees) goes to validate_patient and the
+interpreter, which decide it (and raise the errors). Nothing of the guideline becomes code:
+the text of that function holds only nettree's own names and the fields' places, and every
+field name, value set and threshold is a constant of its namespace (``F3``, ``A3``,
+``CUTS3``), so two guidelines that differ only in their names and values get the same text
+(``tests/test_compiled_source.py``). A result re-instantiated shares every part but its
+echoes with its class's, and the parts that hold only the guideline's texts (options,
+notes, ...) are one object for all the classes whose parts are equal.
 
 The cache is bounded (``maxsize`` classes; default :data:`DEFAULT_MAXSIZE`, or the
 ``NETTREE_CLASS_CACHE`` environment variable) and drops the least recently used classes when
@@ -46,6 +57,7 @@ cached.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import heapq
 import itertools
 import json
@@ -98,20 +110,32 @@ class CacheInfo(tuple[int, int, int, int]):
         return self[3]
 
 
+# The parts of a result that hold only the guideline's own texts: equal ones are shared
+# between classes (fewer objects for a re-instantiated result to reach).
+_SHARED_PARTS = ("recommendations", "options", "excluded", "general", "missing", "notes",
+                 "not_recommended")
+
+
 class _Entry:
-    """One class's result: the template, the parts of it that echo numbers, and the choice
-    and boolean fields its walk did not read (checked in bulk on a warm answer)."""
+    """One class's result: the template, where it echoes numbers, and its parts (a
+    re-instantiated result's, but for its own derivations and echoes)."""
 
     __slots__ = ("json", "numeric_steps", "parts", "result", "reuse")
 
     def __init__(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
-                 ) -> None:
+                 shared: dict[Any, Any]) -> None:
         self.result = result
         # Each step that echoes a given number: where it is, and where in its values.
         self.numeric_steps = numeric_steps
-        self.parts = dict(result.__dict__)
         # Returned as is when nothing echoed can differ inside the class.
         self.reuse = not numeric_steps and not result.derived
+        self.parts = parts = dict(result.__dict__)
+        if not self.reuse:
+            for name in _SHARED_PARTS:
+                part = parts[name]
+                with contextlib.suppress(TypeError):  # not hashable: kept its own
+                    parts[name] = shared.setdefault(part, part)
+            parts["derived"] = None  # the patient's own, in its place
         self.json: str | None = None
 
 
@@ -275,6 +299,7 @@ class Compiled:
         self._clock = itertools.count().__next__  # a stamp for each use of a class
         self._start = 0  # the first stamp since the cache was cleared
         self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
+        self._shared: dict[Any, Any] = {}  # results' equal parts, one object each: _Entry
         self._fills = self._peeks = self._misses = 0
         self._read = self._reader()
 
@@ -318,14 +343,10 @@ class Compiled:
         return cells
 
     def _reader(self) -> Callable[[Any], Any]:
-        """The warm hit path, as one function written for this guideline's fields: a usual
-        patient's answer from the cache, checking every field as validate_patient would
-        accept it (the class's entry when its result is the patient's, else the patient's
-        own copy of it; None for anything else: a class not cached, a value for
-        validate_patient to check). Straight-line code, one block a field, instead of
-        loops over tuples of fields; its text holds only our own names and each field's
-        index: every name, value set and threshold of the guideline is a constant of its
-        namespace (``F3``, ``A3``, ``CUTS3``), never text of the code (see :func:`_source`)."""
+        """The warm hit path, written for this guideline's fields (see the module's
+        docstring): a usual patient's answer from the cache (the class's entry when its
+        result is the patient's, else the patient's own copy of it), None for anything else
+        (a class not cached, a value for validate_patient to check)."""
         if not self._fast:
             return lambda raw: None
         source, constants = _source(self._fields, self._cut_of, self._derives)
@@ -578,7 +599,8 @@ class Compiled:
                 for place in places:
                     if type(result.path[index].values[place][1]) is not float:
                         raise ValueError("a class that does not fit the guideline")
-            checked.append((tuple(root), order, cells, _Entry(result, tuple(numeric_steps))))
+            checked.append((tuple(root), order, cells,
+                            self._new_entry(result, tuple(numeric_steps))))
         if not self.maxsize:
             return 0
         with self._lock:
@@ -615,7 +637,15 @@ class Compiled:
             if assumption.field not in patient.defaulted or (
                     read is not None and assumption.field not in read):
                 return None
-        return _Entry(result, tuple(numeric))
+        return self._new_entry(result, tuple(numeric))
+
+    def _new_entry(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
+                   ) -> _Entry:
+        """A class's entry, its parts shared with other classes' equal ones (as many
+        kept as the cache holds classes: then forgotten, which only shares less)."""
+        if len(self._shared) > self.maxsize:
+            self._shared.clear()
+        return _Entry(result, numeric_steps, self._shared)
 
     def _forget(self) -> None:
         """Drop every class (the lock held)."""
@@ -675,8 +705,9 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                                     dict[float, tuple[Derived]], tuple[str]]],
             ) -> tuple[str, dict[str, Any]]:
     """The source of :meth:`Compiled._reader`'s function, and the constants it reads: field
-    ``i``'s name is ``F{i}``, its values ``A{i}``, its thresholds ``CUTS{i}``. Nothing of
-    the guideline is written into the text: only our own names and the fields' indices."""
+    ``i``'s name is ``F{i}``, its values ``A{i}`` (a set's bits ``BITS{i}``), its thresholds
+    ``CUTS{i}``. Nothing of the guideline is written into the text: only our own names and
+    the fields' places."""
     index = {name: i for i, name in enumerate(fields)}
     derives = tuple(derives)
     derived = {name for name, *_ in derives}
