@@ -301,7 +301,7 @@ class Compiled:
         self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
         self._shared: dict[Any, Any] = {}  # results' equal parts, one object each: _Entry
         self._fills = self._peeks = self._misses = 0
-        self._read = self._reader()
+        self._read, self.traverse = self._reader()
 
     def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
         """A derived field's value for each cell of its source, when the derivation's bounds
@@ -342,23 +342,28 @@ class Compiled:
             cells[name] = value
         return cells
 
-    def _reader(self) -> Callable[[Any], Any]:
+    def _reader(self) -> tuple[Callable[[Any], Any], Callable[[Mapping[str, Any]], Result]]:
         """The warm hit path, written for this guideline's fields (see the module's
         docstring): a usual patient's answer from the cache (the class's entry when its
         result is the patient's, else the patient's own copy of it), None for anything else
-        (a class not cached, a value for validate_patient to check)."""
+        (a class not cached, a value for validate_patient to check); and the same as
+        :attr:`traverse`, which gives the result and answers anything else by :meth:`_miss`.
+        (Values are checked before they are hashed: none raises TypeError.)"""
         if not self._fast:
-            return lambda raw: None
+            return lambda raw: None, self._miss
         source, constants = _source(self._fields, self._cut_of, self._derives)
         namespace: dict[str, Any] = {
             **constants, "DICT": dict, "STR": str, "FLOAT": float, "INT": int,
             "SET_TYPES": _SET_TYPES, "BISECT": bisect.bisect_left,
             "KNOWN": self._known.issuperset, "ROOTS": self._roots, "UNCACHEABLE": _UNCACHEABLE,
             "CLOCK": self._clock, "DERIVED": self._derived, "INSTANCE": self._instance,
-            "NEW": object.__new__, "RESULT": Result, "N": len(self._names)}
-        exec(compile(source, "<nettree.compiled reader>", "exec"), namespace)
-        reader: Callable[[Any], Any] = namespace["read"]
-        return reader
+            "NEW": object.__new__, "RESULT": Result, "N": len(self._names),
+            "MISS": self._miss}
+        answering = source.replace("def read(raw):", "def traverse(raw):").replace(
+            "return None\n", "return MISS(raw)\n").replace("return entry\n",
+                                                            "return entry.result\n")
+        exec(compile(source + answering, "<nettree.compiled reader>", "exec"), namespace)
+        return namespace["read"], namespace["traverse"]
 
     @staticmethod
     def _derived(made: dict[float, tuple[Derived]], name: str, value: Any, source: str,
@@ -381,23 +386,19 @@ class Compiled:
 
     # -- answering ------------------------------------------------------------------------
 
-    def traverse(self, patient: Mapping[str, Any]) -> Result:
-        """The result for ``patient``: equal to the interpreter's in every part."""
-        try:
-            found = self._read(patient)
-        except TypeError:  # an unhashable value: validate_patient says what is wrong
-            found = None
-        if found is None:
-            return self._answer(patient)[0]
-        return found.result if found.__class__ is _Entry else found
+    traverse: Callable[[Mapping[str, Any]], Result]
+    """``traverse(patient)``: the result for ``patient``, equal to the interpreter's in every
+    part. (Written for the guideline, as :meth:`_reader`'s function, but answering a patient
+    it leaves through :meth:`_answer`: one call fewer on a warm answer.)"""
+
+    def _miss(self, patient: Mapping[str, Any]) -> Result:
+        """The result for a patient the written reader leaves (see :attr:`traverse`)."""
+        return self._answer(patient)[0]
 
     def to_json(self, patient: Mapping[str, Any]) -> str:
         """``json.dumps(result.to_dict(), ensure_ascii=False)`` for ``patient``, kept per
         class where the result echoes nothing but its class."""
-        try:
-            found = self._read(patient)
-        except TypeError:
-            found = None
+        found = self._read(patient)
         if found is None:
             result, entry = self._answer(patient)
         elif isinstance(found, _Entry):
@@ -759,6 +760,7 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                 else min(spec.maximum, _LARGEST_INTEGER),
                 f"CUTS{i}": cuts, f"N{i}": len(cuts)})
             whole = f" or not {v}.is_integer()" if spec.integer else ""
+            # An int is classed as the float validate_patient makes of it.
             lines += [f"    if {v} is None:",
                       f"        {c} = None",
                       "        absent += 1",
@@ -766,7 +768,9 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                       f"        if {v}.__class__ is FLOAT:",
                       f"            if not LO{i} <= {v} <= HI{i}{whole}:",
                       "                return None",
-                      f"        elif {v}.__class__ is not INT or not ILO{i} <= {v} <= IHI{i}:",
+                      f"        elif {v}.__class__ is INT and ILO{i} <= {v} <= IHI{i}:",
+                      f"            {v} = FLOAT({v})",
+                      "        else:",
                       "            return None"]
             if cuts:  # the cell: 2k between cuts, 2k+1 at cut k
                 lines += [f"        p = BISECT(CUTS{i}, {v})",
@@ -797,7 +801,7 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
         constants.update({f"MADE{i}": made, f"R{i}": single})
         if by_cell is None:
             constants[f"DERIVE{i}"] = rule.derive
-            implied = f"DERIVE{i}(FLOAT(v{j}))"
+            implied = f"DERIVE{i}(v{j})"
         else:
             constants[f"BY{i}"] = by_cell
             implied = f"BY{i}[c{j}]"
@@ -805,9 +809,11 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                   f"        implied = {implied}",
                   f"        if c{i} is None:",
                   f"            c{i} = implied",
-                  f"            one = MADE{i}.get(v{j}) if v{j} else None  # 0.0 and -0.0: one key",
-                  "            if one is None or one[0].value != implied:",
-                  f"                one = DERIVED(MADE{i}, F{i}, implied, F{j}, FLOAT(v{j}))",
+                  # A number, as a float, gives one class and one derived value: the record
+                  # kept for it is the patient's (but for 0.0 and -0.0, one key: made anew).
+                  f"            one = MADE{i}.get(v{j}) if v{j} else None",
+                  "            if one is None:",
+                  f"                one = DERIVED(MADE{i}, F{i}, implied, F{j}, v{j})",
                   f"            derived {join} one",
                   f"            root {join} R{i}",
                   f"        elif c{i} != implied:",

@@ -171,21 +171,22 @@ def _patients(guideline: nettree.Guideline) -> list[dict[str, Any]]:
     return found
 
 
+def _answer(answer: Any, guideline: nettree.Guideline, patient: dict[Any, Any]) -> Any:
+    """The result, or the error's message."""
+    try:
+        return answer(guideline, patient)
+    except PatientError as exc:
+        return str(exc)
+
+
 def test_a_guideline_whose_names_look_like_code_answers_as_the_interpreter(
         pair: tuple[nettree.Guideline, nettree.Guideline]) -> None:
     _, guideline = pair
     evaluator = Compiled(guideline)
     patients = _patients(guideline)
     for patient in patients * 2:  # the second time from the class cache
-        try:
-            expected: Any = interpret(guideline, patient)
-        except PatientError as exc:
-            expected = str(exc)
-        try:
-            got: Any = evaluator.traverse(patient)
-        except PatientError as exc:
-            got = str(exc)
-        assert got == expected, patient
+        assert _answer(lambda _, p: evaluator.traverse(p), guideline, patient) == _answer(
+            interpret, guideline, patient), patient
     assert evaluator.cache_info().hits >= len(patients)
 
 
@@ -212,12 +213,5 @@ def test_values_the_written_reader_leaves_to_validation(
     for patient in _patients(plain)[::7]:
         patient = {**patient, **odd}
         for _ in range(2):
-            try:
-                expected: Any = interpret(plain, patient)
-            except PatientError as exc:
-                expected = str(exc)
-            try:
-                got: Any = evaluator.traverse(patient)
-            except PatientError as exc:
-                got = str(exc)
-            assert got == expected, patient
+            assert _answer(lambda _, p: evaluator.traverse(p), plain, patient) == _answer(
+                interpret, plain, patient), patient
