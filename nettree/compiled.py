@@ -772,12 +772,15 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                       f"            {v} = FLOAT({v})",
                       "        else:",
                       "            return None"]
-            if cuts:  # the cell: 2k between cuts, 2k+1 at cut k
+            # The cell: 2k between cuts, 2k+1 at cut k (a few cuts: compared in a binary
+            # search written out, cut k a constant T{i}_{k}).
+            if len(cuts) > 15:
                 lines += [f"        p = BISECT(CUTS{i}, {v})",
                           f"        {c} = 2 * p + 1 if p < N{i} and CUTS{i}[p] == {v} "
                           "else 2 * p"]
             else:
-                lines += [f"        {c} = 0"]
+                constants.update({f"T{i}_{k}": cut for k, cut in enumerate(cuts)})
+                lines += _search(i, 0, len(cuts), "        ")
         else:  # a set: a list, tuple or set of texts, each allowed (a repeat: once)
             constants[f"BITS{i}"] = _bits(spec)
             lines += [f"    if {v} is None:",
@@ -856,3 +859,14 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
 def _bits(spec: Field) -> dict[str, int]:
     """A set field's bit for each of its values: a set's class is the sum of its members'."""
     return {value: 1 << place for place, value in enumerate(spec.values)}
+
+
+def _search(i: int, low: int, high: int, indent: str) -> list[str]:
+    """Lines that set ``c{i}`` to the cell of ``v{i}``, known to lie above cut ``low - 1``
+    and below cut ``high`` of field ``i``: a binary search over the cuts between."""
+    if low == high:
+        return [f"{indent}c{i} = {2 * low}"]
+    mid = (low + high) // 2
+    return [f"{indent}if v{i} < T{i}_{mid}:", *_search(i, low, mid, indent + "    "),
+            f"{indent}elif v{i} == T{i}_{mid}:", f"{indent}    c{i} = {2 * mid + 1}",
+            f"{indent}else:", *_search(i, mid + 1, high, indent + "    ")]

@@ -8,6 +8,7 @@ validate_patient) are checked against the interpreter too.
 
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 import nettree
-from nettree.compiled import Compiled, _source
+from nettree.compiled import Compiled, _search, _source
 from nettree.errors import PatientError
 from nettree.traverse import traverse as interpret
 
@@ -215,3 +216,15 @@ def test_values_the_written_reader_leaves_to_validation(
         for _ in range(2):
             assert _answer(lambda _, p: evaluator.traverse(p), plain, patient) == _answer(
                 interpret, plain, patient), patient
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 7, 8, 15])
+def test_the_written_search_finds_a_numbers_cell_as_bisect_does(count: int) -> None:
+    cuts = [float(3 * k) for k in range(count)]
+    namespace: dict[str, Any] = {f"T0_{k}": cut for k, cut in enumerate(cuts)}
+    exec("def cell(v0):\n" + "\n".join(_search(0, 0, count, "    ")) + "\n    return c0\n",
+         namespace)
+    for value in [-1.0, 100.0, *cuts, *(cut + 1 for cut in cuts), *(cut - 0.5 for cut in cuts)]:
+        place = bisect.bisect_left(cuts, value)
+        at = place < count and cuts[place] == value
+        assert namespace["cell"](value) == (2 * place + 1 if at else 2 * place), value
