@@ -228,3 +228,54 @@ def test_the_written_search_finds_a_numbers_cell_as_bisect_does(count: int) -> N
         place = bisect.bisect_left(cuts, value)
         at = place < count and cuts[place] == value
         assert namespace["cell"](value) == (2 * place + 1 if at else 2 * place), value
+
+
+BIG = """
+nettree: 1
+id: big-numbers
+title: "A fictional guideline with a threshold at 2**53 (for testing; not clinical advice)"
+version: "0.1"
+citation: nettree developers, for testing.
+scope: FICTIONAL EXAMPLE, NOT CLINICAL ADVICE.
+ratings:
+  strength: {label: Strength, codes: {S: strong}}
+recommendations:
+  - {id: "1", category: Test, text: One., rating: {strength: S}, supports: [first]}
+  - {id: "2", category: Test, text: Two., rating: {strength: S}, supports: [second]}
+fields:
+  size:
+    type: number
+    description: A number without bounds.
+options:
+  first: {label: First}
+  second: {label: Second}
+start: by-size
+decisions:
+  by-size:
+    question: Large?
+    branches:
+      - {answer: "no", when: {size: {at_most: 9007199254740992}}, to: one}
+      - {answer: "yes", when: {size: {above: 9007199254740992}}, to: two}
+leaves:
+  one:
+    kind: recommendation
+    label: One
+    steps: [{offer: first, cites: ["1"]}]
+  two:
+    kind: recommendation
+    label: Two
+    steps: [{offer: second, cites: ["2"]}]
+"""
+
+
+def test_an_int_is_classed_as_the_float_it_is_read_as(tmp_path: Path) -> None:
+    """2**53 + 1 is read as 9007199254740992.0, at the threshold (not above it, as its
+    exact value is): the written reader classes it as validate_patient reads it."""
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG, encoding="utf-8")
+    guideline = nettree.load(path)
+    evaluator = Compiled(guideline)
+    for size in (2**54, 2**53, 2**53 + 1, 2**53 + 1, 2**53 - 1, 1):
+        patient = {"size": size}
+        assert evaluator.traverse(patient) == interpret(guideline, patient), size
+    assert evaluator.cache_info().hits >= 3
