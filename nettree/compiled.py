@@ -506,7 +506,7 @@ class Compiled:
     def text_cell(self, name: str, text: str) -> Any:
         """The class of a table's cell of field ``name`` (a CSV cell, read as
         :func:`nettree.patient.coerce_cell` reads it), as :meth:`class_of_cells` takes it:
-        None when empty, else the value's class (a number's cell, a set as a frozenset);
+        None when empty, else the value's class (a number's cell, a set's sum of bits);
         :data:`NO_CELL` when the text is no valid value of the field. Remembered for a few
         thousand texts a field."""
         from .patient import coerce_cell
@@ -757,8 +757,7 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                 f"ILO{i}": -_LARGEST_INTEGER if spec.minimum is None
                 else max(spec.minimum, -_LARGEST_INTEGER),
                 f"IHI{i}": _LARGEST_INTEGER if spec.maximum is None
-                else min(spec.maximum, _LARGEST_INTEGER),
-                f"CUTS{i}": cuts, f"N{i}": len(cuts)})
+                else min(spec.maximum, _LARGEST_INTEGER)})
             whole = f" or not {v}.is_integer()" if spec.integer else ""
             # An int is classed as the float validate_patient makes of it.
             lines += [f"    if {v} is None:",
@@ -775,6 +774,7 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
             # The cell: 2k between cuts, 2k+1 at cut k (a few cuts: compared in a binary
             # search written out, cut k a constant T{i}_{k}).
             if len(cuts) > 15:
+                constants.update({f"CUTS{i}": cuts, f"N{i}": len(cuts)})
                 lines += [f"        p = BISECT(CUTS{i}, {v})",
                           f"        {c} = 2 * p + 1 if p < N{i} and CUTS{i}[p] == {v} "
                           "else 2 * p"]

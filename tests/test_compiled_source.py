@@ -279,3 +279,29 @@ def test_an_int_is_classed_as_the_float_it_is_read_as(tmp_path: Path) -> None:
         patient = {"size": size}
         assert evaluator.traverse(patient) == interpret(guideline, patient), size
     assert evaluator.cache_info().hits >= 3
+
+
+def test_a_number_with_many_thresholds_is_classed_as_the_interpreter_does(
+        tmp_path: Path) -> None:
+    """Past 15 thresholds the written reader finds a number's cell by bisect, not by a
+    search written out."""
+    head, tail = BIG.split("start: by-size")
+    head = head.replace("    description: A number without bounds.",
+                        "    description: A number.\n    min: 0\n    max: 100")
+    branches = [f'      - {{answer: "{k}", when: {{all: [{{size: {{at_least: {k}}}}}, '
+                f'{{size: {{below: {k + 1}}}}}]}}, to: {("one", "two")[k % 2]}}}'
+                for k in range(17)]
+    branches.append('      - {answer: "17", when: {size: {at_least: 17}}, to: one}')
+    leaves = tail[tail.index("leaves:"):]
+    text = (head + "start: by-size\ndecisions:\n  by-size:\n    question: How large?\n"
+            "    branches:\n" + "\n".join(branches) + "\n" + leaves)
+    path = tmp_path / "many.yaml"
+    path.write_text(text, encoding="utf-8")
+    guideline = nettree.load(path)
+    assert len(guideline.thresholds["size"]) > 15
+    evaluator = Compiled(guideline)
+    sizes = [*(k / 2 for k in range(40)), 100, 0.25]
+    for size in sizes * 2:  # the second time from the class cache
+        patient = {"size": size}
+        assert evaluator.traverse(patient) == interpret(guideline, patient), size
+    assert evaluator.cache_info().hits >= len(sizes)
