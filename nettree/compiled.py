@@ -650,6 +650,7 @@ class Compiled:
 
     def _forget(self) -> None:
         """Drop every class (the lock held)."""
+        self._shared.clear()
         for node in self._ends:
             node.parent = None
         self._roots.clear()
@@ -706,9 +707,9 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
                                     dict[float, tuple[Derived]], tuple[str]]],
             ) -> tuple[str, dict[str, Any]]:
     """The source of :meth:`Compiled._reader`'s function, and the constants it reads: field
-    ``i``'s name is ``F{i}``, its values ``A{i}`` (a set's bits ``BITS{i}``), its thresholds
-    ``CUTS{i}``. Nothing of the guideline is written into the text: only our own names and
-    the fields' places."""
+    ``i``'s name is ``F{i}``, its values ``A{i}`` (a set's bits ``BITS{i}``), its threshold
+    ``k`` ``T{i}_{k}`` (past 15 of them, all in ``CUTS{i}``). Nothing of the guideline is
+    written into the text: only our own names and the fields' places."""
     index = {name: i for i, name in enumerate(fields)}
     derives = tuple(derives)
     derived = {name for name, *_ in derives}
