@@ -20,11 +20,9 @@ from nettree.compiled import Compiled, _search, _source
 from nettree.errors import PatientError
 from nettree.traverse import traverse as interpret
 
-# A fictional guideline for testing, written with a marker for each name and value.
-TEMPLATE = """
-nettree: 1
-id: code-like
-title: "A fictional guideline whose names look like code (for testing; not clinical advice)"
+# What the fictional guidelines below share: two options, each supported by one
+# recommendation, and two leaves offering them (their ids, fields and trees differ).
+COMMON = """
 version: "0.1"
 citation: nettree developers, for testing.
 scope: FICTIONAL EXAMPLE, NOT CLINICAL ADVICE.
@@ -33,6 +31,30 @@ ratings:
 recommendations:
   - {id: "1", category: Test, text: One., rating: {strength: S}, supports: [first]}
   - {id: "2", category: Test, text: Two., rating: {strength: S}, supports: [second]}
+"""
+OPTIONS = """
+options:
+  first: {label: First}
+  second: {label: Second}
+"""
+LEAVES = """
+leaves:
+  one:
+    kind: recommendation
+    label: One
+    steps: [{offer: first, cites: ["1"]}]
+  two:
+    kind: recommendation
+    label: Two
+    steps: [{offer: second, cites: ["2"]}]
+"""
+
+# A fictional guideline for testing, written with a marker for each name and value.
+TEMPLATE = """
+nettree: 1
+id: code-like
+title: "A fictional guideline whose names look like code (for testing; not clinical advice)"
+""" + COMMON + """
 fields:
   CHOICE:
     type: choice
@@ -66,9 +88,7 @@ fields:
     default: []
     if_absent: none
     description: Some tags.
-options:
-  first: {label: First}
-  second: {label: Second}
+""" + OPTIONS + """
 start: by-choice
 decisions:
   by-choice:
@@ -91,16 +111,7 @@ decisions:
     branches:
       - {answer: "yes", when: {FLAG: true}, to: one}
       - {answer: "no", when: {FLAG: false}, to: two}
-leaves:
-  one:
-    kind: recommendation
-    label: One
-    steps: [{offer: first, cites: ["1"]}]
-  two:
-    kind: recommendation
-    label: Two
-    steps: [{offer: second, cites: ["2"]}]
-"""
+""" + LEAVES
 
 
 def _posing_as(text: str) -> Any:
@@ -234,21 +245,12 @@ BIG = """
 nettree: 1
 id: big-numbers
 title: "A fictional guideline with a threshold at 2**53 (for testing; not clinical advice)"
-version: "0.1"
-citation: nettree developers, for testing.
-scope: FICTIONAL EXAMPLE, NOT CLINICAL ADVICE.
-ratings:
-  strength: {label: Strength, codes: {S: strong}}
-recommendations:
-  - {id: "1", category: Test, text: One., rating: {strength: S}, supports: [first]}
-  - {id: "2", category: Test, text: Two., rating: {strength: S}, supports: [second]}
+""" + COMMON + """
 fields:
   size:
     type: number
     description: A number without bounds.
-options:
-  first: {label: First}
-  second: {label: Second}
+""" + OPTIONS + """
 start: by-size
 decisions:
   by-size:
@@ -256,16 +258,7 @@ decisions:
     branches:
       - {answer: "no", when: {size: {at_most: 9007199254740992}}, to: one}
       - {answer: "yes", when: {size: {above: 9007199254740992}}, to: two}
-leaves:
-  one:
-    kind: recommendation
-    label: One
-    steps: [{offer: first, cites: ["1"]}]
-  two:
-    kind: recommendation
-    label: Two
-    steps: [{offer: second, cites: ["2"]}]
-"""
+""" + LEAVES
 
 
 def test_an_int_is_classed_as_the_float_it_is_read_as(tmp_path: Path) -> None:
