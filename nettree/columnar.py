@@ -715,8 +715,6 @@ def _code_of(guideline: Guideline, name: str, cell: Any) -> int:
     spec = guideline.fields[name]
     if spec.type is FieldType.BOOLEAN:
         return 2 if cell is True else 1
-    if spec.type is FieldType.NUMBER:
+    if spec.type in (FieldType.NUMBER, FieldType.SET):  # a place among cuts, a sum of bits
         return 1 + int(cell)
-    if spec.type is FieldType.SET:
-        return 1 + sum(1 << spec.values.index(item) for item in cell)
     return 1 + spec.values.index(cell)

@@ -28,13 +28,24 @@ returned as is, with its JSON. Each result cached is audited first: every echoed
 be the patient's own; a result that echoes anything else is never cached (the interpreter
 answers every such patient).
 
-A warm answer reads the patient's own mapping, not a validated copy: the tree of reads is
-keyed by each field's class as the raw value gives it (a choice or boolean by its value, a
-set by its members, a number by its cell, a defaulted field as absent), so following it
-also checks the fields the walk reads; the fields it does not read are checked in bulk, and
-anything unusual (a text for a boolean, a subclass of str, a derived value given) goes to
-:func:`nettree.patient.validate_patient` and the interpreter, which decide it (and raise the
-errors).
+A warm answer reads the patient's own mapping, not a validated copy, through a function
+written for the guideline when the evaluator is made (:meth:`Compiled._reader`): straight-line
+code, one block a field, instead of loops over tuples of fields. Each block checks the value
+as :func:`nettree.patient.validate_patient` would accept it (a boolean by identity, since 1
+and 0 equal True and False; a choice an exact text among its values; a number an int or a
+float within its bounds, whole for an integer field; a set a list, tuple or set of exact
+texts among its values) and finds its class (a number's cell, a set's sum of its members'
+bits, an absent field as absent); then come the derivations, a count of the keys that
+catches any that is not a field, and the walk down the tree of reads (a node is keyed by
+its field's place in the tuple of classes). Anything unusual (a text for a boolean, a
+subclass of str, a derived value that disagrees) goes to validate_patient and the
+interpreter, which decide it (and raise the errors). Nothing of the guideline becomes code:
+the text of that function holds only nettree's own names and the fields' places, and every
+field name, value set and threshold is a constant of its namespace (``F3``, ``A3``,
+``CUTS3``), so two guidelines that differ only in their names and values get the same text
+(``tests/test_compiled_source.py``). A result re-instantiated shares every part but its
+echoes with its class's, and the parts that hold only the guideline's texts (options,
+notes, ...) are one object for all the classes whose parts are equal.
 
 The cache is bounded (``maxsize`` classes; default :data:`DEFAULT_MAXSIZE`, or the
 ``NETTREE_CLASS_CACHE`` environment variable) and drops the least recently used classes when
@@ -46,18 +57,19 @@ cached.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import heapq
 import itertools
 import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Possible
 from .errors import PatientError
-from .model import Derivation, FieldType
+from .model import Derivation, Field, FieldType
 from .patient import Patient, validate_patient
 from .result import Derived, PathStep, Result
 from .traverse import Recorded
@@ -98,20 +110,32 @@ class CacheInfo(tuple[int, int, int, int]):
         return self[3]
 
 
+# The parts of a result that hold only the guideline's own texts: equal ones are shared
+# between classes (fewer objects for a re-instantiated result to reach).
+_SHARED_PARTS = ("recommendations", "options", "excluded", "general", "missing", "notes",
+                 "not_recommended")
+
+
 class _Entry:
-    """One class's result: the template, the parts of it that echo numbers, and the choice
-    and boolean fields its walk did not read (checked in bulk on a warm answer)."""
+    """One class's result: the template, where it echoes numbers, and its parts (a
+    re-instantiated result's, but for its own derivations and echoes)."""
 
     __slots__ = ("json", "numeric_steps", "parts", "result", "reuse")
 
     def __init__(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
-                 ) -> None:
+                 shared: dict[Any, Any]) -> None:
         self.result = result
         # Each step that echoes a given number: where it is, and where in its values.
         self.numeric_steps = numeric_steps
-        self.parts = dict(result.__dict__)
         # Returned as is when nothing echoed can differ inside the class.
         self.reuse = not numeric_steps and not result.derived
+        self.parts = parts = dict(result.__dict__)
+        if not self.reuse:
+            for name in _SHARED_PARTS:
+                part = parts[name]
+                with contextlib.suppress(TypeError):  # not hashable: kept its own
+                    parts[name] = shared.setdefault(part, part)
+            parts["derived"] = None  # the patient's own, in its place
         self.json: str | None = None
 
 
@@ -123,16 +147,18 @@ _ALL = "\x00all"  # the walk read every field: the next level is keyed on all of
 
 
 class _Node:
-    """A node of the tree of reads: the field the walks read next (children by its class),
-    or, at the end of a walk, the class's entry (with where it hangs, to evict it, and when
-    it was last used)."""
+    """A node of the tree of reads: the field the walks read next (``index``: its place
+    among the guideline's fields; children by its class), or, at the end of a walk (no
+    children), the class's entry (with where it hangs, to evict it, and when it was last
+    used)."""
 
-    __slots__ = ("cell", "children", "entry", "name", "parent", "stamp")
+    __slots__ = ("cell", "children", "entry", "index", "name", "parent", "stamp")
 
-    def __init__(self, name: str, parent: dict[Any, _Node] | None = None,
+    def __init__(self, name: str, index: int, parent: dict[Any, _Node] | None = None,
                  cell: Any = None) -> None:
         self.name = name
-        self.children: dict[Any, _Node] = {}
+        self.index = index
+        self.children: dict[Any, _Node] | None = None if name is _END else {}
         self.entry: Any = None
         self.parent = parent
         self.cell = cell
@@ -244,20 +270,12 @@ class Compiled:
         self._cut_of = {name: tuple(guideline.thresholds.get(name, ()))
                         if spec.type is FieldType.NUMBER else None
                         for name, spec in fields.items()}
-        # What the fast reading accepts of each field (anything else: validate_patient).
-        self._booleans = tuple(n for n, s in fields.items() if s.type is FieldType.BOOLEAN)
-        self._choices = tuple((n, frozenset((*s.values, None))) for n, s in fields.items()
-                              if s.type is FieldType.CHOICE)
-        self._numbers = tuple(
-            (name,
-             -_LARGEST_FLOAT if spec.minimum is None else spec.minimum,
-             _LARGEST_FLOAT if spec.maximum is None else spec.maximum,
-             -_LARGEST_INTEGER if spec.minimum is None else max(spec.minimum, -_LARGEST_INTEGER),
-             _LARGEST_INTEGER if spec.maximum is None else min(spec.maximum, _LARGEST_INTEGER),
-             spec.integer, self._cut_of[name] or (), len(self._cut_of[name] or ()))
-            for name, spec in fields.items() if spec.type is FieldType.NUMBER)
-        self._sets = tuple((n, frozenset(s.values)) for n, s in fields.items()
-                           if s.type is FieldType.SET)
+        # Each field's place (a node of the tree of reads is keyed on it); past the last:
+        # the walk read them all.
+        self._index = {name: index for index, name in enumerate(fields)}
+        self._index[_ALL] = len(fields)
+        self._bits = {name: _bits(spec) for name, spec in fields.items()
+                      if spec.type is FieldType.SET}
         derivations = [(n, s.derive) for n, s in fields.items() if s.derive is not None]
         # validate_patient derives and defaults field by field, in order; the fast reading
         # derives first and takes an absent field with a default as defaulted, which is the
@@ -270,7 +288,7 @@ class Compiled:
         self._inputs = {name: tuple(sorted(inputs))
                         for name, inputs in guideline.derived_inputs.items()}
         self._derives: tuple[tuple[str, str, Derivation, dict[int, Any] | None,
-                                   dict[float, Derived], tuple[str]], ...] = tuple(
+                                   dict[float, tuple[Derived]], tuple[str]], ...] = tuple(
             (name, rule.source, rule, self._derived_by_cell(rule), {}, (name,))
             for name, rule in derivations if isinstance(rule, Derivation)) if self._fast else ()
         self._lock = threading.Lock()
@@ -278,10 +296,13 @@ class Compiled:
         self._nodes = 0
         self._node_limit = 64 * maxsize + 1024  # the tree's inner nodes are bounded too
         self._ends: set[_Node] = set()  # the classes held (end nodes)
-        self._clock = itertools.count()  # a stamp for each use of a class
+        self._clock = itertools.count().__next__  # a stamp for each use of a class
+        self._start = 0  # the first stamp since the cache was cleared
         self._texts: dict[str, dict[str, Any]] = {}  # a table's cells' classes, by text
+        self._shared: dict[Any, Any] = {}  # results' equal parts, one object each: _Entry
         self._fills = self._peeks = self._misses = 0
         self.version = 0  # one more each class cached (read_tree's readers tell a new tree)
+        self._read, self.traverse = self._reader()
 
     def _derived_by_cell(self, rule: Derivation) -> dict[int, Any] | None:
         """A derived field's value for each cell of its source, when the derivation's bounds
@@ -303,147 +324,82 @@ class Compiled:
 
     def _cells(self, patient: Patient) -> dict[str, Any]:
         """A validated patient's class of each field, as the fast reading finds them: its
-        value (a set as a frozenset), a number's cell among the thresholds (2k between cuts,
-        2k+1 at cut k), None when unknown or defaulted."""
+        value (a set as the sum of its members' bits, :func:`_bits`), a number's cell among
+        the thresholds (2k between cuts, 2k+1 at cut k), None when unknown or defaulted."""
         cells: dict[str, Any] = {}
         defaulted = patient.defaulted
         for name, value in patient.values.items():
             if name in defaulted:
                 value = None
-            else:
+            elif value is not None:
                 cuts = self._cut_of[name]
                 # A derived value known in part: its possible values are its class.
-                if cuts is not None and value is not None and type(value) is not Possible:
+                if cuts is not None and type(value) is not Possible:
                     place = bisect.bisect_left(cuts, value)
                     value = 2 * place + 1 if place < len(cuts) and cuts[place] == value \
                         else 2 * place
+                elif name in self._bits:
+                    value = sum(map(self._bits[name].__getitem__, value))
             cells[name] = value
         return cells
 
-    def _find(self, raw: Any) -> _Entry | Result | None:
-        """A usual patient's answer from the cache, checking every field as
-        validate_patient would accept it: the class's entry when its result is the
-        patient's, else the patient's own copy of it; None for anything else (a class
-        not cached, a value to be checked by validate_patient)."""
-        if raw.__class__ is not dict or not self._fast or not self._known.issuperset(raw):
-            return None
-        get = raw.get
-        for name, allowed in self._choices:
-            if get(name) not in allowed:
-                return None
-        for name in self._booleans:  # 1 and 0 equal True and False, but are not booleans
-            value = get(name)
-            if value is not True and value is not False and value is not None:
-                return None
-        cells = raw.copy()
-        for name, flow, fhigh, ilow, ihigh, integer, cuts, count in self._numbers:
-            value = get(name)
-            if value is None:
-                continue
-            cls = value.__class__
-            if cls is float:
-                if not flow <= value <= fhigh or (integer and not value.is_integer()):
-                    return None
-            elif cls is not int or not ilow <= value <= ihigh:
-                return None
-            place = bisect.bisect_left(cuts, value)
-            cells[name] = 2 * place + 1 if place < count and cuts[place] == value \
-                else 2 * place
-        for name, allowed in self._sets:
-            value = get(name)
-            if value is None:
-                continue
-            if value.__class__ not in _SET_TYPES:
-                return None
-            items = frozenset(value)
-            if not items <= allowed:
-                return None
-            for item in items:
-                if item.__class__ is not str:
-                    return None
-            cells[name] = items
-        derived: tuple[Derived, ...] = ()
-        root: tuple[str, ...] = ()
-        for name, source, rule, by_cell, made, single in self._derives:
-            number = get(source)
-            if number is None:
-                continue
-            implied = rule.derive(float(number)) if by_cell is None else by_cell[cells[source]]
-            given = get(name)
-            if given is None:
-                cells[name] = implied
-                one = made.get(number) if number else None  # 0.0 and -0.0: one key
-                if one is None or one.value != implied:
-                    one = self._derived(made, name, implied, source, float(number))
-                derived += (one,)
-                root += single
-            elif given != implied:
-                return None
-        node = self._roots.get(root)
-        if node is None:
-            return None
-        cell = cells.get
-        while True:  # follow the tree of reads (see _walk)
-            child = node.children.get(cell(node.name))
-            if child is None:
-                break
-            node = child
-        if node.name is not _END:
-            node = self._walk(node, cell)
-            if node is None:
-                return None
-        entry: _Entry = node.entry
-        if entry is _UNCACHEABLE:
-            return None
-        node.stamp = next(self._clock)
-        if entry.reuse:
-            return entry
-        return self._instance(entry, derived, raw)
+    def _reader(self) -> tuple[Callable[[Any], Any], Callable[[Mapping[str, Any]], Result]]:
+        """The warm hit path, written for this guideline's fields (see the module's
+        docstring): a usual patient's answer from the cache (the class's entry when its
+        result is the patient's, else the patient's own copy of it), None for anything else
+        (a class not cached, a value for validate_patient to check); and the same as
+        :attr:`traverse`, which gives the result and answers anything else by :meth:`_miss`.
+        (Values are checked before they are hashed: none raises TypeError.)"""
+        if not self._fast:
+            return lambda raw: None, self._miss
+        source, constants = _source(self._fields, self._cut_of, self._derives)
+        namespace: dict[str, Any] = {
+            **constants, "DICT": dict, "STR": str, "FLOAT": float, "INT": int,
+            "SET_TYPES": _SET_TYPES, "BISECT": bisect.bisect_left,
+            "KNOWN": self._known.issuperset, "ROOTS": self._roots, "UNCACHEABLE": _UNCACHEABLE,
+            "CLOCK": self._clock, "DERIVED": self._derived, "INSTANCE": self._instance,
+            "NEW": object.__new__, "RESULT": Result, "N": len(self._names),
+            "MISS": self._miss}
+        answering = source.replace("def read(raw):", "def traverse(raw):").replace(
+            "return None\n", "return MISS(raw)\n").replace("return entry\n",
+                                                            "return entry.result\n")
+        exec(compile(source + answering, "<nettree.compiled reader>", "exec"), namespace)
+        return namespace["read"], namespace["traverse"]
 
     @staticmethod
-    def _derived(made: dict[float, Derived], name: str, value: Any, source: str,
-                 number: float) -> Derived:
-        """The record of a derivation, shared between patients with the same source value
-        (``made``: the field's; but for zero: 0.0 and -0.0 are one key, each echoed as
-        given)."""
+    def _derived(made: dict[float, tuple[Derived]], name: str, value: Any, source: str,
+                 number: float) -> tuple[Derived]:
+        """The record of a derivation (alone in a tuple), shared between patients with the
+        same source value (``made``: the field's; but for zero: 0.0 and -0.0 are one key,
+        each echoed as given)."""
         if len(made) > 4096:
             made.clear()
-        one = made[number] = Derived(name, value, source, number)
+        one = made[number] = (Derived(name, value, source, number),)
         return one
 
     def _walk(self, node: _Node | None, cell: Any) -> _Node | None:
         """Follow the reads of the walks already made by a patient's classes (``cell``
         gives a field's): the class's end node, or None where it goes somewhere new."""
-        if node is None:
-            return None
-        while True:
-            child = node.children.get(cell(node.name))
-            if child is None:
-                break
-            node = child
-        if node.name is _ALL:
-            return node.children.get(tuple(map(cell, self._names)))
-        return node if node.name is _END else None
+        while node is not None and node.children is not None:
+            node = node.children.get(tuple(map(cell, self._names)) if node.name is _ALL
+                                     else cell(node.name))
+        return node
 
     # -- answering ------------------------------------------------------------------------
 
-    def traverse(self, patient: Mapping[str, Any]) -> Result:
-        """The result for ``patient``: equal to the interpreter's in every part."""
-        try:
-            found = self._find(patient)
-        except TypeError:  # an unhashable value: validate_patient says what is wrong
-            found = None
-        if found is None:
-            return self._answer(patient)[0]
-        return found.result if found.__class__ is _Entry else found  # type: ignore[return-value]
+    traverse: Callable[[Mapping[str, Any]], Result]
+    """``traverse(patient)``: the result for ``patient``, equal to the interpreter's in every
+    part. (Written for the guideline, as :meth:`_reader`'s function, but answering a patient
+    it leaves through :meth:`_answer`: one call fewer on a warm answer.)"""
+
+    def _miss(self, patient: Mapping[str, Any]) -> Result:
+        """The result for a patient the written reader leaves (see :attr:`traverse`)."""
+        return self._answer(patient)[0]
 
     def to_json(self, patient: Mapping[str, Any]) -> str:
         """``json.dumps(result.to_dict(), ensure_ascii=False)`` for ``patient``, kept per
         class where the result echoes nothing but its class."""
-        try:
-            found = self._find(patient)
-        except TypeError:
-            found = None
+        found = self._read(patient)
         if found is None:
             result, entry = self._answer(patient)
         elif isinstance(found, _Entry):
@@ -478,7 +434,7 @@ class Compiled:
             return self._fill(patient, cells, root)
         entry = end.entry
         if entry is not _UNCACHEABLE:
-            end.stamp = next(self._clock)
+            end.stamp = self._clock()
         else:
             with self._lock:
                 self._misses += 1
@@ -521,23 +477,26 @@ class Compiled:
         for name in [*order, _END]:
             node = children.get(cell)
             if node is None:
-                node = children[cell] = _Node(name, children, cell)
+                node = children[cell] = _Node(name, self._index.get(name, -1), children,
+                                              cell)
                 self._nodes += 1
             elif node.name != name:  # never: the walk is a function of the classes read
                 return
-            if name is _ALL:
-                children, cell = node.children, tuple(map(cells.get, self._names))
-                node = children.get(cell)
-                if node is None:
-                    node = children[cell] = _Node(_END, children, cell)
-                    self._nodes += 1
-                break
             if name is _END:
                 break
-            children, cell = node.children, cells[name]
+            inner = node.children
+            assert inner is not None  # not an end
+            if name is _ALL:
+                children, cell = inner, tuple(map(cells.get, self._names))
+                node = children.get(cell)
+                if node is None:
+                    node = children[cell] = _Node(_END, -1, children, cell)
+                    self._nodes += 1
+                break
+            children, cell = inner, cells[name]
         if node is not None and node.name is _END:
             node.entry = entry
-            node.stamp = next(self._clock)
+            node.stamp = self._clock()
             self._fills += 1
             self.version += 1
             self._ends.add(node)
@@ -549,7 +508,7 @@ class Compiled:
     def text_cell(self, name: str, text: str) -> Any:
         """The class of a table's cell of field ``name`` (a CSV cell, read as
         :func:`nettree.patient.coerce_cell` reads it), as :meth:`class_of_cells` takes it:
-        None when empty, else the value's class (a number's cell, a set as a frozenset);
+        None when empty, else the value's class (a number's cell, a set's sum of bits);
         :data:`NO_CELL` when the text is no valid value of the field. Remembered for a few
         thousand texts a field."""
         from .patient import coerce_cell
@@ -594,7 +553,7 @@ class Compiled:
         end = self._walk(self._roots.get(root), cells.get)
         if end is None or end.entry is _UNCACHEABLE:
             return None
-        end.stamp = next(self._clock)
+        end.stamp = self._clock()
         result: Result = end.entry.result
         return result
 
@@ -624,7 +583,8 @@ class Compiled:
             roots = {root: number(node) for root, node in self._roots.items()}
             while pending:
                 node = pending.pop()
-                children = [(cell, number(child)) for cell, child in node.children.items()]
+                children = [(cell, number(child))
+                            for cell, child in (node.children or {}).items()]
                 if node.name is _END:
                     entry = node.entry
                     nodes[index[id(node)]] = ("", [], entry.result if isinstance(entry, _Entry)
@@ -660,7 +620,7 @@ class Compiled:
                         found.append((node.stamp, (root, order, cells, entry.result,
                                                    entry.numeric_steps)))
                     continue
-                for cell, child in node.children.items():
+                for cell, child in (node.children or {}).items():
                     if node.name is _ALL:
                         stack.append((root, child, (*order, _ALL),
                                       dict(zip(self._names, cell, strict=True))))
@@ -686,7 +646,8 @@ class Compiled:
                 for place in places:
                     if type(result.path[index].values[place][1]) is not float:
                         raise ValueError("a class that does not fit the guideline")
-            checked.append((tuple(root), order, cells, _Entry(result, tuple(numeric_steps))))
+            checked.append((tuple(root), order, cells,
+                            self._new_entry(result, tuple(numeric_steps))))
         if not self.maxsize:
             return 0
         with self._lock:
@@ -723,10 +684,19 @@ class Compiled:
             if assumption.field not in patient.defaulted or (
                     read is not None and assumption.field not in read):
                 return None
-        return _Entry(result, tuple(numeric))
+        return self._new_entry(result, tuple(numeric))
+
+    def _new_entry(self, result: Result, numeric_steps: tuple[tuple[int, tuple[int, ...]], ...],
+                   ) -> _Entry:
+        """A class's entry, its parts shared with other classes' equal ones (as many
+        kept as the cache holds classes: then forgotten, which only shares less)."""
+        if len(self._shared) > self.maxsize:
+            self._shared.clear()
+        return _Entry(result, numeric_steps, self._shared)
 
     def _forget(self) -> None:
         """Drop every class (the lock held)."""
+        self._shared.clear()
         for node in self._ends:
             node.parent = None
         self._roots.clear()
@@ -737,7 +707,10 @@ class Compiled:
                   values: Mapping[str, Any]) -> Result:
         """The class's result with this patient's own derivations and echoed numbers
         (``values``: the patient's, a number as given or as a float); the rest shared."""
-        parts = entry.parts.copy()
+        result = object.__new__(Result)  # a copy of a frozen value, its echoes replaced
+        parts = result.__dict__
+        parts.update(entry.parts)
+        parts["derived"] = derived
         if entry.numeric_steps:
             path = list(entry.result.path)
             for index, places in entry.numeric_steps:
@@ -748,9 +721,6 @@ class Compiled:
                     read[place] = (name, float(values[name]))
                 path[index] = tuple.__new__(PathStep, (*step[:4], tuple(read)))
             parts["path"] = tuple(path)
-        parts["derived"] = derived
-        result = object.__new__(Result)  # a copy of a frozen value, its echoes replaced
-        object.__setattr__(result, "__dict__", parts)
         return result
 
     # -- the cache ------------------------------------------------------------------------
@@ -758,7 +728,8 @@ class Compiled:
     def cache_info(self) -> CacheInfo:
         """Hits, misses, bound and size of the class cache."""
         with self._lock:
-            uses = next(self._clock) - self._peeks  # every stamp taken: hits and fills
+            # Every stamp taken since the cache was cleared: hits and fills.
+            uses = self._clock() - self._start - self._peeks
             self._peeks += 1
             return CacheInfo((uses - self._fills, self._misses, self.maxsize,
                               len(self._ends)))
@@ -767,7 +738,7 @@ class Compiled:
         """Forget every class (the counts too)."""
         with self._lock:
             self._forget()
-            self._clock = itertools.count()
+            self._start = self._clock() + 1
             self._fills = self._peeks = self._misses = 0
 
 
@@ -775,3 +746,174 @@ def _same(a: Any, b: Any) -> bool:
     """The same value as echoed: equal, of the same type, and -0.0 apart from 0.0."""
     return type(a) is type(b) and a == b and (
         type(a) is not float or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] | None],
+            derives: Iterable[tuple[str, str, Derivation, dict[int, Any] | None,
+                                    dict[float, tuple[Derived]], tuple[str]]],
+            ) -> tuple[str, dict[str, Any]]:
+    """The source of :meth:`Compiled._reader`'s function, and the constants it reads: field
+    ``i``'s name is ``F{i}``, its values ``A{i}`` (a set's bits ``BITS{i}``), its threshold
+    ``k`` ``T{i}_{k}`` (past 15 of them, all in ``CUTS{i}``). Nothing of the guideline is
+    written into the text: only our own names and the fields' places."""
+    index = {name: i for i, name in enumerate(fields)}
+    derives = tuple(derives)
+    derived = {name for name, *_ in derives}
+    constants: dict[str, Any] = {"GIVEN": len(fields) - len(derived)}
+    kept = {FieldType.BOOLEAN: "c", FieldType.CHOICE: "c"}  # read as given; else v{i}
+    # A patient giving every field not derived is read by subscripts (faster than get);
+    # one missing a field by get.
+    fetch = [(f"{kept.get(spec.type, 'v')}{i}", f"F{i}", name in derived)
+             for i, (name, spec) in enumerate(fields.items())]
+    lines = ["def read(raw):",
+             "    if raw.__class__ is not DICT:",
+             "        return None",
+             "    every = len(raw) >= GIVEN",
+             "    if every:",
+             "        try:",
+             *(f"            {var} = raw.get({key})" if maybe else f"            {var} = raw[{key}]"
+               for var, key, maybe in fetch),
+             "        except KeyError:",
+             "            every = False",
+             "    if not every:",
+             "        get = raw.get",
+             *(f"        {var} = get({key})" for var, key, _ in fetch),
+             "    absent = 0  # the fields absent or None: see the check of unknown fields"]
+    for i, (name, spec) in enumerate(fields.items()):
+        constants[f"F{i}"] = name
+        c, v = f"c{i}", f"v{i}"
+        if spec.type is FieldType.BOOLEAN:  # 1 and 0 equal True and False: by identity
+            lines += [f"    if {c} is None:",
+                      "        absent += 1",
+                      f"    elif {c} is not True and {c} is not False:",
+                      "        return None"]
+        elif spec.type is FieldType.CHOICE:  # a subclass of str: validate_patient's
+            constants[f"A{i}"] = frozenset(spec.values)
+            lines += [f"    if {c}.__class__ is STR:",
+                      f"        if {c} not in A{i}:",
+                      "            return None",
+                      f"    elif {c} is None:",
+                      "        absent += 1",
+                      "    else:",
+                      "        return None"]
+        elif spec.type is FieldType.NUMBER:  # a bool, NaN, inf: validate_patient's
+            cuts = cut_of[name] or ()
+            constants.update({
+                f"LO{i}": -_LARGEST_FLOAT if spec.minimum is None else spec.minimum,
+                f"HI{i}": _LARGEST_FLOAT if spec.maximum is None else spec.maximum,
+                f"ILO{i}": -_LARGEST_INTEGER if spec.minimum is None
+                else max(spec.minimum, -_LARGEST_INTEGER),
+                f"IHI{i}": _LARGEST_INTEGER if spec.maximum is None
+                else min(spec.maximum, _LARGEST_INTEGER)})
+            whole = f" or not {v}.is_integer()" if spec.integer else ""
+            # An int is classed as the float validate_patient makes of it.
+            lines += [f"    if {v} is None:",
+                      f"        {c} = None",
+                      "        absent += 1",
+                      "    else:",
+                      f"        if {v}.__class__ is FLOAT:",
+                      f"            if not LO{i} <= {v} <= HI{i}{whole}:",
+                      "                return None",
+                      f"        elif {v}.__class__ is INT and ILO{i} <= {v} <= IHI{i}:",
+                      f"            {v} = FLOAT({v})",
+                      "        else:",
+                      "            return None"]
+            # The cell: 2k between cuts, 2k+1 at cut k (a few cuts: compared in a binary
+            # search written out, cut k a constant T{i}_{k}).
+            if len(cuts) > 15:
+                constants.update({f"CUTS{i}": cuts, f"N{i}": len(cuts)})
+                lines += [f"        p = BISECT(CUTS{i}, {v})",
+                          f"        {c} = 2 * p + 1 if p < N{i} and CUTS{i}[p] == {v} "
+                          "else 2 * p"]
+            else:
+                constants.update({f"T{i}_{k}": cut for k, cut in enumerate(cuts)})
+                lines += _search(i, 0, len(cuts), "        ")
+        else:  # a set: a list, tuple or set of texts, each allowed (a repeat: once)
+            constants[f"BITS{i}"] = _bits(spec)
+            lines += [f"    if {v} is None:",
+                      f"        {c} = None",
+                      "        absent += 1",
+                      "    else:",
+                      f"        if {v}.__class__ not in SET_TYPES:",
+                      "            return None",
+                      f"        {c} = 0",
+                      f"        for item in {v}:",
+                      "            if item.__class__ is not STR:",
+                      "                return None",
+                      f"            bit = BITS{i}.get(item)",
+                      "            if bit is None:",
+                      "                return None",
+                      f"            {c} |= bit"]
+    lines += ["    derived = ()", "    root = ()"]
+    join = "=" if len(derives) == 1 else "+="  # one derivation: no tuples joined
+    for name, source, rule, by_cell, made, single in derives:
+        i, j = index[name], index[source]
+        constants.update({f"MADE{i}": made, f"R{i}": single})
+        if by_cell is None:
+            constants[f"DERIVE{i}"] = rule.derive
+            implied = f"DERIVE{i}(v{j})"
+        else:
+            constants[f"BY{i}"] = by_cell
+            implied = f"BY{i}[c{j}]"
+        lines += [f"    if c{j} is not None:",
+                  f"        implied = {implied}",
+                  f"        if c{i} is None:",
+                  f"            c{i} = implied",
+                  # A number, as a float, gives one class and one derived value: the record
+                  # kept for it is the patient's (but for 0.0 and -0.0, one key: made anew).
+                  f"            one = MADE{i}.get(v{j}) if v{j} else None",
+                  "            if one is None:",
+                  f"                one = DERIVED(MADE{i}, F{i}, implied, F{j}, v{j})",
+                  f"            derived {join} one",
+                  f"            root {join} R{i}",
+                  f"        elif c{i} != implied:",
+                  "            return None"]
+    # len(raw) counts every field given (None too) and any other key: no other key and
+    # none given as None when the fields absent or None make up the rest.
+    lines += ["    if len(raw) + absent != N and not KNOWN(raw):",
+              "        return None",
+              "    node = ROOTS.get(root)",
+              "    if node is None:",
+              "        return None",
+              f"    cells = ({''.join(f'c{i}, ' for i in range(len(index)))})",
+              "    try:  # follow the tree of reads (see Compiled._walk)",
+              "        children = node.children",
+              "        while children is not None:",
+              "            node = children[cells[node.index]]",
+              "            children = node.children",
+              "    except KeyError:",
+              "        return None",
+              "    except IndexError:  # the walk read every field: keyed on all their cells",
+              "        node = node.children.get(cells)",
+              "        if node is None:",
+              "            return None",
+              "    entry = node.entry",
+              "    if entry is UNCACHEABLE:",
+              "        return None",
+              "    node.stamp = CLOCK()",
+              "    if entry.reuse:",
+              "        return entry",
+              "    if entry.numeric_steps:",
+              "        return INSTANCE(entry, derived, raw)",
+              "    result = NEW(RESULT)  # as INSTANCE makes it, inline",
+              "    parts = result.__dict__",
+              "    parts.update(entry.parts)",
+              "    parts[\"derived\"] = derived",
+              "    return result"]
+    return "\n".join(lines) + "\n", constants
+
+
+def _bits(spec: Field) -> dict[str, int]:
+    """A set field's bit for each of its values: a set's class is the sum of its members'."""
+    return {value: 1 << place for place, value in enumerate(spec.values)}
+
+
+def _search(i: int, low: int, high: int, indent: str) -> list[str]:
+    """Lines that set ``c{i}`` to the cell of ``v{i}``, known to lie above cut ``low - 1``
+    and below cut ``high`` of field ``i``: a binary search over the cuts between."""
+    if low == high:
+        return [f"{indent}c{i} = {2 * low}"]
+    mid = (low + high) // 2
+    return [f"{indent}if v{i} < T{i}_{mid}:", *_search(i, low, mid, indent + "    "),
+            f"{indent}elif v{i} == T{i}_{mid}:", f"{indent}    c{i} = {2 * mid + 1}",
+            f"{indent}else:", *_search(i, mid + 1, high, indent + "    ")]
