@@ -158,15 +158,20 @@ def test_cohort_from_summary_keeps_counts() -> None:
     assert (cohort.rows, cohort.valid, dict(cohort.nodes)) == (3, 2, {"a": 2})
 
 
-def _centres(svg: str) -> dict[str, tuple[float, float]]:
-    """Each node's centre (its box's, in the SVG's own coordinates, after the graph's
-    transform), by node key."""
+def _graph(svg: str) -> tuple[ET.Element, float, float]:
+    """The SVG's graph group and the shift its transform applies."""
     root = ET.fromstring(svg)
     graph = root.find(f"{SVG}g")
     assert graph is not None
     shift = re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", graph.get("transform", ""))
     assert shift is not None
-    dx, dy = float(shift.group(1)), float(shift.group(2))
+    return graph, float(shift.group(1)), float(shift.group(2))
+
+
+def _centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's centre (its box's, in the SVG's own coordinates, after the graph's
+    transform), by node key."""
+    graph, dx, dy = _graph(svg)
     centres = {}
     for group in graph.iter(f"{SVG}g"):
         if "node" not in group.get("class", "").split():
@@ -209,12 +214,7 @@ def test_patient_and_cohort_drawings_overlay_the_plain_one(batch_files: Any,
 def _edge_texts(svg: str) -> dict[str, list[tuple[float, float, str]]]:
     """Each edge's label lines: (x, y, text), by edge id, blank lines left out (after the
     graph's transform, as :func:`_centres`)."""
-    root = ET.fromstring(svg)
-    graph = root.find(f"{SVG}g")
-    assert graph is not None
-    shift = re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", graph.get("transform", ""))
-    assert shift is not None
-    dx, dy = float(shift.group(1)), float(shift.group(2))
+    graph, dx, dy = _graph(svg)
     texts: dict[str, list[tuple[float, float, str]]] = {}
     for group in graph.iter(f"{SVG}g"):
         if "edge" not in group.get("class", "").split():
