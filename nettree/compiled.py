@@ -311,12 +311,24 @@ class Compiled:
         bounds = [bound for _, _, bound in rule.bins if bound is not None]
         if not set(bounds) <= set(cuts):
             return None
-        cells: dict[int, Any] = {}
-        points = [cuts[0] - 1.0] if cuts else [0.0]
+        from .domains import _above, _below, _between
+
+        # A number inside each cell, found as verification finds them (a step of 1 or a
+        # midpoint can land on a threshold at extreme magnitudes); a cell with none, or a
+        # number not in its cell, and the derivation is from the number instead.
+        points: list[float | None] = [_below(cuts[0], -math.inf) if cuts else 0.0]
         for index, cut in enumerate(cuts):
             points.append(cut)
-            points.append((cut + cuts[index + 1]) / 2 if index + 1 < len(cuts) else cut + 1.0)
+            points.append(_between(cut, cuts[index + 1]) if index + 1 < len(cuts)
+                          else _above(cut, math.inf))
+        cells: dict[int, Any] = {}
         for cell, point in enumerate(points):
+            if point is None:
+                return None
+            place = bisect.bisect_left(cuts, point)
+            if (2 * place + 1 if place < len(cuts) and cuts[place] == point
+                    else 2 * place) != cell:
+                return None
             cells[cell] = rule.derive(point)
         return cells
 

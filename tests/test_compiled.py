@@ -9,8 +9,10 @@ threads, and the cache's bound.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import shutil
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from strategies import complete_patients, guideline_models, malformed_patients, partial_patients
 
 import nettree
+from nettree import batch
 from nettree.compiled import Compiled
 from nettree.errors import GuidelineError, PatientError
 from nettree.traverse import traverse as interpret
@@ -292,3 +295,42 @@ def test_values_the_fast_reading_leaves_to_validation_get_the_interpreters_answe
         evaluator.traverse(patient)
     for patient in patients[::50]:
         same(guideline, evaluator, {**patient, **odd})
+
+
+@pytest.mark.parametrize("bound, patient_score", [
+    ("1.0e+17", 3e17),  # a step of 1 is lost: "the last threshold + 1" was the threshold
+    ("1.0e+308", 1.5e308),  # a midpoint overflows
+])
+def test_a_value_derived_by_cell_is_derived_inside_the_cell(tmp_path: Path, bound: str,
+                                                            patient_score: float) -> None:
+    """A field derived from a number's bins is derived once per cell of the number, from a
+    number inside that cell; at extreme thresholds "the threshold + 1" or a midpoint is not
+    inside it, and the value (then the class, then the recommendation) was another cell's."""
+    text = (HERE / "guidelines" / "example-sore-throat.yaml").read_text(encoding="utf-8")
+    for old, new in (("    max: 5\n", "    max: 1.7e+308\n"),
+                     ("{value: intermediate, at_most: 3}",
+                      f"{{value: intermediate, at_most: {bound}}}")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    path = tmp_path / "huge.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copytree(HERE / "guidelines" / "sources", tmp_path / "sources")
+    guideline = nettree.load(path)
+    base = {"airway_compromise": False, "immunocompromised": False, "age": 30,
+            "symptom_days": 3, "pregnant": False}
+    guideline.traverse({**base, "throat_score": 2.5})  # the class of an intermediate risk
+    patient = {**base, "throat_score": patient_score}
+    expected = interpret(guideline, patient)
+    assert [d.value for d in expected.derived] == ["high"]
+    assert guideline.traverse(patient) == expected
+    assert guideline.compiled.text_cell("throat_score", repr(patient_score)) is not None
+    # A batch reads the same table (by rows, and by columns when pyarrow is there).
+    table = tmp_path / "cohort.csv"
+    table.write_text(",".join([*base, "throat_score"]) + "\n" + "".join(
+        ",".join([*(str(v).lower() for v in base.values()), repr(score)]) + "\n"
+        for score in (2.5, patient_score)), encoding="utf-8")
+    out = io.StringIO()
+    batch.run(guideline, str(table), "csv", out, "jsonl")
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["leaf"] for row in rows] == [
+        interpret(guideline, {**base, "throat_score": 2.5}).leaf, expected.leaf]
