@@ -48,7 +48,8 @@ echoes with its class's, and the parts that hold only the guideline's texts (opt
 notes, ...) are one object for all the classes whose parts are equal.
 
 The cache is bounded (``maxsize`` classes; default :data:`DEFAULT_MAXSIZE`, or the
-``NETTREE_CLASS_CACHE`` environment variable) and drops the least recently used classes when
+``NETTREE_CLASS_CACHE`` environment variable when it is a whole number, 0 or more: anything
+else is ignored, as ``NETTREE_MAX_INPUT_BYTES`` is) and drops the least recently used classes when
 full (a few at a time); it is shared by threads: a hit takes no lock, a miss fills under one.
 A guideline defect met at run time (a gap or overlap) is raised by the interpreter, never
 cached.
@@ -77,7 +78,7 @@ from .traverse import Recorded
 if TYPE_CHECKING:
     from .guideline import Guideline
 
-__all__ = ["DEFAULT_MAXSIZE", "NO_CELL", "CacheInfo", "Compiled"]
+__all__ = ["DEFAULT_MAXSIZE", "NO_CELL", "CacheInfo", "Compiled", "default_maxsize"]
 
 # About 4 KB a class (a full result; measured 4,232 classes in 18 MB): 8,192 classes stay
 # near 35 MB. (The bundled guideline has about 4,200 classes of complete patients.)
@@ -86,6 +87,13 @@ DEFAULT_MAXSIZE = 8192
 _LARGEST_INTEGER = int(1.7976931348623157e308)
 _LARGEST_FLOAT = 1.7976931348623157e308
 _SET_TYPES = frozenset({list, tuple, set, frozenset})
+
+
+def default_maxsize() -> int:
+    """The class cache's bound: ``NETTREE_CLASS_CACHE`` if it is a whole number, 0 or more
+    (0: no cache), else :data:`DEFAULT_MAXSIZE`."""
+    value = os.environ.get("NETTREE_CLASS_CACHE", "").strip()
+    return int(value) if value.isascii() and value.isdigit() else DEFAULT_MAXSIZE
 
 
 class CacheInfo(tuple[int, int, int, int]):
@@ -258,7 +266,7 @@ class Compiled:
 
     def __init__(self, guideline: Guideline, maxsize: int | None = None) -> None:
         if maxsize is None:
-            maxsize = int(os.environ.get("NETTREE_CLASS_CACHE", DEFAULT_MAXSIZE))
+            maxsize = default_maxsize()
         if maxsize < 0:
             raise ValueError(f"maxsize must be 0 or more (got {maxsize})")
         self.guideline = guideline
@@ -489,8 +497,10 @@ class Compiled:
         for name in [*order, _END]:
             node = children.get(cell)
             if node is None:
-                node = children[cell] = _Node(name, self._index.get(name, -1), children,
-                                              cell)
+                node = _Node(name, self._index.get(name, -1), children, cell)
+                if name is _END:  # its entry before it is hung: no reader finds it without
+                    node.entry = entry
+                children[cell] = node
                 self._nodes += 1
             elif node.name != name:  # never: the walk is a function of the classes read
                 return
@@ -502,7 +512,9 @@ class Compiled:
                 children, cell = inner, tuple(map(cells.get, self._names))
                 node = children.get(cell)
                 if node is None:
-                    node = children[cell] = _Node(_END, -1, children, cell)
+                    node = _Node(_END, -1, children, cell)
+                    node.entry = entry
+                    children[cell] = node
                     self._nodes += 1
                 break
             children, cell = inner, cells[name]

@@ -334,3 +334,20 @@ def test_a_value_derived_by_cell_is_derived_inside_the_cell(tmp_path: Path, boun
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [row["leaf"] for row in rows] == [
         interpret(guideline, {**base, "throat_score": 2.5}).leaf, expected.leaf]
+
+
+@pytest.mark.parametrize("value, bound", [("16", 16), (" 0 ", 0), ("abc", 8192), ("1e3", 8192),
+                                          ("-1", 8192), ("", 8192), ("\u0661\u0662", 8192)])
+def test_the_cache_bound_from_the_environment_ignores_what_is_no_whole_number(
+        monkeypatch: pytest.MonkeyPatch, value: str, bound: int) -> None:
+    """NETTREE_CLASS_CACHE is read as NETTREE_MAX_INPUT_BYTES is: a value that is no whole
+    number of classes is ignored (it used to end every command in a traceback)."""
+    monkeypatch.setenv("NETTREE_CLASS_CACHE", value)
+    guideline = nettree.load("asco-gepnet-2023")
+    assert Compiled(guideline).maxsize == bound
+    from click.testing import CliRunner
+
+    from nettree.cli import main
+
+    result = CliRunner().invoke(main, ["traverse", "--set", "differentiation=poor"])
+    assert result.exit_code == 0 and "OUT OF SCOPE" in result.output, result.output
