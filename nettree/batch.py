@@ -26,6 +26,7 @@ actual treatment that is not an option id of the guideline makes the row invalid
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -175,6 +176,8 @@ def _csv_row(cells: list[str], header: list[str], carried: list[str],
     if len(cells) != len(header):
         row.problem = (f"line {line}: {len(cells)} cells, but the header has "
                        f"{len(header)} columns")
+        # The header names a patient field: an invalid row, not a file without any.
+        row.has_field = True
         return row
     problems = []
     for name in header:
@@ -295,6 +298,9 @@ def _open(source: str, what: str) -> BinaryIO:
     from .files import InputFileError, open_input
 
     if source == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise BatchInputError("standard input is closed: give the input a file name or "
+                                  "pipe it in")
         return sys.stdin.buffer
     try:
         return open_input(source, what=what)
@@ -393,6 +399,9 @@ def _cell(value: Any) -> str:
 
 
 class _Writer:
+    def abort(self) -> None:
+        """The run stopped early (its output is dropped)."""
+
     def write(self, row: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
@@ -445,6 +454,12 @@ class _ParquetWriter(_Writer):
     def close(self) -> None:
         self._flush()
         self.writer.close()
+
+    def abort(self) -> None:
+        """Close pyarrow's writer while its stream is open (the file is dropped): left to
+        the garbage collector, it writes to the closed file and prints a traceback."""
+        with contextlib.suppress(Exception):
+            self.writer.close()
 
 
 # -- counting
@@ -618,13 +633,17 @@ def _run(guideline: Guideline, inp: _Input, source: str, fmt: str, out: Any, out
         writer = _ParquetWriter(out, inp, columns)
     summary = Summary(guideline.id, concordance=actual_column is not None)
     named_field = False
-    for row in inp.rows:
-        named_field = named_field or row.has_field
-        result = _result_row(guideline, row, actual_column)
-        writer.write(result)
-        summary.add(result)
-        if progress is not None and summary.rows % 1000 == 0:
-            progress(summary.rows)
+    try:
+        for row in inp.rows:
+            named_field = named_field or row.has_field
+            result = _result_row(guideline, row, actual_column)
+            writer.write(result)
+            summary.add(result)
+            if progress is not None and summary.rows % 1000 == 0:
+                progress(summary.rows)
+    except BaseException:
+        writer.abort()
+        raise
     writer.close()
     if summary.rows and not named_field:
         where = "<stdin>" if source == "-" else source
@@ -718,8 +737,8 @@ class _CsvRows:
                     continue
                 known = None
                 kind = 0
+                self.named_field = True  # the header names a field: a ragged row is invalid
                 if len(cells) == width:
-                    self.named_field = True
                     values = tuple(map(dict.get, seens, pick(cells), unread))
                     if bad in values:  # a text not read before, or one that is no value
                         values = tuple(_class_of_text(text_cell, name, seen, cell)

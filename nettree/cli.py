@@ -68,6 +68,27 @@ def _check_output(output: str, inputs: list[tuple[str, Any]]) -> None:
                   "choose another output file", 2)
 
 
+def _same_path(one: str, other: str) -> bool:
+    """Whether two output paths name one file (which may not exist yet)."""
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):
+        return os.path.realpath(one) == os.path.realpath(other)
+
+
+def _check_writable(output: str) -> None:
+    """Exit 1 with one line, before any work, when a file cannot be written in the output's
+    folder (missing, read-only, not a folder)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(output))):
+            pass
+    except OSError as exc:
+        _fail(f"cannot write {shown(output, 200)}: {exc.strerror or exc} (nothing was written)",
+              1)
+
+
 def _write_output(output: str, data: str | bytes) -> None:
     """Write an output file whole or not at all (exit 1 with one line if it cannot be)."""
     from .files import write_atomic
@@ -536,6 +557,12 @@ def batch(source: str, output: str | None, guideline_name: str | None,
     for target in (output, summary_json):
         if target not in (None, "-"):
             _check_output(target, [("input", source), ("guideline file", guideline.path)])
+    if summary_json not in (None, "-"):
+        assert summary_json is not None
+        if output not in (None, "-") and _same_path(summary_json, output):
+            _fail(f"--summary-json {shown(summary_json, 200)} is the -o file: the counts would "
+                  "replace the rows; choose another file", 2)
+        _check_writable(summary_json)  # before the run, not after it
     progress = None
     if sys.stderr.isatty():
         def progress(rows: int) -> None:

@@ -40,6 +40,15 @@ def limit() -> int:
     return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else DEFAULT_LIMIT
 
 
+def _an(noun: str) -> str:
+    """``noun`` after its indefinite article.
+
+    >>> _an("input"), _an("patient file")
+    ('an input', 'a patient file')
+    """
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def _shown_path(path: str | Path) -> str:
     shown = str(path)
     return shown if len(shown) <= 200 else shown[:100] + "…" + shown[-60:]
@@ -62,7 +71,7 @@ def read_text(path: str | Path, *, what: str = "file", max_bytes: int | None = N
         raise InputFileError(shown, f"cannot read the {what}: {exc.strerror or exc}") from None
     try:
         if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise InputFileError(shown, f"cannot read the {what}: not a regular file (a {what} "
+            raise InputFileError(shown, f"cannot read the {what}: not a regular file ({_an(what)} "
                                         "is read only from a regular file, not a folder, FIFO "
                                         "or device)")
         with os.fdopen(handle, "rb", closefd=False) as stream:
@@ -117,7 +126,7 @@ def open_input(path: str | Path, *, what: str = "file") -> BinaryIO:
         raise InputFileError(shown, f"cannot read the {what}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
-        raise InputFileError(shown, f"cannot read the {what}: not a regular file (a {what} "
+        raise InputFileError(shown, f"cannot read the {what}: not a regular file ({_an(what)} "
                                     "is read only from a regular file, not a folder, FIFO "
                                     "or device)")
     return os.fdopen(handle, "rb")

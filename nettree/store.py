@@ -36,6 +36,7 @@ import json
 import os
 import pickle
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,9 +212,12 @@ def _read(guideline: Guideline, kind: str) -> Any:
     if where is None or not signature:
         return None
     path = path_for(guideline, where, kind)
-    try:
-        with path.open("rb") as stream:
-            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
+    try:  # opened without blocking and checked: a FIFO put in its place cannot hang a run
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_BINARY", 0))
+        with os.fdopen(handle, "rb") as stream:
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
                 return None
             data = stream.read()
     except OSError:

@@ -414,3 +414,76 @@ def test_csv_to_jsonl_without_carried_columns_or_with_several(tmp_path: Path) ->
         summary = batch.run(guideline, str(path), "csv", out, "jsonl", keep_classes=False)
         assert out.getvalue() == expected_text
         assert summary.to_dict() == expected_summary
+
+
+# -- found by a hostile review (2026-12)
+
+
+def test_the_summary_json_never_replaces_the_rows(cohort: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    result = run("batch", str(cohort), "-o", str(out), "--summary-json",
+                 str(tmp_path / "." / "r.jsonl"))
+    assert result.exit_code == 2
+    assert "is the -o file: the counts would replace the rows" in result.output
+    assert not out.exists()
+
+
+def test_an_unwritable_summary_json_stops_the_run_before_it_starts(cohort: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    result = run("batch", str(cohort), "-o", str(out), "--summary-json",
+                 str(tmp_path / "missing" / "s.json"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.output and "(nothing was written)" in result.output
+    assert not out.exists()
+
+
+def test_rows_of_the_wrong_length_are_invalid_rows_not_a_file_without_fields(
+        tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("patient_id,differentiation\nA,well,x\n", encoding="utf-8")
+    result = run("batch", str(path))
+    assert result.exit_code == 3, result.output
+    assert rows_of(result.stdout)[0]["error"] == "line 2: 3 cells, but the header has 2 columns"
+    assert "1 of 1 rows invalid" in result.stderr
+
+
+def test_a_parquet_output_abandoned_mid_run_prints_no_traceback(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow.parquet")
+    import subprocess
+    import sys
+
+    path = tmp_path / "long.csv"
+    path.write_text("patient_id,differentiation\n" + "A,well\n" * 5000 + "B," + "x" * 140_000
+                    + "\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    done = subprocess.run([sys.executable, "-m", "nettree", "batch", str(path), "-o", str(out)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "line 5002" in done.stderr and "field limit" in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert not out.exists()
+
+
+def test_a_closed_standard_input_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(batch.BatchInputError, match="standard input is closed"):
+        batch._open("-", "input")
+
+
+def test_a_fifo_in_place_of_a_kept_file_is_ignored_not_waited_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from nettree import store
+
+    monkeypatch.setenv("NETTREE_CACHE_DIR", str(tmp_path / "cache"))
+    guideline = nettree.load("asco-gepnet-2023")
+    where = store.folder()
+    assert where is not None
+    where.mkdir(parents=True, exist_ok=True)
+    path = store.path_for(guideline, where, "classes")
+    os.mkfifo(path)
+    assert store._read(guideline, "classes") is None  # returns at once (it used to block)
