@@ -333,9 +333,7 @@ class Compiled:
         for cell, point in enumerate(points):
             if point is None:
                 return None
-            place = bisect.bisect_left(cuts, point)
-            if (2 * place + 1 if place < len(cuts) and cuts[place] == point
-                    else 2 * place) != cell:
+            if _cell_of(cuts, point) != cell:
                 return None
             cells[cell] = rule.derive(point)
         return cells
@@ -355,9 +353,7 @@ class Compiled:
                 cuts = self._cut_of[name]
                 # A derived value known in part: its possible values are its class.
                 if cuts is not None and type(value) is not Possible:
-                    place = bisect.bisect_left(cuts, value)
-                    value = 2 * place + 1 if place < len(cuts) and cuts[place] == value \
-                        else 2 * place
+                    value = _cell_of(cuts, value)
                 elif name in self._bits:
                     value = sum(map(self._bits[name].__getitem__, value))
             cells[name] = value
@@ -925,6 +921,17 @@ def _source(fields: Mapping[str, Field], cut_of: Mapping[str, tuple[float, ...] 
               "    parts[\"derived\"] = derived",
               "    return result"]
     return "\n".join(lines) + "\n", constants
+
+
+def _cell_of(cuts: tuple[float, ...], number: float) -> int:
+    """A number's cell among a field's thresholds: 2k between cuts (below cut k), 2k+1 at
+    cut k. (The written reader finds the same cells in code of its own: :func:`_search`.)
+
+    >>> [_cell_of((3.0, 20.0), x) for x in (1.0, 3.0, 7.5, 20.0, 21.0)]
+    [0, 1, 2, 3, 4]
+    """
+    place = bisect.bisect_left(cuts, number)
+    return 2 * place + 1 if place < len(cuts) and cuts[place] == number else 2 * place
 
 
 def _bits(spec: Field) -> dict[str, int]:
