@@ -688,7 +688,7 @@ class _CsvRows:
     class whose first row was invalid: its message may quote a value)."""
 
     def __init__(self, guideline: Guideline, header: list[str], actual_column: str | None,
-                 where: str, summary: Summary | None = None) -> None:
+                 where: str) -> None:
         fields = guideline.fields
         carried = [name for name in header if name not in fields]
         if actual_column is not None and actual_column not in carried:
@@ -697,7 +697,7 @@ class _CsvRows:
                                   f"{shown(', '.join(carried), 120)})")
         self.guideline, self.header, self.carried = guideline, header, carried
         self.actual_column, self.where = actual_column, where
-        self.summary = summary or Summary(guideline.id, concordance=actual_column is not None)
+        self.summary = Summary(guideline.id, concordance=actual_column is not None)
         # by the class's result object (its id: the value holds the object, so the id stays its)
         self.alike: dict[int, tuple[str, dict[str, Any], Result]] = {}
         self.counts: Counter[Any] = Counter()  # rows by class (and concordance)

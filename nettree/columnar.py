@@ -238,10 +238,8 @@ class _Columns:
 
     def __init__(self, guideline: Guideline, header: list[str], np: Any, pa: Any,
                  load_classes: Callable[[], None]) -> None:
-        import pyarrow.compute
-        import pyarrow.csv
-
-        self.np, self.pa, self.pc, self.pcsv = np, pa, pyarrow.compute, pyarrow.csv
+        # (pyarrow.compute and pyarrow.csv imported by csv_to_jsonl)
+        self.np, self.pa, self.pc, self.pcsv = np, pa, pa.compute, pa.csv
         self.guideline, self.load_classes = guideline, load_classes
         fields = guideline.fields
         self.header = header
@@ -282,18 +280,18 @@ class _Columns:
         self.counts = np.zeros(0, dtype=np.int64)
         names = [f"f{index}" for index in range(len(header))]
         self.options = (
-            pyarrow.csv.ReadOptions(column_names=names, use_threads=True),
-            pyarrow.csv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
-                                     escape_char=False, newlines_in_values=False,
-                                     ignore_empty_lines=True),
+            pa.csv.ReadOptions(column_names=names, use_threads=True),
+            pa.csv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
+                                escape_char=False, newlines_in_values=False,
+                                ignore_empty_lines=True),
             # a patient column dictionary-encoded as it is read: its distinct texts
-            pyarrow.csv.ConvertOptions(column_types={
+            pa.csv.ConvertOptions(column_types={
                 name: pa.dictionary(pa.int32(), pa.string())
                 if header[index] in fields else pa.string()
                 for index, name in enumerate(names)},
-                                       strings_can_be_null=False,
-                                       quoted_strings_can_be_null=False, null_values=[],
-                                       check_utf8=True))
+                                  strings_can_be_null=False,
+                                  quoted_strings_can_be_null=False, null_values=[],
+                                  check_utf8=True))
         encode = json.encoder.encode_basestring  # what json.dumps writes for a text
         keys = [encode(name) + ": " for name in self.carried]
         self.keys = [self._literal(("{" if index == 0 else ", ") + key)
